@@ -1,0 +1,1 @@
+"""Use cases: scan, check, drift, reconcile, snapshot, policy, demo. Wires sources -> analysis -> report."""

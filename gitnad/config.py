@@ -1,0 +1,78 @@
+"""Settings: `.gitnad.yaml` + command-line flags -> frozen settings. Every default lives here."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from gitnad.models.findings import Severity
+
+DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
+DEFAULT_NAMESPACE = "default"
+DEFAULT_POLICY_DIR = ".gitnad/policies"
+CONFIG_FILE_NAME = ".gitnad.yaml"
+DEFAULT_WAIT_TIMEOUT = timedelta(minutes=15)
+DEFAULT_CLUSTER_DEADLINE_S = 60.0
+DEFAULT_REQUEST_TIMEOUT_S = 15.0
+DEFAULT_MAX_RETRIES = 5
+DEFAULT_MAX_RETRY_AFTER_S = 10.0
+DEFAULT_PAGE_SIZE = 500
+
+
+class OutputFormat(enum.StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    GITHUB = "github"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """How to reach the cluster (live) or which snapshot to read."""
+
+    offline: bool = False
+    snapshot: Path | None = None
+    kubeconfig: Path | None = None
+    context: str | None = None
+    max_snapshot_age: timedelta | None = None
+    deadline_s: float = DEFAULT_CLUSTER_DEADLINE_S
+    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
+    max_retries: int = DEFAULT_MAX_RETRIES
+    max_retry_after_s: float = DEFAULT_MAX_RETRY_AFTER_S
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    @property
+    def live(self) -> bool:
+        return not self.offline and self.snapshot is None
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    """`.gitnad.yaml` (SPEC §12)."""
+
+    default_namespace: str = DEFAULT_NAMESPACE
+    exclude: tuple[str, ...] = ()
+    policies: tuple[str, ...] = ()
+    severity: dict[str, Severity] = field(default_factory=dict)
+    """Overrides keyed by rule code or name."""
+    fail_on: Severity = Severity.ERROR
+    kustomize: bool = True
+    kubectl: str | None = None
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    cluster_context: str | None = None
+    cluster_deadline_s: float | None = None
+    cluster_request_timeout_s: float | None = None
+    source: Path | None = None
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    format: OutputFormat = OutputFormat.TEXT
+    output: Path | None = None
+    color: bool = False
+    verbose: int = 0
+    quiet: bool = False

@@ -1,0 +1,60 @@
+"""Errors and exit codes: every failure gitnad knows about is a GitnadError subclass with an exit code."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ExitCode(enum.IntEnum):
+    """Process exit codes (SPEC §2)."""
+
+    OK = 0
+    FINDINGS = 1
+    USAGE = 2
+    UNDECIDED = 3
+
+
+class GitnadError(Exception):
+    """Base error: a message that says what went wrong and what to do next."""
+
+    exit_code: ExitCode = ExitCode.UNDECIDED
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(GitnadError):
+    """Bad flag combination or argument."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(GitnadError):
+    """Invalid configuration, policy or snapshot file; the message names file, line and JSON pointer."""
+
+    exit_code = ExitCode.USAGE
+
+
+class RefError(GitnadError):
+    """A git ref that does not resolve."""
+
+    exit_code = ExitCode.USAGE
+
+
+class GitError(GitnadError):
+    """git failed in a way that is not the user's ref."""
+
+    exit_code = ExitCode.UNDECIDED
+
+
+class ClusterError(GitnadError):
+    """The cluster could not be read: unreachable, forbidden, timed out, or incomplete."""
+
+    exit_code = ExitCode.UNDECIDED
+
+
+class SnapshotError(GitnadError):
+    """A snapshot file that cannot be used."""
+
+    exit_code = ExitCode.USAGE

@@ -1,0 +1,1 @@
+"""Pure data (frozen pydantic): manifests, changes, findings, cluster facts, results."""

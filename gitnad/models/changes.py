@@ -1,0 +1,48 @@
+"""Classified changes between two refs (SPEC §4)."""
+
+from __future__ import annotations
+
+import enum
+
+from pydantic import Field
+
+from gitnad.models.base import Frozen
+
+
+class ChangeKind(enum.StrEnum):
+    NAD_SWAP = "nad-swap"
+    COSMETIC_REWRITE = "cosmetic-rewrite"
+    DEFAULT_NETWORK_SWAP = "default-network-swap"
+    RESTART_REQUIRED = "restart-required"
+    HOTPLUG = "hotplug"
+    UNPLUG = "unplug"
+    VM_ADDED = "vm-added"
+    VM_REMOVED = "vm-removed"
+    NAD_ADDED = "nad-added"
+    NAD_REMOVED = "nad-removed"
+    NAD_CHANGED = "nad-changed"
+
+
+class Change(Frozen):
+    """One classified difference. For VM changes `vm` is set; for NAD changes `nad` is."""
+
+    kind: ChangeKind
+    vm: str | None = None
+    network: str | None = None
+    interface: str | None = None
+    nad: str | None = None
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+    file: str | None = None
+    line: int | None = None
+    detail: str | None = None
+    """For restart-required: which field changed (e.g. `interfaces[bridge-net].binding: bridge -> sriov`)."""
+
+    def sort_key(self) -> tuple[str, str, str, str, str]:
+        return (
+            self.file or "",
+            f"{self.line or 0:08d}",
+            self.vm or self.nad or "",
+            self.network or "",
+            self.kind.value,
+        )

@@ -1,0 +1,253 @@
+"""Cluster facts: what gitnad knows about a live cluster, from the API or from a snapshot file.
+
+Both sources produce exactly this model. Raw Kubernetes bodies never leave the adapter.
+Anything that could not be read is listed in `ClusterFacts.unreadable` so that rules and drift
+fail closed (GN212, `Unknown`) instead of passing silently.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from functools import cached_property
+
+from gitnad.models.base import Frozen
+from gitnad.models.manifest import NAD, Interface, Network
+
+DEFAULT_PARALLEL_MIGRATIONS_PER_CLUSTER = 5
+DEFAULT_PARALLEL_OUTBOUND_MIGRATIONS_PER_NODE = 2
+
+
+class Condition(Frozen):
+    type: str
+    status: str
+    reason: str | None = None
+    message: str | None = None
+
+
+class KubeVirtFacts(Frozen):
+    """The KubeVirt CR (usually kubevirt/kubevirt)."""
+
+    namespace: str
+    name: str
+    observed_version: str | None = None
+    target_version: str | None = None
+    phase: str | None = None
+    observed_deployment_id: str | None = None
+    target_deployment_id: str | None = None
+    feature_gates: tuple[str, ...] = ()
+    disabled_feature_gates: tuple[str, ...] = ()
+    workload_update_methods: tuple[str, ...] = ()
+    vm_rollout_strategy: str | None = None
+    parallel_migrations_per_cluster: int = DEFAULT_PARALLEL_MIGRATIONS_PER_CLUSTER
+    parallel_outbound_migrations_per_node: int = DEFAULT_PARALLEL_OUTBOUND_MIGRATIONS_PER_NODE
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def upgrading(self) -> bool:
+        """An upgrade is in progress: the workload updater does nothing until it ends."""
+        return (self.observed_deployment_id or "") != (self.target_deployment_id or "")
+
+
+class LiveVM(Frozen):
+    """A VirtualMachine as the API server has it."""
+
+    namespace: str
+    name: str
+    uid: str | None = None
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+    run_strategy: str | None = None
+    running: bool | None = None
+    printable_status: str | None = None
+    networks: tuple[Network, ...] = ()
+    interfaces: tuple[Interface, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def condition(self, type_: str) -> Condition | None:
+        return next((c for c in self.conditions if c.type == type_), None)
+
+
+class VMIInterfaceStatus(Frozen):
+    name: str
+    pod_interface_name: str | None = None
+    interface_name: str | None = None
+    mac: str | None = None
+    info_source: str | None = None
+
+
+class MigrationState(Frozen):
+    """`status.migrationState` of a VMI (or of a migration)."""
+
+    start_timestamp: datetime | None = None
+    end_timestamp: datetime | None = None
+    completed: bool = False
+    failed: bool = False
+    abort_status: str | None = None
+    failure_reason: str | None = None
+    migration_uid: str | None = None
+    source_node: str | None = None
+    target_node: str | None = None
+    source_pod: str | None = None
+    target_pod: str | None = None
+
+
+class LiveVMI(Frozen):
+    """A VirtualMachineInstance: spec networks/interfaces (desired) and status (observed)."""
+
+    namespace: str
+    name: str
+    uid: str
+    phase: str | None = None
+    node_name: str | None = None
+    networks: tuple[Network, ...] = ()
+    interfaces: tuple[Interface, ...] = ()
+    status_interfaces: tuple[VMIInterfaceStatus, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    migration_state: MigrationState | None = None
+    active_pods: dict[str, str] = {}
+    owner_vm: str | None = None
+    """Name of the controlling VirtualMachine (ownerReferences), if any."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def condition(self, type_: str) -> Condition | None:
+        return next((c for c in self.conditions if c.type == type_), None)
+
+
+class Migration(Frozen):
+    """A VirtualMachineInstanceMigration."""
+
+    namespace: str
+    name: str
+    uid: str | None = None
+    vmi_name: str
+    phase: str | None = None
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+    created: datetime | None = None
+    failure_reason: str | None = None
+    migration_state: MigrationState | None = None
+
+    @property
+    def unfinished(self) -> bool:
+        return self.phase not in ("Succeeded", "Failed")
+
+
+class NetworkStatusEntry(Frozen):
+    """One element of the pod's `k8s.v1.cni.cncf.io/network-status` annotation."""
+
+    name: str
+    interface: str | None = None
+    default: bool = False
+    mac: str | None = None
+    ips: tuple[str, ...] = ()
+
+
+class OwnerRef(Frozen):
+    kind: str
+    name: str
+    uid: str
+    controller: bool = False
+
+
+class LauncherPod(Frozen):
+    """A virt-launcher pod, stripped to what gitnad reads."""
+
+    namespace: str
+    name: str
+    uid: str
+    labels: dict[str, str] = {}
+    owner: OwnerRef | None = None
+    """The controller ownerReference (a VirtualMachineInstance for a launcher)."""
+    node_name: str | None = None
+    phase: str | None = None
+    created: datetime | None = None
+    networks_annotation: str | None = None
+    """`k8s.v1.cni.cncf.io/networks`, as written."""
+    network_status: tuple[NetworkStatusEntry, ...] | None = None
+    """Parsed `k8s.v1.cni.cncf.io/network-status`; None when absent or unreadable."""
+    network_status_error: str | None = None
+    default_network: str | None = None
+    """`v1.multus-cni.io/default-network`."""
+
+    @property
+    def finished(self) -> bool:
+        return self.phase in ("Succeeded", "Failed")
+
+
+class FactSource(enum.StrEnum):
+    LIVE = "live"
+    SNAPSHOT = "snapshot"
+
+
+class ClusterFacts(Frozen):
+    """Everything gitnad read from one cluster at one moment."""
+
+    source: FactSource
+    origin: str
+    """Kubeconfig context / server, or the snapshot file path."""
+    captured_at: datetime | None = None
+    namespaces: tuple[str, ...] | None = None
+    """Namespaces the namespaced facts cover; None means all."""
+    kubevirt_installed: bool = True
+    kubevirt: KubeVirtFacts | None = None
+    nads: tuple[NAD, ...] = ()
+    vms: tuple[LiveVM, ...] = ()
+    vmis: tuple[LiveVMI, ...] = ()
+    migrations: tuple[Migration, ...] = ()
+    pods: tuple[LauncherPod, ...] = ()
+    dynamic_networks_controller: str | None = None
+    """`namespace/name` of the Multus Dynamic Networks Controller DaemonSet, when it runs."""
+    dnc_known: bool = True
+    """False when DaemonSets could not be read."""
+    unreadable: tuple[str, ...] = ()
+    """What could not be read (resource and reason); never silently passed."""
+    warnings: tuple[str, ...] = ()
+
+    @cached_property
+    def nads_by_key(self) -> dict[str, NAD]:
+        return {n.key: n for n in self.nads}
+
+    @cached_property
+    def vms_by_key(self) -> dict[str, LiveVM]:
+        return {v.key: v for v in self.vms}
+
+    @cached_property
+    def vmis_by_key(self) -> dict[str, LiveVMI]:
+        return {v.key: v for v in self.vmis}
+
+    @cached_property
+    def pods_by_owner_uid(self) -> dict[str, tuple[LauncherPod, ...]]:
+        out: dict[str, list[LauncherPod]] = {}
+        for p in self.pods:
+            if p.owner is not None:
+                out.setdefault(p.owner.uid, []).append(p)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def migrations_by_vmi(self) -> dict[str, tuple[Migration, ...]]:
+        """`namespace/vmiName` -> migrations, oldest first."""
+        out: dict[str, list[Migration]] = {}
+        for m in self.migrations:
+            out.setdefault(f"{m.namespace}/{m.vmi_name}", []).append(m)
+        return {k: tuple(sorted(v, key=lambda m: (m.created is None, m.created, m.name))) for k, v in out.items()}
+
+    def nad(self, key: str) -> NAD | None:
+        return self.nads_by_key.get(key)
+
+    def vm(self, key: str) -> LiveVM | None:
+        return self.vms_by_key.get(key)
+
+    def vmi(self, key: str) -> LiveVMI | None:
+        return self.vmis_by_key.get(key)
+
+    def covers(self, namespace: str) -> bool:
+        """Whether namespaced facts were read for this namespace."""
+        return self.namespaces is None or namespace in self.namespaces

@@ -1,0 +1,60 @@
+"""What a check evaluates: both sides of the change, the classified changes and optional cluster facts.
+
+Built once by the app layer; rules and policies are pure functions of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from gitnad.models.changes import Change, ChangeKind
+from gitnad.models.cluster import ClusterFacts
+from gitnad.models.manifest import NAD, VM
+
+
+@dataclass(frozen=True)
+class VMDelta:
+    """One VM (by `namespace/name`) as it is at base and at head, and what changed."""
+
+    key: str
+    base: VM | None
+    head: VM | None
+    changes: tuple[Change, ...]
+
+    def of_kind(self, *kinds: ChangeKind) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.kind in kinds)
+
+    @property
+    def swaps(self) -> tuple[Change, ...]:
+        return self.of_kind(ChangeKind.NAD_SWAP)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Inputs of every rule. NAD maps hold every NAD of the repo at that ref (key `namespace/name`)."""
+
+    deltas: tuple[VMDelta, ...]
+    nad_changes: tuple[Change, ...]
+    base_nads: Mapping[str, NAD]
+    head_nads: Mapping[str, NAD]
+    head_references: Mapping[str, tuple[VM, ...]] = field(default_factory=dict)
+    """For each NAD removed by the change: the VMs at head that still reference it."""
+    unreadable_head_files: frozenset[str] = frozenset()
+    cluster: ClusterFacts | None = None
+    now: datetime | None = None
+
+    @property
+    def offline(self) -> bool:
+        return self.cluster is None
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return tuple(c for d in self.deltas for c in d.changes) + self.nad_changes
+
+    def changed_nads(self) -> frozenset[str]:
+        """NADs the change adds or modifies (keys)."""
+        return frozenset(
+            c.nad for c in self.nad_changes if c.nad and c.kind in (ChangeKind.NAD_ADDED, ChangeKind.NAD_CHANGED)
+        )

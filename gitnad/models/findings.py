@@ -1,0 +1,81 @@
+"""Findings, rule metadata and skipped rules: the atoms of every report."""
+
+from __future__ import annotations
+
+import enum
+
+from gitnad.models.base import Frozen
+
+
+class Severity(enum.StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is more severe."""
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class Scope(enum.StrEnum):
+    REPO = "repo"
+    REPO_CLUSTER = "repo+cluster"
+    CLUSTER = "cluster"
+    POLICY = "policy"
+    META = "meta"
+
+
+class RuleMeta(Frozen):
+    """What a rule is: permanent code, readable name, default severity, scope and its documentation."""
+
+    code: str
+    name: str
+    severity: Severity
+    scope: Scope
+    summary: str
+    doc: str = ""
+
+
+class Finding(Frozen):
+    """One finding. `vm`, NAD names are `namespace/name`; `line` is 1-based and exact or None."""
+
+    code: str
+    rule: str
+    severity: Severity
+    message: str
+    vm: str | None = None
+    network: str | None = None
+    file: str | None = None
+    line: int | None = None
+    waived: bool = False
+    waiver: str | None = None
+    """Why the finding is waived (the waiver's reason and where it came from)."""
+    policy: str | None = None
+
+    def sort_key(self) -> tuple[int, str, int, str, str, str, str]:
+        return (
+            -self.severity.rank,
+            self.file or "",
+            self.line or 0,
+            self.code,
+            self.vm or "",
+            self.network or "",
+            self.message,
+        )
+
+
+class SkipReason(enum.StrEnum):
+    OFFLINE = "offline"
+    NO_CHANGE = "no-change"
+    NOT_INSTALLED = "kubevirt-not-installed"
+
+
+class Skipped(Frozen):
+    code: str
+    reason: str
+
+
+def sort_findings(findings: list[Finding] | tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Deterministic order: errors first, then by file, line, code."""
+    return tuple(sorted(findings, key=Finding.sort_key))

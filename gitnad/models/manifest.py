@@ -1,0 +1,121 @@
+"""What the scanner reads from manifests: VMs (and pools) with their networks and interfaces, and NADs.
+
+Every node that a finding may point at carries its 1-based line, taken from the YAML parser.
+NAD references are kept as written (`nad_raw`) and normalized to `namespace/name` (`nad`).
+"""
+
+from __future__ import annotations
+
+import enum
+
+from gitnad.models.base import Frozen
+
+
+class NetworkSource(enum.StrEnum):
+    """Where a VM network comes from (`spec.template.spec.networks[].<source>`)."""
+
+    POD = "pod"
+    MULTUS = "multus"
+    OTHER = "other"
+
+
+class Network(Frozen):
+    """One entry of `networks[]`, indexed by `name`."""
+
+    name: str
+    source: NetworkSource
+    nad_raw: str | None = None
+    """`multus.networkName` exactly as written (None for non-multus sources)."""
+    nad: str | None = None
+    """`multus.networkName` normalized to `namespace/name` (the VM namespace when no slash)."""
+    default: bool = False
+    """`multus.default: true`."""
+    line: int
+    """Line of `networkName` for multus networks, else of the network's `name`."""
+    item_line: int
+    """Line where this list item starts."""
+    canonical: str
+    """Sorted-key JSON of the network without `multus.networkName`: equal means "only the NAD changed"."""
+
+
+class Interface(Frozen):
+    """One entry of `domain.devices.interfaces[]`, indexed by `name`."""
+
+    name: str
+    binding: str | None
+    """`bridge`, `masquerade`, `sriov`, `passt`, `slirp`, or the `binding.name` plugin name."""
+    binding_is_plugin: bool = False
+    model: str | None = None
+    mac: str | None = None
+    state: str | None = None
+    line: int
+    """Line of the interface's `name`."""
+    binding_line: int
+    """Line of the binding key (`bridge:`, `binding:` ...), else of `name`."""
+    item_line: int
+    canonical: str
+    """Sorted-key JSON of the interface without `state`: unequal means a restart-requiring change."""
+
+
+class VMKind(enum.StrEnum):
+    VIRTUAL_MACHINE = "VirtualMachine"
+    VIRTUAL_MACHINE_POOL = "VirtualMachinePool"
+
+
+class VM(Frozen):
+    """A VirtualMachine, or a VirtualMachinePool (its VM template), declared in a manifest."""
+
+    kind: VMKind
+    api_version: str
+    namespace: str
+    name: str
+    file: str
+    line: int
+    """Line of `metadata.name` (or of the document start)."""
+    doc_index: int = 0
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+    template_labels: dict[str, str] = {}
+    run_strategy: str | None = None
+    running: bool | None = None
+    networks: tuple[Network, ...] = ()
+    interfaces: tuple[Interface, ...] = ()
+    template_line: int | None = None
+    """Line of `spec.template.spec` (where added networks/interfaces go)."""
+
+    @property
+    def key(self) -> str:
+        """`namespace/name`: the identity of the VM (or pool) across refs and renames."""
+        return f"{self.namespace}/{self.name}"
+
+    def network(self, name: str) -> Network | None:
+        return next((n for n in self.networks if n.name == name), None)
+
+    def interface(self, name: str) -> Interface | None:
+        return next((i for i in self.interfaces if i.name == name), None)
+
+
+class NAD(Frozen):
+    """A NetworkAttachmentDefinition, from a manifest or from the cluster."""
+
+    namespace: str
+    name: str
+    cni_type: str | None = None
+    """CNI `type`, the first plugin's for a conflist."""
+    vlan: int | None = None
+    """First of `vlan`, `vlanId`, `vlanID` found in the config or its plugins."""
+    resource_name: str | None = None
+    """Annotation `k8s.v1.cni.cncf.io/resourceName`."""
+    config_error: str | None = None
+    """Why `spec.config` is unusable (not JSON, no CNI type), else None."""
+    config_canonical: str = ""
+    """Sorted-key JSON of the parsed config (or the raw string when not JSON)."""
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+    file: str | None = None
+    line: int | None = None
+    config_line: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"

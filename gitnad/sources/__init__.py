@@ -1,0 +1,1 @@
+"""All reading: YAML, git objects, the working tree, kustomize, the cluster."""
