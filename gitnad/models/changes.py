@@ -35,8 +35,10 @@ class Change(Frozen):
     to: str | None = None
     file: str | None = None
     line: int | None = None
+    field: str | None = None
+    """For restart-required: what changed (`binding`, `model`, `macAddress`, `source`, `default`, `removed`, ...)."""
     detail: str | None = None
-    """For restart-required: which field changed (e.g. `interfaces[bridge-net].binding: bridge -> sriov`)."""
+    """Human-readable account, e.g. `interface bridge-net: binding bridge -> sriov`."""
 
     def sort_key(self) -> tuple[str, str, str, str, str]:
         return (

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.cluster import ClusterFacts
+from gitnad.models.findings import Finding
 from gitnad.models.manifest import NAD, VM
 
 
@@ -41,6 +42,8 @@ class CheckContext:
     head_nads: Mapping[str, NAD]
     head_references: Mapping[str, tuple[VM, ...]] = field(default_factory=dict)
     """For each NAD removed by the change: the VMs at head that still reference it."""
+    problems: tuple[Finding, ...] = ()
+    """GN001 findings from reading the files this check parsed."""
     unreadable_head_files: frozenset[str] = frozenset()
     cluster: ClusterFacts | None = None
     now: datetime | None = None

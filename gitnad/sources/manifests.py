@@ -8,12 +8,12 @@ on what a network or an interface is.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gitnad.models.manifest import NAD, VM, Interface, Network, NetworkSource, VMKind
+from gitnad.models.names import normalize_nad
 from gitnad.sources.yamlio import LMap, LSeq
 
 VM_GROUP = "kubevirt.io"
@@ -21,8 +21,6 @@ POOL_GROUP = "pool.kubevirt.io"
 NAD_GROUP = "k8s.cni.cncf.io"
 RESOURCE_NAME_ANNOTATION = "k8s.v1.cni.cncf.io/resourceName"
 BINDINGS = ("bridge", "masquerade", "sriov", "passt", "slirp", "macvtap")
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 class ManifestError(ValueError):
@@ -54,25 +52,6 @@ def _str_map(value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):
         return {}
     return {str(k): "" if v is None else str(v) for k, v in value.items()}
-
-
-def normalize_nad(raw: str, namespace: str) -> str:
-    """`nad` -> `<namespace>/nad`; `ns/nad` unchanged (KubeVirt's NetAttachDefNamespacedName)."""
-    return raw if "/" in raw else f"{namespace}/{raw}"
-
-
-def nad_reference_problem(raw: str) -> str | None:
-    """Why a `networkName` is not a valid NAD reference (GN101), else None."""
-    if not raw:
-        return "networkName is empty"
-    if raw.count("/") > 1:
-        return f"networkName {raw!r} has more than one '/'"
-    ns, _, name = raw.rpartition("/")
-    if "/" in raw and not _DNS1123_LABEL.fullmatch(ns):
-        return f"namespace {ns!r} in networkName {raw!r} is not a valid DNS-1123 label"
-    if len(name) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(name):
-        return f"name {name!r} in networkName {raw!r} is not a valid DNS-1123 name"
-    return None
 
 
 def parse_networks(nets: Any, namespace: str) -> tuple[Network, ...]:

@@ -1,0 +1,32 @@
+"""NAD reference names: normalization and validation, exactly as KubeVirt resolves them."""
+
+from __future__ import annotations
+
+import re
+
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def normalize_nad(raw: str, namespace: str) -> str:
+    """`nad` -> `<namespace>/nad`; `ns/nad` unchanged (KubeVirt's NetAttachDefNamespacedName)."""
+    return raw if "/" in raw else f"{namespace}/{raw}"
+
+
+def nad_names_equal(spec: str, status: str, namespace: str) -> bool:
+    """KubeVirt's isNADNameEqual: identical, or `spec` has no '/' and `namespace/spec == status`."""
+    return spec == status or ("/" not in spec and f"{namespace}/{spec}" == status)
+
+
+def nad_reference_problem(raw: str) -> str | None:
+    """Why a `networkName` is not a valid NAD reference (GN101), else None."""
+    if not raw:
+        return "networkName is empty"
+    if raw.count("/") > 1:
+        return f"networkName {raw!r} has more than one '/'"
+    ns, _, name = raw.rpartition("/")
+    if "/" in raw and (len(ns) > 63 or not _DNS1123_LABEL.fullmatch(ns)):
+        return f"namespace {ns!r} in networkName {raw!r} is not a valid DNS-1123 label"
+    if len(name) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(name):
+        return f"name {name!r} in networkName {raw!r} is not a valid DNS-1123 name"
+    return None
