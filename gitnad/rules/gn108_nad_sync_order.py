@@ -44,7 +44,7 @@ def _wave(annotations: dict[str, str]) -> int | None:
 def check(ctx: CheckContext) -> Iterator[Finding]:
     added = {c.nad for c in ctx.nad_changes if c.kind is ChangeKind.NAD_ADDED}
     for delta, change in swaps(ctx):
-        if change.to not in added or delta.head is None:
+        if change.to is None or change.to not in added or delta.head is None:
             continue
         nad = ctx.head_nads[change.to]
         nad_wave, vm_wave = _wave(nad.annotations), _wave(delta.head.annotations)
