@@ -1,0 +1,73 @@
+"""`gitnad scan`: every VM, VM pool and NAD of the repo (working tree or a ref), with GN001/GN101 findings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from gitnad import __version__
+from gitnad.app.common import check_format, finalize, load_config, render_result
+from gitnad.config import OutputSettings
+from gitnad.errors import ExitCode, UsageError
+from gitnad.models.findings import Finding, Severity
+from gitnad.models.manifest import VM, NetworkSource
+from gitnad.models.names import nad_reference_problem
+from gitnad.models.results import ScanResult
+from gitnad.rules import gn101_invalid_nad_reference as gn101
+from gitnad.rules.base import finding
+from gitnad.sources.gitrefs import GitRepo, is_git_repo
+from gitnad.sources.scanner import ScanSettings, scan
+from gitnad.sources.trees import WorktreeReader
+
+
+def _reference_findings(vms: Sequence[VM]) -> list[Finding]:
+    """GN101 for every multus reference of the repo (scan has no 'change' to narrow it to)."""
+    out: list[Finding] = []
+    for vm in vms:
+        for net in vm.networks:
+            if net.source is NetworkSource.MULTUS and net.nad_raw is not None:
+                problem = nad_reference_problem(net.nad_raw)
+                if problem:
+                    out.append(
+                        finding(
+                            gn101.META,
+                            f"{vm.key} network {net.name}: {problem}",
+                            vm=vm.key,
+                            network=net.name,
+                            file=vm.file,
+                            line=net.line,
+                        )
+                    )
+    return out
+
+
+def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResult:
+    if is_git_repo(path):
+        repo = GitRepo(path)
+        config = load_config(repo.root, config_file)
+        sha = repo.resolve(ref) if ref else None
+        reader = repo.reader(sha, exclude=config.exclude) if sha else repo.worktree_reader(exclude=config.exclude)
+    else:
+        if ref:
+            raise UsageError(f"--ref {ref} needs a git repository, and {path} is not one")
+        config = load_config(path, config_file)
+        sha = None
+        reader = WorktreeReader(path, exclude=config.exclude)
+    settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
+    ms = scan(reader, settings)
+    findings = finalize(list(ms.problems) + _reference_findings(ms.vms))
+    return ScanResult(
+        version=__version__,
+        ref=sha,
+        vms=tuple(sorted(ms.vms, key=lambda v: (v.file, v.line, v.key))),
+        nads=tuple(sorted(ms.nads, key=lambda n: (n.file or "", n.line or 0, n.key))),
+        findings=findings,
+        files_scanned=len(ms.files),
+    )
+
+
+def run(path: Path, ref: str | None, config_file: Path | None, out: OutputSettings) -> tuple[str, ExitCode]:
+    check_format(out)
+    result = scan_repo(path, ref, config_file)
+    failing = any(f.severity is Severity.ERROR and not f.waived for f in result.findings)
+    return render_result(result, out), ExitCode.FINDINGS if failing else ExitCode.OK

@@ -1,0 +1,45 @@
+"""Reporters: pure `render(result) -> str` functions, one module per format, chosen by OutputFormat.
+
+Every result model is rendered by every format; reporters never read files, the environment or the
+clock, and never decide exit codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Union
+
+from gitnad.config import OutputFormat
+from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, ScanResult
+from gitnad.report import json as json_report
+from gitnad.report import text as text_report
+
+Result = Union[ScanResult, CheckResult, DriftResult, ReconcileResult]  # noqa: UP007
+Renderer = Callable[[Result, bool], str]
+
+
+def _json(result: Result, color: bool) -> str:
+    return json_report.render(result)
+
+
+def _text(result: Result, color: bool) -> str:
+    return text_report.render(result, color=color)
+
+
+RENDERERS: dict[OutputFormat, Renderer] = {
+    OutputFormat.TEXT: _text,
+    OutputFormat.JSON: _json,
+}
+
+
+def render(result: Result, fmt: OutputFormat, *, color: bool = False) -> str:
+    """Render `result` in `fmt`. Formats without a renderer yet are refused by the caller (usage error)."""
+    try:
+        renderer = RENDERERS[fmt]
+    except KeyError:
+        raise NotImplementedError(fmt.value) from None
+    return renderer(result, color)
+
+
+def supported(fmt: OutputFormat) -> bool:
+    return fmt in RENDERERS

@@ -1,0 +1,155 @@
+"""The stable machine contract (SPEC §10): sorted, deterministic JSON for every result."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from gitnad import __version__
+from gitnad.models.changes import Change
+from gitnad.models.findings import Finding
+from gitnad.models.manifest import NAD, VM
+from gitnad.models.results import CheckResult, DriftResult, DriftState, ReconcileResult, ScanResult
+
+
+def finding(f: Finding) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "rule": f.rule,
+        "severity": f.severity.value,
+        "vm": f.vm,
+        "network": f.network,
+        "file": f.file,
+        "line": f.line,
+        "message": f.message,
+        "waived": f.waived,
+        "waiver": f.waiver,
+        "policy": f.policy,
+    }
+
+
+def change(c: Change) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "kind": c.kind.value,
+        "vm": c.vm,
+        "network": c.network,
+        "from": c.from_,
+        "to": c.to,
+        "file": c.file,
+        "line": c.line,
+    }
+    if c.nad is not None:
+        out["nad"] = c.nad
+    if c.interface is not None:
+        out["interface"] = c.interface
+    if c.detail is not None:
+        out["detail"] = c.detail
+    return out
+
+
+def vm(v: VM) -> dict[str, Any]:
+    return {
+        "kind": v.kind.value,
+        "namespace": v.namespace,
+        "name": v.name,
+        "file": v.file,
+        "line": v.line,
+        "networks": [
+            {"name": n.name, "source": n.source.value, "nad": n.nad, "default": n.default, "line": n.line}
+            for n in v.networks
+        ],
+        "interfaces": [
+            {"name": i.name, "binding": i.binding, "model": i.model, "mac": i.mac, "state": i.state, "line": i.line}
+            for i in v.interfaces
+        ],
+    }
+
+
+def nad(n: NAD) -> dict[str, Any]:
+    return {
+        "namespace": n.namespace,
+        "name": n.name,
+        "cni_type": n.cni_type,
+        "vlan": n.vlan,
+        "resource_name": n.resource_name,
+        "file": n.file,
+        "line": n.line,
+    }
+
+
+def drift_payload(result: DriftResult) -> dict[str, Any]:
+    counts = Counter(i.state for i in result.items)
+    summary: dict[str, Any] = {s.value: counts[s] for s in DriftState if counts[s]}
+    summary["converged"] = result.converged
+    return {
+        "tool": "gitnad",
+        "version": __version__,
+        "command": "drift",
+        "ref": result.ref,
+        "base": result.base,
+        "items": [
+            {
+                "vm": i.vm,
+                "network": i.network,
+                "declared": i.declared,
+                "live_vm": i.live_vm,
+                "vmi": i.vmi,
+                "pod": i.pod,
+                "state": i.state.value,
+                "converged": i.converged,
+                "detail": i.detail,
+                "migration": i.migration,
+                "file": i.file,
+                "line": i.line,
+            }
+            for i in result.items
+        ],
+        "summary": summary,
+        "warnings": list(result.warnings),
+    }
+
+
+def payload(result: ScanResult | CheckResult | DriftResult | ReconcileResult) -> dict[str, Any]:
+    """The JSON document for a result, as plain data."""
+    if isinstance(result, ScanResult):
+        return {
+            "tool": "gitnad",
+            "version": result.version,
+            "command": "scan",
+            "ref": result.ref,
+            "vms": [vm(v) for v in result.vms],
+            "nads": [nad(n) for n in result.nads],
+            "findings": [finding(f) for f in result.findings],
+        }
+    if isinstance(result, CheckResult):
+        return {
+            "tool": "gitnad",
+            "version": result.version,
+            "command": "check",
+            "refs": {"base": result.refs.base, "head": result.refs.head},
+            "cluster": result.cluster_source,
+            "changes": [change(c) for c in result.changes],
+            "findings": [finding(f) for f in result.findings],
+            "skipped": [{"code": s.code, "reason": s.reason} for s in result.skipped],
+            "summary": result.summary.model_dump(),
+            "warnings": list(result.warnings),
+        }
+    if isinstance(result, DriftResult):
+        return drift_payload(result)
+    drift = drift_payload(result.drift)
+    return {
+        "tool": "gitnad",
+        "version": result.version,
+        "command": "reconcile",
+        "ref": result.ref,
+        "applied": result.applied,
+        "free_slots": result.free_slots,
+        "actions": [a.model_dump(mode="json") for a in result.actions],
+        "items": drift["items"],
+        "summary": drift["summary"],
+    }
+
+
+def render(result: ScanResult | CheckResult | DriftResult | ReconcileResult) -> str:
+    return json.dumps(payload(result), indent=2, sort_keys=False) + "\n"
