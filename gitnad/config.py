@@ -19,6 +19,9 @@ DEFAULT_REQUEST_TIMEOUT_S = 15.0
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_MAX_RETRY_AFTER_S = 10.0
 DEFAULT_PAGE_SIZE = 500
+DEFAULT_BACKOFF_BASE_S = 0.2
+"""First retry delay; doubles per retry up to DEFAULT_BACKOFF_MAX_S (when no Retry-After is sent)."""
+DEFAULT_BACKOFF_MAX_S = 5.0
 
 
 class OutputFormat(enum.StrEnum):
@@ -44,6 +47,8 @@ class ClusterSettings:
     max_retries: int = DEFAULT_MAX_RETRIES
     max_retry_after_s: float = DEFAULT_MAX_RETRY_AFTER_S
     page_size: int = DEFAULT_PAGE_SIZE
+    backoff_base_s: float = DEFAULT_BACKOFF_BASE_S
+    backoff_max_s: float = DEFAULT_BACKOFF_MAX_S
 
     @property
     def live(self) -> bool:
