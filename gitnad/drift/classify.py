@@ -229,4 +229,3 @@ def _pod_drift_detail(net: Network, proof: PodProof) -> str:
             "it applies at the next restart"
         )
     return f"the active pod {proof.pod} is on {proof.nad} and no migration is coming"
-

@@ -1,7 +1,7 @@
 """Which facts a `ClusterFacts.unreadable` entry blocks, so drift fails closed exactly where it must.
 
-An entry names the resource it concerns (plural resource, kind, or short name, e.g.
-`virtualmachineinstancemigrations: 403 Forbidden`). An entry naming no known resource blocks every fact.
+An entry is `<resource>: <reason>` (e.g. `virtualmachineinstancemigrations.kubevirt.io: 403 Forbidden`); the
+resource part decides, else the whole text is searched. An entry naming no known resource blocks every fact.
 """
 
 from __future__ import annotations
@@ -36,8 +36,12 @@ _PATTERNS: dict[Fact, re.Pattern[str]] = {
 def facts_of(entry: str) -> frozenset[Fact]:
     """The facts an unreadable entry concerns; every fact when it names none."""
     text = entry.lower()
-    hit = frozenset(f for f, p in _PATTERNS.items() if p.search(text))
-    return hit or frozenset(Fact)
+    head = text.split(":", 1)[0] if ":" in text else ""
+    for part in (head, text):
+        hit = frozenset(f for f, p in _PATTERNS.items() if p.search(part))
+        if hit:
+            return hit
+    return frozenset(Fact)
 
 
 def unreadable(facts: ClusterFacts, fact: Fact) -> str | None:

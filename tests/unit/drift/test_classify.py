@@ -8,6 +8,7 @@ import pytest
 from drift_builders import NS, T0, KubeVirtFacts, World, cond, declared_vm, migration, world
 
 from gitnad.drift.classify import classify
+from gitnad.drift.unreadable import Fact, facts_of
 from gitnad.models.cluster import LiveVM, MigrationState
 from gitnad.models.manifest import VM
 from gitnad.models.results import DriftState as S
@@ -450,3 +451,21 @@ def test_items_sorted_and_pod_networks_skipped() -> None:
     items = classify(vms, world().facts())
     assert [(i.vm, i.network) for i in items] == [("prod/vm1", "secondary-network"), ("prod/vm2", "secondary-network")]
     assert items[1].state is S.MISSING
+
+
+@pytest.mark.parametrize(
+    ("entry", "facts"),
+    [
+        ("virtualmachines.kubevirt.io: 403 Forbidden", {"vm"}),
+        ("virtualmachineinstances.kubevirt.io: forbidden: cannot list virtualmachines", {"vmi"}),
+        ("virtualmachineinstancemigrations.kubevirt.io: timed out", {"migration"}),
+        ("pods: forbidden in the namespace prod", {"pod"}),
+        ("network-attachment-definitions.k8s.cni.cncf.io: 403", {"nad"}),
+        ("kubevirts.kubevirt.io: not in snapshot", {"kubevirt"}),
+        ("daemonsets.apps: 403", {"other"}),
+        ("server closed the connection", {f.value for f in Fact}),
+    ],
+    ids=["vm", "vmi-reason-ignored", "migration", "pod", "nad", "kubevirt", "daemonsets", "unattributed"],
+)
+def test_unreadable_entry_blocks(entry: str, facts: set[str]) -> None:
+    assert {f.value for f in facts_of(entry)} == facts

@@ -1,0 +1,117 @@
+"""Text reports for people: drift as a per-VM table, reconcile as that table plus the plan and its results.
+
+Pure: a function of the result. ANSI colour only when asked (`color=True`); the caller decides (TTY).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from gitnad.models.results import Action, ActionOutcome, DriftItem, DriftResult, DriftState, ReconcileResult
+
+RESET = "\x1b[0m"
+BOLD = "\x1b[1m"
+DIM = "\x1b[2m"
+GREEN = "\x1b[32m"
+YELLOW = "\x1b[33m"
+RED = "\x1b[31m"
+MAGENTA = "\x1b[35m"
+
+HEADERS = ("VM", "NETWORK", "STATE", "DECLARED", "LIVE POD", "DETAIL")
+GAP = "  "
+
+
+def state_colour(state: DriftState) -> str:
+    if state.converged:
+        return GREEN
+    if state is DriftState.UNKNOWN:
+        return MAGENTA
+    if state.terminal or state is DriftState.MIGRATION_FAILED:
+        return RED
+    return YELLOW
+
+
+def _paint(text: str, colour: str, color: bool) -> str:
+    return f"{colour}{text}{RESET}" if color and text else text
+
+
+def _row(item: DriftItem) -> tuple[str, ...]:
+    pod = item.pod or "-"
+    return (item.vm, item.network, item.state.value, item.declared or "-", pod, item.detail)
+
+
+def _format_rows(rows: Sequence[tuple[str, ...]], states: Sequence[DriftState | None], color: bool) -> list[str]:
+    """Left-aligned columns; the last (detail) column is never padded or cut."""
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]) - 1)]
+    out = []
+    for row, state in zip(rows, states, strict=True):
+        cells = [row[c].ljust(widths[c]) for c in range(len(widths))]
+        if state is None:
+            cells = [_paint(c, BOLD, color) for c in cells]
+        else:
+            cells[2] = _paint(cells[2], state_colour(state), color)
+        out.append(GAP.join([*cells, row[-1]]).rstrip())
+    return out
+
+
+def drift_table(items: Sequence[DriftItem], color: bool = False) -> list[str]:
+    """The per-(VM, network) table, with a header row; empty list when there is nothing to show."""
+    if not items:
+        return []
+    rows = [HEADERS, *(_row(i) for i in items)]
+    return _format_rows(rows, [None, *(i.state for i in items)], color)
+
+
+def summary_line(items: Sequence[DriftItem], color: bool = False) -> str:
+    counts = Counter(i.state for i in items)
+    parts = [f"{counts[s]} {_paint(s.value, state_colour(s), color)}" for s in DriftState if counts[s]]
+    converged = sum(1 for i in items if i.converged)
+    if not items:
+        verdict = "nothing to check"
+    elif converged == len(items):
+        verdict = _paint("CONVERGED", GREEN, color)
+    else:
+        verdict = _paint("NOT CONVERGED", RED, color)
+    tally = ", ".join(parts) or "0 items"
+    return f"{verdict}: {converged} of {len(items)} network(s) converged ({tally})"
+
+
+def _header(result: DriftResult, color: bool) -> str:
+    ref = (result.ref or "working tree")[:12]
+    base = f" (VMs changed since {result.base[:12]})" if result.base else ""
+    source = f"  cluster {result.cluster_source}" if result.cluster_source else ""
+    return _paint(f"gitnad drift  ref {ref}{base}{source}", BOLD, color)
+
+
+def render_drift(result: DriftResult, *, color: bool = False) -> str:
+    lines = [_header(result, color), ""]
+    lines += drift_table(result.items, color) or ["No VM with a multus network is declared at this ref."]
+    lines += ["", summary_line(result.items, color)]
+    lines += [_paint(f"warning: {w}", YELLOW, color) for w in result.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def _action_line(a: Action, color: bool) -> str:
+    outcome_colour = {
+        ActionOutcome.APPLIED: GREEN,
+        ActionOutcome.FAILED: RED,
+        ActionOutcome.SKIPPED: DIM,
+        ActionOutcome.PLANNED: YELLOW,
+    }[a.outcome]
+    where = f"{a.vm}" + (f" [{a.network}]" if a.network else "")
+    outcome = _paint(f"{a.outcome.value:<8}", outcome_colour, color)
+    result = f" -> {a.result}" if a.result else ""
+    return f"  {outcome} {a.kind.value:<17} {where} ({a.state.value}): {a.reason}{result}"
+
+
+def render_reconcile(result: ReconcileResult, *, color: bool = False) -> str:
+    drift = render_drift(result.drift, color=color).replace("gitnad drift", "gitnad reconcile", 1)
+    mode = "applied" if result.applied else "dry-run: nothing was changed; run with --apply to execute"
+    slots = "unknown" if result.free_slots is None else str(result.free_slots)
+    lines = [drift.rstrip("\n"), "", _paint(f"Plan ({mode}); free migration slots: {slots}", BOLD, color)]
+    lines += [_action_line(a, color) for a in result.actions] or ["  nothing to do"]
+    counts = Counter(a.outcome for a in result.actions)
+    if result.actions:
+        lines.append("  " + ", ".join(f"{counts[o]} {o.value}" for o in ActionOutcome if counts[o]))
+    return "\n".join(lines) + "\n"
