@@ -1,0 +1,313 @@
+"""Live reads through the official `kubernetes` client: the only module that imports it (lazily).
+
+One LIST per resource type, paginated with `limit`/`continue`, never one call per VM. Namespaced types are
+listed in the one namespace asked for, or cluster-wide and filtered (one call instead of N), falling back
+to per-namespace lists when a namespaced identity may not list cluster-wide.
+
+Retry policy, explicit because the client's default (urllib3 `Retry(3)`) silently sleeps on `Retry-After`
+without a cap: urllib3 retries are off; each request gets at most `max_retries` retries with exponential
+backoff on 429, 5xx, timeouts and connection errors, `Retry-After` is honoured up to `max_retry_after_s`,
+and the whole read has one deadline (`deadline_s`). Any other failure is a ClusterError naming the verb and
+resource. A 404 on a list means the API is not installed. A read is never returned partially.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from gitnad.config import ClusterSettings
+from gitnad.errors import ClusterError, ConfigError
+from gitnad.sources.cluster import kinds
+from gitnad.sources.cluster.kinds import Capture, ReadState, Resource, ResourceRead
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+SERVICE_HOST_ENV = "KUBERNETES_SERVICE_HOST"
+MAX_MESSAGE = 300
+
+
+class ApiFailure(ClusterError):
+    """A request the server refused for good (not retried); `status` is the HTTP status (0: TLS)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Deadline:
+    """One overall time budget for a read (monotonic clock)."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._end = clock() + seconds
+
+    def remaining(self) -> float:
+        return self._end - self._clock()
+
+
+# --- client ----------------------------------------------------------------------------------------
+
+
+def configuration(settings: ClusterSettings) -> Any:
+    """A `kubernetes.client.Configuration` from the kubeconfig (or in-cluster), with urllib3 retries off."""
+    from kubernetes import client, config
+    from kubernetes.config.config_exception import ConfigException
+
+    cfg = client.Configuration()
+    path = str(settings.kubeconfig) if settings.kubeconfig is not None else None
+    try:
+        if path is not None or settings.context is not None or _default_kubeconfig_exists():
+            config.load_kube_config(  # type: ignore[no-untyped-call]
+                config_file=path, context=settings.context, client_configuration=cfg, persist_config=False
+            )
+        elif os.environ.get(SERVICE_HOST_ENV):
+            config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
+        else:
+            raise ConfigError(
+                "no cluster configured: pass --kubeconfig (or set KUBECONFIG), run in a pod, or use --snapshot"
+            )
+    except ConfigException as e:
+        raise ConfigError(f"kubeconfig {path or '(default)'}: {e}") from e
+    except OSError as e:
+        raise ConfigError(f"kubeconfig {path or '(default)'}: {e}") from e
+    # urllib3's default Retry(3) sleeps for any Retry-After with no cap and retries behind our back:
+    # every retry goes through LiveReader.call instead.
+    cfg.retries = False
+    return cfg
+
+
+def _default_kubeconfig_exists() -> bool:
+    if os.environ.get("KUBECONFIG"):
+        return True
+    return Path("~/.kube/config").expanduser().is_file()
+
+
+def api_client(settings: ClusterSettings) -> Any:
+    """A configured `kubernetes.client.ApiClient` (no global state, no hidden retries)."""
+    from kubernetes import client
+
+    return client.ApiClient(configuration(settings))
+
+
+def custom_objects_api(api: Any) -> Any:
+    """`CustomObjectsApi` on an ApiClient from `api_client` (for watches and reconcile writes)."""
+    from kubernetes import client
+
+    return client.CustomObjectsApi(api)
+
+
+# --- reader ----------------------------------------------------------------------------------------
+
+
+class LiveReader:
+    """Reads a Capture from the API server; counts every HTTP request it sends (`requests`)."""
+
+    def __init__(
+        self,
+        settings: ClusterSettings,
+        api: Any | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.api = api if api is not None else api_client(settings)
+        self.requests = 0
+        self.retries = 0
+        self._sleep = sleep
+        self._clock = clock
+        self.deadline = Deadline(settings.deadline_s, clock)
+
+    @property
+    def server(self) -> str:
+        return str(self.api.configuration.host)
+
+    def capture(self, namespaces: Sequence[str] | None) -> Capture:
+        """Every resource type gitnad reads, or a ClusterError: never a partial result."""
+        self.deadline = Deadline(self.settings.deadline_s, self._clock)
+        scope = tuple(sorted(set(namespaces))) if namespaces else None
+        reads = {r.name: self._read(r, scope) for r in kinds.RESOURCES}
+        origin = self.server if self.settings.context is None else f"{self.settings.context} ({self.server})"
+        return Capture(origin=origin, captured_at=datetime.now(UTC), namespaces=scope, reads=reads)
+
+    def _read(self, r: Resource, scope: tuple[str, ...] | None) -> ResourceRead:
+        try:
+            if not r.scoped or scope is None:
+                return ResourceRead(r, ReadState.READ, items=tuple(self.list_all(r, None)))
+            if len(scope) == 1:
+                return ResourceRead(r, ReadState.READ, items=tuple(self.list_all(r, scope[0])))
+            try:
+                items = kinds.in_namespaces(self.list_all(r, None), scope)
+            except ApiFailure as e:
+                if e.status != 403:
+                    raise
+                items = [i for ns in scope for i in self.list_all(r, ns)]
+            return ResourceRead(r, ReadState.READ, items=tuple(items))
+        except ApiFailure as e:
+            if e.status == 404:
+                return ResourceRead(r, ReadState.NOT_INSTALLED, reason="not installed (the API server has no such API)")
+            if e.status == 403 and r is kinds.DAEMONSETS:
+                # Only GN208 (a warning) needs DaemonSets: mark the fact unknown instead of failing the read.
+                return ResourceRead(r, ReadState.UNREADABLE, reason=e.message)
+            raise
+
+    def list_all(self, r: Resource, namespace: str | None) -> list[dict[str, Any]]:
+        """Every item of one resource type (one namespace or all), following `continue` tokens."""
+        what = describe(r, namespace)
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        restarted = False
+        while True:
+            try:
+                body = self.call(what, lambda timeout, t=token: self._page(r, namespace, t, timeout))  # type: ignore[misc]
+            except ApiFailure as e:
+                if e.status != 410 or token is None or restarted:
+                    raise
+                items, token, restarted = [], None, True  # continue token expired: list again, once
+                continue
+            for item in body.get("items") or ():
+                item.setdefault("apiVersion", r.api_version)  # typed lists (pods, daemonsets) omit them
+                item.setdefault("kind", r.kind)
+                items.append(item)
+            token = (body.get("metadata") or {}).get("continue") or None
+            if token is None:
+                return items
+
+    def _page(self, r: Resource, namespace: str | None, token: str | None, timeout: float) -> dict[str, Any]:
+        from kubernetes import client
+
+        kw: dict[str, Any] = {
+            "limit": self.settings.page_size,
+            "_continue": token,
+            "_preload_content": False,
+            "_request_timeout": (timeout, timeout),
+        }
+        if r.label_selector:
+            kw["label_selector"] = r.label_selector
+        resp: Any  # urllib3 HTTPResponse (raw body) with _preload_content=False
+        if r is kinds.PODS:
+            core = client.CoreV1Api(self.api)
+            resp = core.list_namespaced_pod(namespace, **kw) if namespace else core.list_pod_for_all_namespaces(**kw)
+        elif r is kinds.DAEMONSETS:
+            apps = client.AppsV1Api(self.api)
+            resp = (
+                apps.list_namespaced_daemon_set(namespace, **kw)
+                if namespace
+                else apps.list_daemon_set_for_all_namespaces(**kw)
+            )
+        else:
+            co = client.CustomObjectsApi(self.api)
+            resp = (
+                co.list_namespaced_custom_object(r.group, r.version, namespace, r.plural, **kw)
+                if namespace
+                else co.list_cluster_custom_object(r.group, r.version, r.plural, **kw)
+            )
+        try:
+            data = resp.data
+        finally:
+            resp.release_conn()
+        body = json.loads(data)
+        if not isinstance(body, dict):
+            raise ApiFailure(f"{describe(r, namespace)}: the server answered with a non-object body", 200)
+        return body
+
+    def call(self, what: str, fn: Callable[[float], Any]) -> Any:
+        """Run `fn(timeout_s)` under the retry policy and the deadline; `what` names verb and resource."""
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
+
+        attempt, last = 0, "none"
+        while True:
+            remaining = self.deadline.remaining()
+            if remaining <= 0:
+                raise ClusterError(f"{what}: deadline of {self.deadline.seconds:g}s exceeded (last error: {last})")
+            self.requests += 1
+            retry_after: float | None = None
+            try:
+                return fn(min(self.settings.request_timeout_s, remaining))
+            except ApiException as e:
+                status = int(e.status or 0)
+                if status not in RETRYABLE_STATUSES:
+                    raise ApiFailure(f"{what}: {_api_error(e)}{_hint(status)}", status) from e
+                last, retry_after = f"{status} {e.reason}", _retry_after(e.headers)
+            except (HTTPError, OSError) as e:
+                last = _io_error(e, self.server)
+            attempt += 1
+            if attempt > self.settings.max_retries:
+                raise ClusterError(f"{what}: gave up after {attempt} attempts (last error: {last})")
+            delay = self._delay(attempt, retry_after)
+            if delay >= self.deadline.remaining():
+                raise ClusterError(
+                    f"{what}: deadline of {self.deadline.seconds:g}s exceeded after {attempt} attempts "
+                    f"(last error: {last}; next retry was due in {delay:g}s)"
+                )
+            self.retries += 1
+            self._sleep(delay)
+
+    def _delay(self, attempt: int, retry_after: float | None) -> float:
+        """Retry-After (capped) when the server sent one, else exponential backoff (capped)."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.settings.max_retry_after_s)
+        return float(min(self.settings.backoff_base_s * 2 ** (attempt - 1), self.settings.backoff_max_s))
+
+
+def describe(r: Resource, namespace: str | None) -> str:
+    """`list pods.(kubevirt.io=virt-launcher) in namespace prod`-style name of one list call."""
+    selector = f" (labelSelector {r.label_selector})" if r.label_selector else ""
+    where = f"in namespace {namespace}" if namespace else "in all namespaces"
+    return f"list {r.name}{selector} {where}"
+
+
+def _api_error(e: Any) -> str:
+    """`403 Forbidden: <the server's Status message>`."""
+    status = int(e.status or 0)
+    if status == 0:
+        return f"TLS/transport error: {str(e.reason).strip()[:MAX_MESSAGE]}"
+    message = ""
+    try:
+        body = json.loads(e.body) if e.body else None
+        if isinstance(body, dict) and isinstance(body.get("message"), str):
+            message = body["message"]
+    except ValueError:
+        message = str(e.body)
+    head = f"{status} {e.reason}"
+    return f"{head}: {message[:MAX_MESSAGE]}" if message else head
+
+
+def _hint(status: int) -> str:
+    if status == 401:
+        return " (check the credentials of the kubeconfig context)"
+    if status == 403:
+        return " (the identity lacks RBAC permission; see deploy/rbac/ for the roles gitnad needs)"
+    return ""
+
+
+def _retry_after(headers: Any) -> float | None:
+    """`Retry-After` as seconds (delta-seconds or HTTP-date), None when absent or unreadable."""
+    raw = headers.get("Retry-After") if headers is not None else None
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return (when - datetime.now(UTC)).total_seconds()
+
+
+def _io_error(e: BaseException, server: str) -> str:
+    reason = getattr(e, "reason", None) or e
+    text = str(reason).strip() or type(reason).__name__
+    kind = type(e).__name__
+    if "Timeout" in kind or "timed out" in text:
+        return f"timeout talking to {server} ({kind}: {text[:MAX_MESSAGE]})"
+    return f"cannot reach {server} ({kind}: {text[:MAX_MESSAGE]})"
