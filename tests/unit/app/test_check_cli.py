@@ -1,0 +1,137 @@
+"""`gitnad check` end to end through the real CLI on real temporary git repositories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from gitnad.cli import main
+from tests.gitrepo import TempRepo
+from tests.vmfactory import Net, nad_yaml, vm_yaml
+
+POD = Net("default", kind="pod", binding="masquerade")
+W = {"argocd.argoproj.io/sync-wave": "-1"}
+NADS = nad_yaml("vlan-10", vlan=10, annotations=W) + "---\n" + nad_yaml("vlan-20", vlan=20, annotations=W)
+
+
+def vm(target: str, name: str = "db-1", **kw: str) -> str:
+    return vm_yaml(name, [POD, Net("bridge-net", nad=target, **kw)])  # type: ignore[arg-type]
+
+
+def gitnad(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=env or {}, catch_exceptions=False)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> TempRepo:
+    r = TempRepo(tmp_path / "fleet")
+    r.commit({"nads/vlan.yaml": NADS, "vms/db-1.yaml": vm("vlan-10")}, "initial")
+    return r
+
+
+def test_clean_swap_json_contract(repo: TempRepo) -> None:
+    base = repo.repo.head.commit.hexsha
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-20")}, "move db-1")
+    r = gitnad("check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline", "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["command"] == "check" and doc["tool"] == "gitnad"
+    assert doc["refs"] == {"base": base, "head": head}
+    assert doc["changes"] == [
+        {"kind": "nad-swap", "vm": "prod/db-1", "network": "bridge-net", "from": "prod/vlan-10",
+         "to": "prod/vlan-20", "file": "vms/db-1.yaml", "line": 24, "detail": "'vlan-10' -> 'vlan-20'"}
+    ]
+    assert doc["findings"] == []
+    assert [s["code"] for s in doc["skipped"]] == [f"GN2{i:02d}" for i in range(1, 13)]
+    assert {s["reason"] for s in doc["skipped"]} == {"offline"}
+    assert doc["summary"] == {"error": 0, "warning": 0, "info": 0, "waived": 0}
+
+
+def test_findings_exit_1_and_fail_on(repo: TempRepo) -> None:
+    base = repo.repo.head.commit.hexsha
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-30")}, "typo")
+    args = ["check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline"]
+    assert gitnad(*args).exit_code == 0  # GN106 is a warning
+    r = gitnad(*args, "--fail-on", "warning")
+    assert r.exit_code == 1
+    assert "GN106 target-nad-not-in-repo  vms/db-1.yaml:24" in r.output
+
+
+def test_bad_ref_is_exit_2_naming_the_ref(repo: TempRepo) -> None:
+    r = CliRunner().invoke(main, ["check", "--repo", str(repo.root), "--base", "nope-123", "--offline"])
+    assert r.exit_code == 2
+    assert "nope-123" in r.output
+
+
+def test_offline_with_snapshot_is_usage_error(repo: TempRepo, tmp_path: Path) -> None:
+    snap = tmp_path / "s.yaml"
+    snap.write_text("apiVersion: v1\nkind: List\nitems: []\n")
+    r = CliRunner().invoke(main, ["check", "--repo", str(repo.root), "--offline", "--snapshot", str(snap)])
+    assert r.exit_code == 2
+    assert "--offline cannot be combined" in r.output
+
+
+def test_staged_compares_index_with_head(repo: TempRepo) -> None:
+    repo.stage({"vms/db-1.yaml": vm("vlan-20", binding="sriov")})
+    r = gitnad("check", "--repo", str(repo.root), "--staged", "--offline", "--format", "json")
+    doc = json.loads(r.output)
+    assert doc["refs"]["head"] == "INDEX"
+    assert sorted((f["code"], f["line"]) for f in doc["findings"]) == [("GN102", 18), ("GN103", 18), ("GN111", 24)]
+    assert r.exit_code == 1
+
+
+def test_staged_honours_pre_commit_refs(repo: TempRepo) -> None:
+    base = repo.repo.head.commit.hexsha
+    head = repo.commit({"vms/db-1.yaml": vm("prod/vlan-10")}, "cosmetic")
+    repo.stage({"vms/db-1.yaml": vm("vlan-20")})  # staged content must be ignored for pre-push
+    r = gitnad(
+        "check", "--repo", str(repo.root), "--staged", "--offline", "--format", "json",
+        env={"PRE_COMMIT_FROM_REF": base, "PRE_COMMIT_TO_REF": head},
+    )
+    doc = json.loads(r.output)
+    assert doc["refs"] == {"base": base, "head": head}
+    assert [(c["kind"], c["to"]) for c in doc["changes"]] == [("cosmetic-rewrite", "prod/vlan-10")]
+
+
+def test_renamed_file_keeps_vm_identity(repo: TempRepo) -> None:
+    base = repo.repo.head.commit.hexsha
+    repo.move("vms/db-1.yaml", "clusters/prod/db-1.yaml")
+    head = repo.commit({"clusters/prod/db-1.yaml": vm("vlan-20")}, "move and swap")
+    r = gitnad("check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline", "--format", "json")
+    doc = json.loads(r.output)
+    assert [(c["kind"], c["vm"], c["file"]) for c in doc["changes"]] == [
+        ("nad-swap", "prod/db-1", "clusters/prod/db-1.yaml")
+    ]
+
+
+def test_unreadable_head_file_is_gn001_not_a_removal(repo: TempRepo) -> None:
+    base = repo.repo.head.commit.hexsha
+    head = repo.commit({"vms/db-1.yaml": "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: [\n"}, "oops")
+    r = gitnad("check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline", "--format", "json")
+    doc = json.loads(r.output)
+    assert doc["changes"] == []
+    assert [(f["code"], f["file"], f["line"]) for f in doc["findings"]] == [("GN001", "vms/db-1.yaml", 4)]
+    assert r.exit_code == 1
+
+
+def test_other_files_still_checked_when_one_is_bad(repo: TempRepo) -> None:
+    base = repo.repo.head.commit.hexsha
+    head = repo.commit(
+        {"vms/db-1.yaml": vm("vlan-20", binding="sriov"), "vms/bin.yaml": b"\x00\x01\x02binary"}, "mixed"
+    )
+    r = gitnad("check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline", "--format", "json")
+    codes = sorted((f["code"], f["file"]) for f in json.loads(r.output)["findings"])
+    assert codes == [("GN001", "vms/bin.yaml"), ("GN102", "vms/db-1.yaml"), ("GN103", "vms/db-1.yaml"),
+                     ("GN111", "vms/db-1.yaml")]
+
+
+def test_text_output_is_readable(repo: TempRepo) -> None:
+    base = repo.repo.head.commit.hexsha
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-20")}, "move db-1")
+    r = gitnad("check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline")
+    assert "nad-swap" in r.output and "prod/vlan-10 -> prod/vlan-20" in r.output
+    assert "Skipped (offline): GN201" in r.output
+    assert r.output.rstrip().endswith("Summary: 0 errors, 0 warnings, 0 info, 0 waived")
