@@ -8,16 +8,15 @@ from pathlib import Path
 from gitnad import __version__
 from gitnad.app.common import check_format, finalize, load_config, render_result
 from gitnad.config import OutputSettings
-from gitnad.errors import ExitCode, UsageError
+from gitnad.errors import ExitCode, GitError, UsageError
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.manifest import VM, NetworkSource
 from gitnad.models.names import nad_reference_problem
 from gitnad.models.results import ScanResult
 from gitnad.rules import gn101_invalid_nad_reference as gn101
 from gitnad.rules.base import finding
-from gitnad.sources.gitrefs import GitRepo, is_git_repo
+from gitnad.sources.gitrefs import GitRepo, open_worktree
 from gitnad.sources.scanner import ScanSettings, scan
-from gitnad.sources.trees import WorktreeReader
 
 
 def _reference_findings(vms: Sequence[VM]) -> list[Finding]:
@@ -42,17 +41,21 @@ def _reference_findings(vms: Sequence[VM]) -> list[Finding]:
 
 
 def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResult:
-    if is_git_repo(path):
-        repo = GitRepo(path)
-        config = load_config(repo.root, config_file)
-        sha = repo.resolve(ref) if ref else None
-        reader = repo.reader(sha, exclude=config.exclude) if sha else repo.worktree_reader(exclude=config.exclude)
+    """Scan the working tree at `path` (git-aware when inside a repository), or a ref of its repository."""
+    try:
+        repo: GitRepo | None = GitRepo(path)
+    except GitError:
+        repo = None
+    root = repo.root if repo is not None else path
+    config = load_config(root, config_file)
+    sha: str | None = None
+    if ref is not None:
+        if repo is None:
+            raise UsageError(f"--ref {ref} needs a git repository, and {path} is not inside one")
+        sha = repo.resolve(ref)
+        reader = repo.reader(sha, exclude=config.exclude)
     else:
-        if ref:
-            raise UsageError(f"--ref {ref} needs a git repository, and {path} is not one")
-        config = load_config(path, config_file)
-        sha = None
-        reader = WorktreeReader(path, exclude=config.exclude)
+        reader = open_worktree(path, exclude=config.exclude)
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
     ms = scan(reader, settings)
     findings = finalize(list(ms.problems) + _reference_findings(ms.vms))
