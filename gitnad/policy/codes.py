@@ -1,0 +1,67 @@
+"""Metadata of the policy finding codes (GN301-GN309) and of the waiver meta findings (GN901, GN902).
+
+Names are the constraint names in kebab case, so a waiver annotation reads
+`waive.gitnad.dev/allowed-vlans: "..."`. The app layer joins these with the built-in rules wherever a
+rule is named (severity overrides, SARIF rule metadata, `policy validate`).
+"""
+
+from __future__ import annotations
+
+from gitnad.models.findings import RuleMeta, Scope, Severity
+
+
+def _policy(code: str, name: str, summary: str) -> RuleMeta:
+    return RuleMeta(code=code, name=name, severity=Severity.ERROR, scope=Scope.POLICY, summary=summary)
+
+
+ALLOWED_TARGETS = _policy("GN301", "allowed-targets", "The target NAD matches none of the policy's allowedTargets")
+DENIED_TARGETS = _policy("GN302", "denied-targets", "The target NAD matches one of the policy's deniedTargets")
+ALLOWED_TRANSITIONS = _policy(
+    "GN303", "allowed-transitions", "The NAD swap (from -> to) matches none of the policy's allowedTransitions"
+)
+TARGET_NAD_SELECTOR = _policy(
+    "GN304", "target-nad-selector", "The target NAD's labels do not match the policy's targetNADSelector"
+)
+REQUIRE_SAME_CNI_TYPE = _policy("GN305", "require-same-cni-type", "Old and new NAD differ in CNI type")
+ALLOWED_VLANS = _policy("GN306", "allowed-vlans", "The target NAD's VLAN is not among the policy's allowedVLANs")
+MAX_SWAPS_PER_CHANGE = _policy(
+    "GN307", "max-swaps-per-change", "The change swaps more NADs than the policy's maxSwapsPerChange"
+)
+REQUIRED_VM_ANNOTATIONS = _policy(
+    "GN308", "required-vm-annotations", "A VM with a NAD change lacks an annotation the policy requires"
+)
+CHANGE_WINDOWS = _policy("GN309", "change-windows", "The NAD change is checked outside the policy's changeWindows")
+
+WAIVER_EXPIRED = RuleMeta(
+    code="GN901",
+    name="waiver-expired",
+    severity=Severity.ERROR,
+    scope=Scope.META,
+    summary="A waiver is past its expires date; the finding it named is not waived",
+)
+UNUSED_WAIVER = RuleMeta(
+    code="GN902",
+    name="unused-waiver",
+    severity=Severity.WARNING,
+    scope=Scope.META,
+    summary="A waiver matched no finding (or is malformed and was ignored)",
+)
+
+POLICY_RULES: tuple[RuleMeta, ...] = (
+    ALLOWED_TARGETS,
+    DENIED_TARGETS,
+    ALLOWED_TRANSITIONS,
+    TARGET_NAD_SELECTOR,
+    REQUIRE_SAME_CNI_TYPE,
+    ALLOWED_VLANS,
+    MAX_SWAPS_PER_CHANGE,
+    REQUIRED_VM_ANNOTATIONS,
+    CHANGE_WINDOWS,
+)
+META_RULES: tuple[RuleMeta, ...] = (WAIVER_EXPIRED, UNUSED_WAIVER)
+ALL: tuple[RuleMeta, ...] = POLICY_RULES + META_RULES
+
+
+def lookup(code_or_name: str) -> RuleMeta | None:
+    """A policy / meta rule by code (`GN306`, any case) or name (`allowed-vlans`)."""
+    return next((m for m in ALL if m.code == code_or_name.upper() or m.name == code_or_name), None)

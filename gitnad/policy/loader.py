@@ -1,0 +1,293 @@
+"""Read policy files: YAML -> schema validation -> semantic checks -> frozen `PolicySet`.
+
+Every problem is collected (not just the first) and raised once as a `ConfigError` whose lines read
+`<file>:<line>: <JSON pointer>: <message>`, so a user fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from gitnad.errors import ConfigError
+from gitnad.models.findings import Severity
+from gitnad.policy.model import (
+    ChangeWindow,
+    Constraints,
+    LabelSelector,
+    Match,
+    Operator,
+    Origin,
+    Policy,
+    PolicyException,
+    PolicySet,
+    Requirement,
+    Transition,
+    VlanRange,
+)
+from gitnad.policy.schemas import SchemaName, SchemaProblem, line_of, pointer, validate
+from gitnad.sources.yamlio import Document, load_documents
+
+POLICY_KIND = "NADPolicy"
+EXCEPTION_KIND = "NADPolicyException"
+KINDS = {POLICY_KIND: SchemaName.POLICY, EXCEPTION_KIND: SchemaName.EXCEPTION}
+SUFFIXES = (".yaml", ".yml", ".json")
+MAX_POLICY_BYTES = 1024 * 1024
+
+
+def display_path(path: Path) -> str:
+    """The path as the user would write it: relative to the working directory when inside it."""
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return os.path.normpath(path)
+
+
+def policy_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, plus every YAML/JSON file under the directories named (sorted)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in SUFFIXES))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise ConfigError(f"{display_path(p)}: policy path does not exist")
+    return list(dict.fromkeys(out))
+
+
+def read_documents(path: Path) -> tuple[str, list[Document], list[str]]:
+    """(display name, documents, errors) of one YAML/JSON file; documents before a syntax error are kept."""
+    name = display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        return name, [], [f"{name}: cannot read: {e.strerror or e}"]
+    if len(data) > MAX_POLICY_BYTES:
+        return name, [], [f"{name}: larger than {MAX_POLICY_BYTES} bytes"]
+    result = load_documents(data)
+    errors = []
+    if result.problem is not None:
+        where = f"{name}:{result.problem.line}" if result.problem.line else name
+        errors.append(f"{where}: {result.problem.message}")
+    return name, [d for d in result.documents if d.data is not None], errors
+
+
+@dataclass
+class _Collector:
+    """What loading found so far, across files."""
+
+    policies: list[Policy] = field(default_factory=list)
+    exceptions: list[PolicyException] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+def load_policies(paths: Sequence[Path]) -> PolicySet:
+    """Every NADPolicy and NADPolicyException in `paths` (files or directories); ConfigError lists all problems."""
+    collector = _Collector()
+    for path in policy_files(paths):
+        load_file(path, collector)
+    _check_unique(collector)
+    if collector.errors:
+        raise ConfigError("invalid policy file:\n" + "\n".join(collector.errors))
+    return PolicySet(
+        policies=tuple(collector.policies), exceptions=tuple(collector.exceptions), files=tuple(collector.files)
+    )
+
+
+def load_file(path: Path, collector: _Collector) -> None:
+    name, documents, errors = read_documents(path)
+    collector.files.append(name)
+    collector.errors.extend(errors)
+    for doc in documents:
+        collector.errors.extend(_load_document(doc, name, collector))
+
+
+def _load_document(doc: Document, file: str, collector: _Collector) -> list[str]:
+    data = doc.data
+    if not isinstance(data, Mapping):
+        return [f"{file}:{doc.line}: /: a policy document must be a mapping"]
+    kind = data.get("kind")
+    schema = KINDS.get(kind) if isinstance(kind, str) else None
+    if schema is None:
+        line = line_of(data, ["kind"])
+        return [f"{file}:{line}: /kind: {kind!r} is not one of {sorted(KINDS)}"]
+    problems = validate(data, schema)
+    if not problems:
+        problems = semantic_problems(data)
+    if problems:
+        return [p.render(file) for p in problems]
+    origin = Origin(file=file, line=line_of(data, ["metadata", "name"]))
+    if schema is SchemaName.POLICY:
+        collector.policies.append(build_policy(data, origin))
+    else:
+        collector.exceptions.append(build_exception(data, origin))
+    return []
+
+
+def _check_unique(collector: _Collector) -> None:
+    for kind, items in (("NADPolicy", collector.policies), ("NADPolicyException", collector.exceptions)):
+        seen: dict[str, Origin] = {}
+        for item in items:
+            first = seen.setdefault(item.name, item.origin)
+            if first is not item.origin:
+                collector.errors.append(
+                    f"{item.origin.file}:{item.origin.line}: /metadata/name: {kind} {item.name!r} is already "
+                    f"defined at {first.file}:{first.line}"
+                )
+
+
+# --- semantic checks the schema cannot express ------------------------------------------------------
+
+
+def semantic_problems(data: Mapping[str, Any]) -> list[SchemaProblem]:
+    out: list[SchemaProblem] = []
+    spec = data.get("spec", {})
+    constraints = spec.get("constraints", {})
+    for i, text in enumerate(constraints.get("allowedVLANs", ())):
+        low, high = _range(text)
+        if low > high or high > 4094:
+            path = ["spec", "constraints", "allowedVLANs", i]
+            out.append(_at(data, path, f"{text!r} is not a VLAN id or range within 0-4094 (low-high)"))
+    for i, window in enumerate(constraints.get("changeWindows", ())):
+        tz = window.get("timezone", "UTC")
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            path = ["spec", "constraints", "changeWindows", i, "timezone"]
+            out.append(_at(data, path, f"{tz!r} is not an IANA time zone (e.g. UTC, Europe/Berlin)"))
+    expires = spec.get("expires")
+    if isinstance(expires, str) and _date(expires) is None:
+        out.append(_at(data, ["spec", "expires"], f"{expires!r} is not a valid date (YYYY-MM-DD)"))
+    return out
+
+
+def _at(data: Any, path: list[Any], message: str) -> SchemaProblem:
+    return SchemaProblem(pointer=pointer(path), line=line_of(data, path), message=message)
+
+
+def _range(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    return int(low), int(high or low)
+
+
+def _date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _time(text: str) -> time | None:
+    return None if text == "24:00" else time.fromisoformat(text)
+
+
+# --- documents -> models -------------------------------------------------------------------------------
+
+
+def selector(data: Mapping[str, Any] | None) -> LabelSelector | None:
+    if data is None:
+        return None
+    return LabelSelector(
+        match_labels=dict(data.get("matchLabels", {})),
+        match_expressions=tuple(
+            Requirement(key=e["key"], operator=Operator(e["operator"]), values=tuple(e.get("values", ())))
+            for e in data.get("matchExpressions", ())
+        ),
+    )
+
+
+def match(data: Mapping[str, Any] | None) -> Match:
+    data = data or {}
+    return Match(
+        namespaces=tuple(data.get("namespaces", ())),
+        vms=tuple(data.get("vms", ())),
+        vm_selector=selector(data.get("vmSelector")),
+        networks=tuple(data.get("networks", ())),
+    )
+
+
+def _opt_tuple(data: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
+    return tuple(data[key]) if key in data else None
+
+
+def constraints(data: Mapping[str, Any]) -> Constraints:
+    return Constraints(
+        allowed_targets=_opt_tuple(data, "allowedTargets"),
+        denied_targets=_opt_tuple(data, "deniedTargets"),
+        allowed_transitions=tuple(Transition(from_=t["from"], to=t["to"]) for t in data["allowedTransitions"])
+        if "allowedTransitions" in data
+        else None,
+        target_nad_selector=selector(data.get("targetNADSelector")),
+        require_same_cni_type=data.get("requireSameCNIType") is True,
+        allowed_vlans=tuple(VlanRange(low=lo, high=hi) for lo, hi in map(_range, data["allowedVLANs"]))
+        if "allowedVLANs" in data
+        else None,
+        max_swaps_per_change=data.get("maxSwapsPerChange"),
+        required_vm_annotations=_opt_tuple(data, "requiredVMAnnotations"),
+        change_windows=tuple(
+            ChangeWindow(
+                days=tuple(w["days"]),
+                start=time.fromisoformat(w["start"]),
+                end=_time(w["end"]),
+                timezone=w.get("timezone", "UTC"),
+            )
+            for w in data["changeWindows"]
+        )
+        if "changeWindows" in data
+        else None,
+    )
+
+
+def build_policy(data: Mapping[str, Any], origin: Origin) -> Policy:
+    spec = data["spec"]
+    return Policy(
+        name=data["metadata"]["name"],
+        severity=Severity(spec.get("severity", "error")),
+        description=spec.get("description"),
+        match=match(spec.get("match")),
+        constraints=constraints(spec["constraints"]),
+        origin=origin,
+    )
+
+
+def build_exception(data: Mapping[str, Any], origin: Origin) -> PolicyException:
+    spec = data["spec"]
+    return PolicyException(
+        name=data["metadata"]["name"],
+        rules=tuple(spec["rules"]),
+        reason=spec["reason"].strip(),
+        policies=tuple(spec.get("policies", ())),
+        owner=spec.get("owner"),
+        expires=_date(spec["expires"]) if "expires" in spec else None,
+        match=match(spec.get("match")),
+        origin=origin,
+    )
+
+
+# --- other gitnad documents (.gitnad.yaml, policy tests) ----------------------------------------------
+
+
+def load_validated(path: Path, schema: SchemaName, what: str) -> tuple[str, Any]:
+    """(display name, data) of a single-document file valid against `schema`; ConfigError lists every problem."""
+    name, documents, errors = read_documents(path)
+    if not errors and len(documents) != 1:
+        errors.append(f"{name}: expected exactly one YAML document, found {len(documents)}")
+    if not errors:
+        errors.extend(p.render(name) for p in validate(documents[0].data, schema))
+    if errors:
+        raise ConfigError(f"invalid {what}:\n" + "\n".join(errors))
+    return name, documents[0].data
+
+
+def problem_at(file: str, data: Any, path: Sequence[Any], message: str) -> str:
+    """`file:line: /pointer: message` for a problem found after schema validation."""
+    return SchemaProblem(pointer=pointer(list(path)), line=line_of(data, list(path)), message=message).render(file)
