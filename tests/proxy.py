@@ -9,6 +9,7 @@ every request. Stdlib only.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -200,9 +201,7 @@ class FaultProxy:
                 self.wfile.write(data)
 
             def finish(self) -> None:
-                try:
+                with contextlib.suppress(OSError):  # the socket was reset on purpose
                     super().finish()
-                except OSError:  # the socket was reset on purpose
-                    pass
 
         return Handler
