@@ -134,7 +134,7 @@ def _referencing(side: _Side, nad_keys: set[str]) -> dict[str, tuple[VM, ...]]:
         for net in vm.networks:
             if net.source is NetworkSource.MULTUS and net.nad in nad_keys:
                 out.setdefault(net.nad, []).append(vm)
-    return {k: tuple(sorted(set(v), key=lambda vm: vm.key)) for k, v in out.items()}
+    return {k: tuple(sorted({vm.key: vm for vm in v}.values(), key=lambda vm: vm.key)) for k, v in out.items()}
 
 
 def _namespaces(deltas: Sequence[VMDelta], nad_changes: Sequence[Change]) -> list[str]:
@@ -218,7 +218,8 @@ def evaluate(
     policies = policy.load_policies(paths)
     findings.extend(policy.evaluate(policies, ctx))
     findings = apply_severity(findings, config)
-    findings = policy.apply_waivers(findings, ctx, policies, ctx.now or datetime.now(UTC))
+    not_run = [c for m in skipped_rules for c in (m.code, m.name)]
+    findings = policy.apply_waivers(findings, ctx, policies, ctx.now or datetime.now(UTC), not_run=not_run)
     skipped = [Skipped(code=m.code, reason=SkipReason.OFFLINE.value) for m in skipped_rules]
     return findings, skipped
 

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
+from gitnad.models.names import nad_reference_problem
 from gitnad.rules.base import finding, swaps
 
 META = RuleMeta(
@@ -35,6 +36,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     if not ctx.offline or not ctx.head_nads:
         return
     for delta, change in swaps(ctx):
+        net = delta.head.network(change.network or "") if delta.head else None
+        if net is not None and net.nad_raw is not None and nad_reference_problem(net.nad_raw):
+            continue  # GN101 already reports an invalid reference
         if change.to and change.to not in ctx.head_nads:
             yield finding(
                 META,

@@ -70,16 +70,16 @@ def test_scan_json_contract(tmp_path: Path) -> None:
     assert doc["vms"] == [
         {"kind": "VirtualMachine", "namespace": "prod", "name": "db-1", "file": "vms/db.yaml", "line": 4,
          "networks": [
-             {"name": "default", "source": "pod", "nad": None, "default": False, "line": 21},
+             {"name": "default", "source": "pod", "nad": None, "default": False, "line": 20},
              {"name": "bridge-net", "source": "multus", "nad": "prod/vlan-10", "default": False, "line": 24}],
          "interfaces": [
              {"name": "default", "binding": "masquerade", "model": None, "mac": None, "state": None, "line": 15},
              {"name": "bridge-net", "binding": "bridge", "model": None, "mac": None, "state": None, "line": 17}]},
         {"kind": "VirtualMachinePool", "namespace": "prod", "name": "cache", "file": "vms/pool.yaml", "line": 4,
          "networks": [{"name": "storage", "source": "multus", "nad": "storage/sriov-a", "default": False,
-                       "line": 34}],
+                       "line": 31}],
          "interfaces": [{"name": "storage", "binding": "sriov", "model": None, "mac": "02:00:00:00:00:07",
-                         "state": None, "line": 27}]},
+                         "state": None, "line": 25}]},
     ]
     assert doc["nads"] == [
         {"namespace": "prod", "name": "vlan-10", "cni_type": "sriov", "vlan": 10, "resource_name": "intel.com/vf",
