@@ -83,7 +83,7 @@ def test_scan_json_contract(tmp_path: Path) -> None:
     ]
     assert doc["nads"] == [
         {"namespace": "prod", "name": "vlan-10", "cni_type": "sriov", "vlan": 10, "resource_name": "intel.com/vf",
-         "file": "nads/n.json", "line": 10}
+         "file": "nads/n.json", "line": 9}
     ]
     assert doc["findings"] == []
 
