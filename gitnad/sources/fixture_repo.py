@@ -47,7 +47,8 @@ def build(history: Path, dest: Path) -> list[str]:
     for step in steps:
         tree = step / "tree"
         if tree.is_dir():
-            shutil.copytree(tree, dest, dirs_exist_ok=True)
+            # copy, not copy2: fixture files share mtimes and sizes, and git add would take them as unchanged
+            shutil.copytree(tree, dest, dirs_exist_ok=True, copy_function=shutil.copy)
         deleted = step / "deleted.txt"
         if deleted.is_file():
             for rel in deleted.read_text().split():
