@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, ScanResult
 
@@ -47,6 +48,21 @@ def _summary_line(result: CheckResult, color: bool) -> str:
     return "Summary: " + ", ".join(parts)
 
 
+def _change_what(c: Change) -> str:
+    if c.kind in (ChangeKind.NAD_SWAP, ChangeKind.DEFAULT_NETWORK_SWAP, ChangeKind.COSMETIC_REWRITE):
+        return f"{c.from_} -> {c.to}"
+    if c.kind is ChangeKind.HOTPLUG:
+        return f"+ {c.to}"
+    labels = {
+        ChangeKind.NAD_ADDED: "(new)",
+        ChangeKind.NAD_REMOVED: "(removed)",
+        ChangeKind.VM_ADDED: "(new)",
+        ChangeKind.VM_REMOVED: "(removed)",
+        ChangeKind.UNPLUG: "state: absent",
+    }
+    return c.detail or labels.get(c.kind, "")
+
+
 def render_check(result: CheckResult, color: bool) -> str:
     out = [
         paint("gitnad check", "bold", color)
@@ -59,11 +75,8 @@ def render_check(result: CheckResult, color: bool) -> str:
         out.append(f"Changes ({len(result.changes)})")
         for c in result.changes:
             subject = c.vm or c.nad or "-"
-            what = f"{c.from_} -> {c.to}" if c.from_ or c.to else (c.detail or "")
-            if c.kind.value == "restart-required":
-                what = c.detail or ""
             net = c.network or c.interface or ""
-            out.append(f"  {c.kind.value:<21} {subject:<28} {net:<14} {what}  {where(c.file, c.line)}".rstrip())
+            out.append(f"  {c.kind.value:<21} {subject:<24} {net:<12} {_change_what(c)}  {where(c.file, c.line)}")
         out.append("")
     else:
         out.extend(["No VM network or NAD changes.", ""])

@@ -53,6 +53,7 @@ def build(history: Path, dest: Path) -> list[str]:
         if deleted.is_file():
             for rel in deleted.read_text().split():
                 (dest / rel).unlink(missing_ok=True)
+        (dest / ".git" / "index").unlink(missing_ok=True)  # rebuild from content, never from stat data
         _git(dest, "add", "-A")
         message = (step / "message.txt").read_text() if (step / "message.txt").is_file() else step.name
         _git(dest, "commit", "-q", "--allow-empty", "-m", message)
