@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from gitnad.drift import migrations as mig
 from gitnad.drift.proof import PodProof, pod_proof
@@ -113,10 +113,10 @@ def _decide(vm: VM, net: Network, facts: ClusterFacts, key: str) -> Verdict:
         what = f"VirtualMachinePool {vm.key} has no VM" if vm.kind is VMKind.VIRTUAL_MACHINE_POOL else "VM"
         return Verdict(DriftState.MISSING, f"{what} not found in the cluster (namespace {namespace})", Observed())
     live_net = next((n for n in live.networks if n.name == net.name), None)
-    observed = Observed(live_vm=live_net.nad if live_net is not None else None)
     if blocked := unreadable(facts, Fact.VMI):
-        return _unknown(f"VirtualMachineInstances could not be read: {blocked}", observed)
+        return _unknown(f"VirtualMachineInstances could not be read: {blocked}", Observed(live_vm=_nad_of(live_net)))
     vmi = facts.vmi(key)
+    observed = _observe(net, facts, live_net, vmi)
     if stopped := _stopped(live, vmi):
         return Verdict(DriftState.STOPPED, stopped, observed)
     if live_net is None or live_net.source is not NetworkSource.MULTUS:
@@ -129,6 +129,22 @@ def _decide(vm: VM, net: Network, facts: ClusterFacts, key: str) -> Verdict:
         )
     assert vmi is not None  # _stopped covers a VM without VMI
     return _decide_running(net, facts, live, vmi, observed)
+
+
+def _nad_of(net: Network | None) -> str | None:
+    return net.nad if net is not None and net.source is NetworkSource.MULTUS else None
+
+
+def _observe(net: Network, facts: ClusterFacts, live_net: Network | None, vmi: LiveVMI | None) -> Observed:
+    """Every level's NAD that can be read, whatever the verdict: the table shows the whole picture."""
+    if vmi is None:
+        return Observed(live_vm=_nad_of(live_net))
+    vmi_net = next((n for n in vmi.networks if n.name == net.name), None)
+    pod = None
+    if vmi.phase == "Running" and not unreadable(facts, Fact.POD):
+        pod = pod_proof(vmi, facts, net).nad
+    newest = mig.newest_migration(vmi, facts) if not unreadable(facts, Fact.MIGRATION) else None
+    return Observed(_nad_of(live_net), _nad_of(vmi_net), pod, newest.name if newest else None)
 
 
 def _stopped(live: LiveVM, vmi: LiveVMI | None) -> str | None:
@@ -152,9 +168,7 @@ def _decide_running(net: Network, facts: ClusterFacts, live: LiveVM, vmi: LiveVM
     if restart is not None and restart.status == "True":
         msg = restart.message or "a non-live-updatable field was changed in the template spec"
         return Verdict(DriftState.RESTART_REQUIRED, f"VM condition RestartRequired=True: {msg}", observed)
-    vmi_net = next((n for n in vmi.networks if n.name == net.name), None)
-    vmi_nad = vmi_net.nad if vmi_net is not None and vmi_net.source is NetworkSource.MULTUS else None
-    observed = replace(observed, vmi=vmi_nad)
+    vmi_nad = observed.vmi
     if vmi_nad != declared:
         why = f"the VMI spec uses {vmi_nad}" if vmi_nad else f"the VMI spec has no multus network {net.name}"
         return Verdict(
@@ -172,8 +186,6 @@ def _decide_running(net: Network, facts: ClusterFacts, live: LiveVM, vmi: LiveVM
 
 def _decide_pod(net: Network, facts: ClusterFacts, vmi: LiveVMI, proof: PodProof, observed: Observed) -> Verdict:
     declared = net.nad or ""
-    newest = mig.newest_migration(vmi, facts)
-    observed = replace(observed, pod=proof.nad, migration=newest.name if newest else None)
     on_declared = proof.on(declared, vmi.namespace)
     if on_declared is None:
         return _unknown(proof.problem or "the active pod's attachment could not be read", observed)

@@ -95,9 +95,9 @@ def pending_reason(facts: ClusterFacts) -> str:
         return "a KubeVirt upgrade is in progress (observedDeploymentID != targetDeploymentID): the updater waits"
     running = running_count(facts)
     limit = kv.parallel_migrations_per_cluster
-    scope = "" if facts.namespaces is None else " in the namespaces read"
+    scope = "" if facts.namespaces is None else " (counted in the namespaces read)"
     if running >= limit:
-        return f"cluster migration limit reached: {running} running{scope} of parallelMigrationsPerCluster {limit}"
+        return f"cluster migration limit reached: {running} of parallelMigrationsPerCluster {limit} running{scope}"
     return (
         f"no migration yet ({running} running{scope}, limit {limit}): the workload updater passes every 30s, "
         "with backoff after failed migrations"

@@ -61,7 +61,12 @@ class PodProof:
 def secondary_proof(vmi: LiveVMI, pod: LauncherPod, network: str) -> PodProof:
     """podInterfaceName of the VMI interface -> the pod's network-status entry with that interface."""
     status = next((s for s in vmi.status_interfaces if s.name == network), None)
-    if status is None or not status.pod_interface_name:
+    if status is None:
+        return PodProof(
+            pod=pod.name,
+            not_attached=f"VMI {vmi.key} reports no interface {network} (not attached: a hotplug not done yet?)",
+        )
+    if not status.pod_interface_name:
         return PodProof(pod=pod.name, problem=f"VMI {vmi.key} status.interfaces has no podInterfaceName for {network}")
     if pod.network_status is None:
         why = pod.network_status_error or "annotation k8s.v1.cni.cncf.io/network-status is missing"

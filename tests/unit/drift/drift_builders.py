@@ -70,6 +70,7 @@ class World:
     vmi_node: str = "node02"
     vmi_conditions: list[Condition] = field(default_factory=lambda: [cond("LiveMigratable", "True")])
     pod_iface: str | None = POD_IFACE
+    status_iface: bool = True
     vmi_migration_state: MigrationState | None = None
     pods: list[LauncherPod] | None = None
     pod_status_nad: str | None = "prod/nad-b"
@@ -128,7 +129,9 @@ class World:
             phase=self.vmi_phase,
             node_name=self.vmi_node,
             networks=parse_networks(nets(self.vmi_nad, default=self.default_network), NS),
-            status_interfaces=(VMIInterfaceStatus(name=net, pod_interface_name=self.pod_iface),),
+            status_interfaces=(VMIInterfaceStatus(name=net, pod_interface_name=self.pod_iface),)
+            if self.status_iface
+            else (),
             conditions=tuple(self.vmi_conditions),
             migration_state=self.vmi_migration_state,
             owner_vm=self.name,

@@ -230,7 +230,7 @@ CASES: list[tuple[str, dict[str, object], S, str]] = [
             ],
         },
         S.MIGRATION_PENDING,
-        "MigrationRequired=True, cluster migration limit reached: 5 running of parallelMigrationsPerCluster 5",
+        "MigrationRequired=True, cluster migration limit reached: 5 of parallelMigrationsPerCluster 5 running",
     ),
     (
         "pending-under-limit",
@@ -331,6 +331,19 @@ CASES: list[tuple[str, dict[str, object], S, str]] = [
         {"pods": "bad-status"},
         S.UNKNOWN,
         "pod prod/virt-launcher-vm1-new: network-status is not JSON",
+    ),
+    (
+        "pending-hotplug-not-attached",
+        {**OLD_POD, "status_iface": False},
+        S.MIGRATION_PENDING,
+        "MigrationRequired=True, no migration yet (0 running, limit 5): the workload updater passes every 30s, "
+        "with backoff after failed migrations",
+    ),
+    (
+        "pod-drift-not-attached",
+        {"status_iface": False},
+        S.POD_DRIFT,
+        "VMI prod/vm1 reports no interface secondary-network (not attached: a hotplug not done yet?)",
     ),
     (
         "unknown-no-pod-interface-name",

@@ -1,0 +1,113 @@
+"""`gitnad drift` end to end offline: the demo repo (a real git history) against the after-sync snapshot."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from gitnad.app import drift as app_drift
+from gitnad.app.demo_drift import drift_report
+from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.errors import ExitCode, UsageError
+from gitnad.sources.fixture_repo import build
+
+ROOT = Path(__file__).resolve().parents[3]
+FIXTURES = ROOT / "fixtures" / "demo"
+AFTER_SYNC = FIXTURES / "snapshots" / "after-sync.yaml"
+
+EXPECTED = [
+    ("prod/batch-1", "bridge-net", "Stopped", "prod/vlan-20", None),
+    ("prod/cache-0", "bridge-net", "Migrating", "prod/vlan-20", "prod/vlan-10"),
+    ("prod/cache-0", "metrics", "Migrating", "prod/vlan-20", None),
+    ("prod/cache-1", "bridge-net", "MigrationPending", "prod/vlan-20", "prod/vlan-10"),
+    ("prod/cache-1", "metrics", "MigrationPending", "prod/vlan-20", None),
+    ("prod/db-1", "bridge-net", "InSync", "prod/vlan-20", "prod/vlan-20"),
+    ("prod/db-2", "bridge-net", "RestartRequired", "prod/vlan-20", "prod/vlan-20"),
+    ("prod/nfv-1", "dataplane", "MigrationFailed", "prod/sriov-vlan-20", "prod/sriov-vlan-10"),
+    ("prod/router-1", "primary", "PodDrift", "prod/ovn-primary-b", "prod/ovn-primary-a"),
+    ("prod/web-1", "bridge-net", "InSync", "prod/vlan-10", "prod/vlan-10"),
+    ("prod/web-2", "bridge-net", "OutOfSync", "prod/vlan-30", "prod/vlan-10"),
+    ("staging/app-1", "bridge-net", "NADMissing", "staging/vlan_10", "staging/legacy-net"),
+    ("staging/app-2", "bridge-net", "NADMissing", "staging/legacy-net", "staging/legacy-net"),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    repo = tmp_path_factory.mktemp("demo") / "fleet"
+    return repo, build(FIXTURES / "commits", repo)
+
+
+def _request(repo: Path, fmt: OutputFormat, *, base: str | None = None, wait: bool = False) -> app_drift.DriftRequest:
+    return app_drift.DriftRequest(
+        repo=repo,
+        config_file=None,
+        ref="HEAD",
+        base=base,
+        wait=wait,
+        timeout=timedelta(seconds=5),
+        cluster=ClusterSettings(snapshot=AFTER_SYNC),
+        output=OutputSettings(format=fmt),
+    )
+
+
+def test_json_items_and_exit(demo_repo: tuple[Path, list[str]]) -> None:
+    repo, shas = demo_repo
+    text, code = app_drift.run(_request(repo, OutputFormat.JSON))
+    doc = json.loads(text)
+    assert code is ExitCode.FINDINGS
+    assert (doc["command"], doc["ref"]) == ("drift", shas[-1])
+    got = [(i["vm"], i["network"], i["state"], i["declared"], i["pod"]) for i in doc["items"]]
+    assert got == EXPECTED
+    assert {k for k in doc["items"][0]} >= {
+        "vm",
+        "network",
+        "declared",
+        "live_vm",
+        "vmi",
+        "pod",
+        "state",
+        "converged",
+        "detail",
+        "migration",
+    }
+    assert doc["summary"]["converged"] is False
+    assert doc["summary"]["InSync"] == 2
+
+
+def test_base_limits_to_vms_whose_nad_changed(demo_repo: tuple[Path, list[str]]) -> None:
+    repo, shas = demo_repo
+    text, _ = app_drift.run(_request(repo, OutputFormat.JSON, base=shas[0]))
+    vms = sorted({i["vm"] for i in json.loads(text)["items"]})
+    # web-1's rewrite vlan-10 -> prod/vlan-10 is cosmetic and app-2 did not change: neither is affected.
+    assert vms == [
+        "prod/batch-1",
+        "prod/cache-0",
+        "prod/cache-1",
+        "prod/db-1",
+        "prod/db-2",
+        "prod/nfv-1",
+        "prod/router-1",
+        "prod/web-2",
+        "staging/app-1",
+    ]
+
+
+def test_wait_refuses_a_snapshot(demo_repo: tuple[Path, list[str]]) -> None:
+    with pytest.raises(UsageError, match="--wait watches a live cluster"):
+        app_drift.run(_request(demo_repo[0], OutputFormat.TEXT, wait=True))
+
+
+def test_demo_drift_text(demo_repo: tuple[Path, list[str]]) -> None:
+    repo, shas = demo_repo
+    text = drift_report(repo, shas[-1], AFTER_SYNC, color=False)
+    lines = text.splitlines()
+    assert lines[0] == f"gitnad drift  ref {shas[-1][:12]}  cluster snapshot:{AFTER_SYNC}"
+    assert lines[2].split() == ["VM", "NETWORK", "STATE", "DECLARED", "LIVE", "POD", "DETAIL"]
+    assert lines[3].split()[:5] == ["prod/batch-1", "bridge-net", "Stopped", "prod/vlan-20", "-"]
+    assert "NOT CONVERGED: 3 of 13 network(s) converged" in text
+    assert "\x1b[" not in text
+    assert "\x1b[32mInSync" in drift_report(repo, shas[-1], AFTER_SYNC, color=True)
