@@ -34,7 +34,7 @@ def _parse_duration(value: str) -> timedelta:
         raise click.BadParameter(f"{value!r} is not a duration (e.g. 90s, 15m, 2h)") from None
 
 
-class Duration(click.ParamType):
+class Duration(click.ParamType[timedelta]):
     name = "duration"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
@@ -151,7 +151,7 @@ def scan(
     quiet: bool,
 ) -> None:
     """List every VM / VirtualMachinePool with its networks and interfaces, and every NAD."""
-    from gitnad.app import scan as app_scan
+    import gitnad.app.scan as app_scan
 
     out = _output_settings(fmt, output, no_color, verbose, quiet)
     run(lambda: app_scan.run(path or repo, ref, config_file, out), output)
@@ -190,7 +190,7 @@ def check(
     quiet: bool,
 ) -> None:
     """The PR / pre-commit check: diff two refs, classify NAD changes, evaluate rules and policies."""
-    from gitnad.app import check as app_check
+    import gitnad.app.check as app_check
 
     out = _output_settings(fmt, output, no_color, verbose, quiet)
 
@@ -239,7 +239,7 @@ def drift(
     quiet: bool,
 ) -> None:
     """Post-sync proof: does every VM network run on the NAD declared in git?"""
-    from gitnad.app import drift as app_drift
+    import gitnad.app.drift as app_drift
 
     out = _output_settings(fmt, output, no_color, verbose, quiet)
 
@@ -287,7 +287,7 @@ def reconcile(
     quiet: bool,
 ) -> None:
     """Drift plus a plan to converge: create migrations within free slots, restart only if allowed."""
-    from gitnad.app import reconcile as app_reconcile
+    import gitnad.app.reconcile as app_reconcile
 
     out = _output_settings(fmt, output, no_color, verbose, quiet)
 
@@ -323,7 +323,7 @@ def snapshot(
     out_file: Path | None, namespaces: tuple[str, ...], fmt: str | None, kubeconfig: Path | None, context: str | None
 ) -> None:
     """Write the cluster facts gitnad needs to a file (a v1 List), for checks without cluster credentials."""
-    from gitnad.app import snapshot as app_snapshot
+    import gitnad.app.snapshot as app_snapshot
 
     def action() -> tuple[str, ExitCode]:
         cluster = ClusterSettings(kubeconfig=kubeconfig, context=context)
@@ -342,7 +342,7 @@ def policy() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def policy_validate(paths: tuple[Path, ...], fmt: str) -> None:
     """Validate policy (and exception) files against the schema."""
-    from gitnad.app import policy as app_policy
+    import gitnad.app.policy as app_policy
 
     run(lambda: app_policy.validate(paths, fmt), None)
 
@@ -352,7 +352,7 @@ def policy_validate(paths: tuple[Path, ...], fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def policy_test(directory: Path, fmt: str) -> None:
     """Run policy test cases (manifests or a base/head pair, optional snapshot, expected findings)."""
-    from gitnad.app import policy as app_policy
+    import gitnad.app.policy as app_policy
 
     run(lambda: app_policy.test(directory, fmt), None)
 
@@ -362,7 +362,7 @@ def policy_test(directory: Path, fmt: str) -> None:
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None, help="Keep the demo repo here.")
 def demo(no_color: bool, keep: Path | None) -> None:
     """Run check then drift on the bundled fixtures (no cluster, no network) and print both reports."""
-    from gitnad.app import demo as app_demo
+    import gitnad.app.demo as app_demo
 
     out = _output_settings("text", None, no_color, 0, False)
     run(lambda: app_demo.run(out, keep), None)

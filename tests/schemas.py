@@ -20,8 +20,10 @@ CRDS = Path(__file__).parent / "crds" / "kubevirt-crds-for-envtest.yaml"
 def _strict(schema: Any) -> Any:
     if isinstance(schema, dict):
         out = {k: _strict(v) for k, v in schema.items()}
-        if "properties" in out and "additionalProperties" not in out and not out.get(
-            "x-kubernetes-preserve-unknown-fields"
+        if (
+            "properties" in out
+            and "additionalProperties" not in out
+            and not out.get("x-kubernetes-preserve-unknown-fields")
         ):
             out["additionalProperties"] = False
         return out
@@ -53,8 +55,12 @@ def schema_errors(obj: dict[str, Any]) -> list[str]:
     kind = obj["kind"]
     if (group, kind) == ("pool.kubevirt.io", "VirtualMachinePool"):
         vmt = obj["spec"]["virtualMachineTemplate"]
-        obj = {"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "metadata": vmt.get("metadata", {}),
-               "spec": vmt["spec"]}
+        obj = {
+            "apiVersion": "kubevirt.io/v1",
+            "kind": "VirtualMachine",
+            "metadata": vmt.get("metadata", {}),
+            "spec": vmt["spec"],
+        }
         group, kind = "kubevirt.io", "VirtualMachine"
     v = validators()[(group, kind)]
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in v.iter_errors(obj)]

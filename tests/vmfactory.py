@@ -40,7 +40,9 @@ def vm_yaml(name: str, nets: list[Net], namespace: str = "prod", annotations: di
         if n.kind == "pod":
             networks.append(f"      - name: {n.name}\n        pod: {{}}\n")
         elif n.kind == "default":
-            networks.append(f"      - name: {n.name}\n        multus:\n          default: true\n          networkName: {n.nad}\n")
+            networks.append(
+                f"      - name: {n.name}\n        multus:\n          default: true\n          networkName: {n.nad}\n"
+            )
         else:
             networks.append(f"      - name: {n.name}\n        multus:\n          networkName: {n.nad}\n")
     ann = ""
@@ -57,8 +59,14 @@ def vm_yaml(name: str, nets: list[Net], namespace: str = "prod", annotations: di
     )
 
 
-def nad_yaml(name: str, namespace: str = "prod", cni: str | None = "bridge", vlan: int | None = None,
-             annotations: dict[str, str] | None = None, raw_config: str | None = None) -> str:
+def nad_yaml(
+    name: str,
+    namespace: str = "prod",
+    cni: str | None = "bridge",
+    vlan: int | None = None,
+    annotations: dict[str, str] | None = None,
+    raw_config: str | None = None,
+) -> str:
     conf: dict[str, object] = {"cniVersion": "0.3.1", "name": name}
     if cni:
         conf["type"] = cni

@@ -14,7 +14,7 @@ from gitnad.rules import lookup
 
 def load_config(repo_root: Path, config_file: Path | None) -> RepoConfig:
     """`.gitnad.yaml` (or `--config`), validated; defaults when there is none."""
-    from gitnad.app import settings
+    import gitnad.app.settings as settings
 
     return settings.load_repo_config(repo_root, config_file)
 

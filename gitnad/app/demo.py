@@ -62,7 +62,7 @@ def run(out: OutputSettings, keep: Path | None) -> tuple[str, ExitCode]:
         ]
         after = demo / "snapshots" / "after-sync.yaml"
         if after.is_file():
-            from gitnad.app import demo_drift
+            import gitnad.app.demo_drift as demo_drift
 
             parts += [
                 _banner("2. After Argo CD synced it: drift report (snapshot after sync)", out.color),

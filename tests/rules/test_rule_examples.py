@@ -58,8 +58,8 @@ def test_rule_example(case: Path, tmp_path: Path) -> None:
 
 
 def test_every_repo_rule_has_good_and_bad_examples() -> None:
-    from gitnad.rules import ALL_RULES, meta
     from gitnad.models.findings import Scope
+    from gitnad.rules import ALL_RULES, meta
 
     names = {p.parent.name for p in CASES}
     for rule in ALL_RULES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from gitnad.sources.yamlio import load_documents
 from tests.schemas import schema_errors
 
@@ -53,5 +54,6 @@ def test_invented_field_is_rejected() -> None:
 
     doc = load_documents(vm_yaml("x", [Net("br", nad="n", extra={"vlanTag": "10"})])).documents[0].data
     assert schema_errors(doc) == [
-        "spec/template/spec/domain/devices/interfaces/0: Additional properties are not allowed ('vlanTag' was unexpected)"
+        "spec/template/spec/domain/devices/interfaces/0: "
+        "Additional properties are not allowed ('vlanTag' was unexpected)"
     ]

@@ -41,8 +41,16 @@ def test_clean_swap_json_contract(repo: TempRepo) -> None:
     assert doc["command"] == "check" and doc["tool"] == "gitnad"
     assert doc["refs"] == {"base": base, "head": head}
     assert doc["changes"] == [
-        {"kind": "nad-swap", "vm": "prod/db-1", "network": "bridge-net", "from": "prod/vlan-10",
-         "to": "prod/vlan-20", "file": "vms/db-1.yaml", "line": 24, "detail": "'vlan-10' -> 'vlan-20'"}
+        {
+            "kind": "nad-swap",
+            "vm": "prod/db-1",
+            "network": "bridge-net",
+            "from": "prod/vlan-10",
+            "to": "prod/vlan-20",
+            "file": "vms/db-1.yaml",
+            "line": 24,
+            "detail": "'vlan-10' -> 'vlan-20'",
+        }
     ]
     assert doc["findings"] == []
     assert [s["code"] for s in doc["skipped"]] == [f"GN2{i:02d}" for i in range(1, 13)]
@@ -88,7 +96,13 @@ def test_staged_honours_pre_commit_refs(repo: TempRepo) -> None:
     head = repo.commit({"vms/db-1.yaml": vm("prod/vlan-10")}, "cosmetic")
     repo.stage({"vms/db-1.yaml": vm("vlan-20")})  # staged content must be ignored for pre-push
     r = gitnad(
-        "check", "--repo", str(repo.root), "--staged", "--offline", "--format", "json",
+        "check",
+        "--repo",
+        str(repo.root),
+        "--staged",
+        "--offline",
+        "--format",
+        "json",
         env={"PRE_COMMIT_FROM_REF": base, "PRE_COMMIT_TO_REF": head},
     )
     doc = json.loads(r.output)
@@ -124,8 +138,12 @@ def test_other_files_still_checked_when_one_is_bad(repo: TempRepo) -> None:
     )
     r = gitnad("check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline", "--format", "json")
     codes = sorted((f["code"], f["file"]) for f in json.loads(r.output)["findings"])
-    assert codes == [("GN001", "vms/bin.yaml"), ("GN102", "vms/db-1.yaml"), ("GN103", "vms/db-1.yaml"),
-                     ("GN111", "vms/db-1.yaml")]
+    assert codes == [
+        ("GN001", "vms/bin.yaml"),
+        ("GN102", "vms/db-1.yaml"),
+        ("GN103", "vms/db-1.yaml"),
+        ("GN111", "vms/db-1.yaml"),
+    ]
 
 
 def test_text_output_is_readable(repo: TempRepo) -> None:
