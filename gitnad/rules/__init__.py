@@ -21,6 +21,18 @@ from gitnad.rules import (
     gn110_cni_type_change,
     gn111_untested_binding,
     gn112_invalid_nad_config,
+    gn201_target_nad_missing,
+    gn202_kubevirt_version,
+    gn203_feature_gate_disabled,
+    gn204_no_live_migrate_update,
+    gn205_vmi_not_migratable,
+    gn206_vm_not_running,
+    gn207_migration_queue,
+    gn208_dynamic_networks_controller,
+    gn209_kubevirt_not_ready,
+    gn210_migration_in_flight,
+    gn211_cluster_diverged,
+    gn212_cluster_state_unknown,
 )
 
 ALL_RULES: tuple[ModuleType, ...] = (
@@ -37,6 +49,18 @@ ALL_RULES: tuple[ModuleType, ...] = (
     gn110_cni_type_change,
     gn111_untested_binding,
     gn112_invalid_nad_config,
+    gn201_target_nad_missing,
+    gn202_kubevirt_version,
+    gn203_feature_gate_disabled,
+    gn204_no_live_migrate_update,
+    gn205_vmi_not_migratable,
+    gn206_vm_not_running,
+    gn207_migration_queue,
+    gn208_dynamic_networks_controller,
+    gn209_kubevirt_not_ready,
+    gn210_migration_in_flight,
+    gn211_cluster_diverged,
+    gn212_cluster_state_unknown,
 )
 
 CheckFn = Callable[[CheckContext], Iterator[Finding]]

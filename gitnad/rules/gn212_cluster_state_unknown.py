@@ -1,0 +1,111 @@
+"""GN212 cluster-state-unknown.
+
+What: facts the cluster rules need for a VM of the change could not be read: a resource list was
+forbidden or missing from the snapshot, the VM's namespace (or its target NAD's) was not read, the
+KubeVirt CR reports no usable version, or a running VMI has no `LiveMigratable` condition. The finding
+says exactly what is missing.
+
+Why: gitnad never passes what it could not check. Without these facts the other cluster rules cannot
+say whether the swap will migrate, stall or restart.
+
+Example: `virtualmachineinstances.kubevirt.io: forbidden` (the check's service account lacks `list`),
+or a snapshot taken with `kubectl get vm,nad -o yaml` that has no VMIs.
+
+Fix: grant the read-only role shipped in `deploy/` (get/list/watch), or take the snapshot with
+`gitnad snapshot`, then re-run the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from gitnad.models.changes import ChangeKind
+from gitnad.models.cluster import ClusterFacts
+from gitnad.models.context import CheckContext, VMDelta
+from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
+from gitnad.rules.base import finding
+from gitnad.rules.clusterfacts import (
+    DAEMONSETS,
+    KUBEVIRTS,
+    MIGRATIONS,
+    NADS,
+    VMIS,
+    VMS,
+    kubevirt_version,
+    running_vmis,
+    unreadable,
+    vms_known,
+)
+
+META = RuleMeta(
+    code="GN212",
+    name="cluster-state-unknown",
+    severity=Severity.ERROR,
+    scope=Scope.CLUSTER,
+    summary="Facts needed for a VM could not be read (never silently passed)",
+    doc=__doc__ or "",
+)
+
+TARGET_KINDS = (ChangeKind.NAD_SWAP, ChangeKind.DEFAULT_NETWORK_SWAP, ChangeKind.HOTPLUG)
+
+
+def _resources(facts: ClusterFacts, *names: str) -> list[str]:
+    return [f"{n} ({why})" for n in names if (why := unreadable(facts, n)) is not None]
+
+
+def _nad_gaps(facts: ClusterFacts, delta: VMDelta) -> list[str]:
+    targets = {c.to for c in delta.of_kind(*TARGET_KINDS) if c.to and "/" in c.to}
+    if not targets:
+        return []
+    if unreadable(facts, NADS) is not None:
+        return _resources(facts, NADS)
+    namespaces = sorted({t.split("/", 1)[0] for t in targets})
+    return [f"NADs of namespace {ns} (not read)" for ns in namespaces if not facts.covers(ns)]
+
+
+def _swap_gaps(facts: ClusterFacts, delta: VMDelta) -> list[str]:
+    namespace = delta.key.split("/", 1)[0]
+    out = _resources(facts, KUBEVIRTS, VMS, VMIS, MIGRATIONS, DAEMONSETS)
+    if not facts.covers(namespace):
+        out.append(f"VMs and VMIs of namespace {namespace} (not read)")
+    if facts.kubevirt is not None and unreadable(facts, KUBEVIRTS) is None:
+        text, version = kubevirt_version(facts.kubevirt)
+        if version is None:
+            shown = repr(text) if text else "none"
+            out.append(f"the KubeVirt version (status.observedKubeVirtVersion is {shown})")
+    if vms_known(facts, namespace):
+        out.extend(
+            f"whether VMI {vmi.key} can migrate (it has no LiveMigratable condition)"
+            for vmi in running_vmis(facts, delta)
+            if vmi.condition("LiveMigratable") is None
+        )
+    return out
+
+
+def gaps(facts: ClusterFacts, delta: VMDelta) -> list[str]:
+    """Every fact the cluster rules need for this VM and could not get."""
+    out = _swap_gaps(facts, delta) if delta.swaps else []
+    out.extend(g for g in _nad_gaps(facts, delta) if g not in out)
+    return out
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    facts = ctx.cluster
+    if facts is None:
+        return
+    for delta in ctx.deltas:
+        missing = gaps(facts, delta)
+        changes = delta.of_kind(*TARGET_KINDS)
+        if not missing or not changes:
+            continue
+        first = sorted(changes, key=lambda c: c.sort_key())[0]
+        yield finding(
+            META,
+            f"{delta.key}: cannot decide what the cluster ({facts.origin}) will do with this change; could not "
+            f"read: {'; '.join(missing)}. Grant get/list on these resources (deploy/ RBAC) or take the snapshot "
+            "with `gitnad snapshot`, then re-run",
+            vm=delta.key,
+            network=first.network if len(changes) == 1 else None,
+            file=first.file,
+            line=first.line,
+        )
