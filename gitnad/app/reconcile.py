@@ -1,0 +1,65 @@
+"""`gitnad reconcile`: drift, then a plan to converge; dry-run unless `--apply` (SPEC §9).
+
+Idempotent by construction: the plan is computed from the facts just read, and a VMI with an unfinished
+migration never gets another one; after `--apply` the created migrations make those VMs MigrationQueued
+on the next run, so a second run plans nothing new for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gitnad import __version__
+from gitnad.app.common import check_format, render_result
+from gitnad.app.drift import exit_code, load_declared, result_of
+from gitnad.config import ClusterSettings, OutputSettings
+from gitnad.drift import migrations as mig
+from gitnad.drift.classify import classify
+from gitnad.errors import ExitCode, UsageError
+from gitnad.models.results import ActionOutcome, ReconcileResult
+from gitnad.reconcile.apply import apply
+from gitnad.reconcile.plan import PlanSettings, plan
+from gitnad.sources.cluster import load_facts
+
+
+@dataclass(frozen=True)
+class ReconcileRequest:
+    repo: Path
+    config_file: Path | None
+    ref: str
+    base: str | None
+    apply: bool
+    allow_restart: bool
+    max_actions: int | None
+    cluster: ClusterSettings
+    output: OutputSettings
+
+
+def reconcile(req: ReconcileRequest) -> ReconcileResult:
+    """Read, classify, plan and (with --apply) execute; the result carries every action and its outcome."""
+    if req.apply and req.cluster.snapshot is not None:
+        raise UsageError("--apply needs a live cluster; it cannot act on a --snapshot")
+    declared = load_declared(req.repo, req.config_file, req.ref, req.base)
+    facts = load_facts(req.cluster, declared.namespaces)
+    drift = result_of(declared, classify(declared.vms, facts), facts)
+    settings = PlanSettings(commit=declared.sha, allow_restart=req.allow_restart, max_actions=req.max_actions)
+    actions = plan(drift.items, facts, settings)
+    if req.apply and any(a.outcome is ActionOutcome.PLANNED for a in actions):
+        from gitnad.sources.cluster.actions import ClusterActions
+
+        actions = apply(actions, ClusterActions(req.cluster), declared.sha)
+    return ReconcileResult(
+        version=__version__,
+        ref=declared.sha,
+        applied=req.apply,
+        drift=drift,
+        actions=actions,
+        free_slots=mig.free_slots(facts),
+    )
+
+
+def run(req: ReconcileRequest) -> tuple[str, ExitCode]:
+    check_format(req.output)
+    result = reconcile(req)
+    return render_result(result, req.output), exit_code(result.drift.items)
