@@ -20,11 +20,13 @@ ADMIN_TOKEN = "envtest-admin-token"  # user envtest-admin, group system:masters 
 USER_TOKEN = "envtest-user-token"  # user envtest-user, no bindings: 403 until you bind a Role
 READER_TOKEN = "envtest-reader-token"  # user gitnad-reader: tests bind deploy/rbac's read-only ClusterRole to it
 RECONCILER_TOKEN = "envtest-reconciler-token"  # user gitnad-reconciler: bound to the reconcile ClusterRole
+NS_READER_TOKEN = "envtest-ns-reader-token"  # user gitnad-ns-reader: tests give it namespaced bindings only
 TOKENS = (
     (ADMIN_TOKEN, "envtest-admin", "1", "system:masters"),
     (USER_TOKEN, "envtest-user", "2", ""),
     (READER_TOKEN, "gitnad-reader", "3", ""),
     (RECONCILER_TOKEN, "gitnad-reconciler", "4", ""),
+    (NS_READER_TOKEN, "gitnad-ns-reader", "5", ""),
 )
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.envtest import ADMIN_TOKEN, READER_TOKEN, RECONCILER_TOKEN, USER_TOKEN, Envtest
+from tests.envtest import ADMIN_TOKEN, NS_READER_TOKEN, READER_TOKEN, RECONCILER_TOKEN, USER_TOKEN, Envtest
 
 client = pytest.importorskip("kubernetes.client")
 kconfig = pytest.importorskip("kubernetes.config")
@@ -55,7 +55,13 @@ class Kube:
         self.rbac = client.RbacAuthorizationV1Api(api)
 
     def kubeconfig(self, who: str = "admin", server: str | None = None) -> Path:
-        token = {"admin": ADMIN_TOKEN, "user": USER_TOKEN, "reader": READER_TOKEN, "reconciler": RECONCILER_TOKEN}
+        token = {
+            "admin": ADMIN_TOKEN,
+            "user": USER_TOKEN,
+            "reader": READER_TOKEN,
+            "reconciler": RECONCILER_TOKEN,
+            "nsreader": NS_READER_TOKEN,
+        }
         name = who if server is None else f"{who}-{uuid.uuid4().hex[:6]}"
         return Path(self.env.write_kubeconfig(name, token[who], server))
 

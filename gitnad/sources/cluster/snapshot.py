@@ -80,7 +80,9 @@ def _load(path: Path, data: bytes) -> tuple[Mapping[str, Any], list[int]]:
             raise SnapshotError(f"{path}:{line or 1}: not valid JSON: {e}") from e
         _check_list(path, root, 1)
         return root, []
-    result = yamlio.load_documents(data)
+    # A snapshot is one big document. Without aliases a node takes at least one byte of the file, so a
+    # budget of one node per byte admits any honest file and still stops alias bombs.
+    result = yamlio.load_documents(data, yamlio.YamlLimits(max_nodes=max(yamlio.YamlLimits.max_nodes, len(data))))
     if result.problem is not None:
         raise SnapshotError(f"{path}:{result.problem.line or 1}: {result.problem.message}")
     docs = [d for d in result.documents if d.data is not None]
