@@ -7,7 +7,7 @@ Every problem is collected (not just the first) and raised once as a `ConfigErro
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -36,6 +36,7 @@ from gitnad.sources.yamlio import Document, load_documents
 POLICY_KIND = "NADPolicy"
 EXCEPTION_KIND = "NADPolicyException"
 KINDS = {POLICY_KIND: SchemaName.POLICY, EXCEPTION_KIND: SchemaName.EXCEPTION}
+RuleCheck = Callable[[str], bool]
 SUFFIXES = (".yaml", ".yml", ".json")
 MAX_POLICY_BYTES = 1024 * 1024
 
@@ -81,21 +82,25 @@ def read_documents(path: Path) -> tuple[str, list[Document], list[str]]:
 
 
 @dataclass
-class _Collector:
+class Collector:
     """What loading found so far, across files."""
 
     policies: list[Policy] = field(default_factory=list)
     exceptions: list[PolicyException] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    known_rule: RuleCheck | None = None
 
 
-def load_policies(paths: Sequence[Path]) -> PolicySet:
-    """Every NADPolicy and NADPolicyException in `paths` (files or directories); ConfigError lists all problems."""
-    collector = _Collector()
+def load_policies(paths: Sequence[Path], known_rule: RuleCheck | None = None) -> PolicySet:
+    """Every NADPolicy and NADPolicyException in `paths` (files or directories); ConfigError lists all problems.
+
+    `known_rule` (code or name -> bool), when given, makes an exception naming an unknown rule an error.
+    """
+    collector = Collector(known_rule=known_rule)
     for path in policy_files(paths):
         load_file(path, collector)
-    _check_unique(collector)
+    check_unique(collector)
     if collector.errors:
         raise ConfigError("invalid policy file:\n" + "\n".join(collector.errors))
     return PolicySet(
@@ -103,7 +108,7 @@ def load_policies(paths: Sequence[Path]) -> PolicySet:
     )
 
 
-def load_file(path: Path, collector: _Collector) -> None:
+def load_file(path: Path, collector: Collector) -> None:
     name, documents, errors = read_documents(path)
     collector.files.append(name)
     collector.errors.extend(errors)
@@ -111,7 +116,7 @@ def load_file(path: Path, collector: _Collector) -> None:
         collector.errors.extend(_load_document(doc, name, collector))
 
 
-def _load_document(doc: Document, file: str, collector: _Collector) -> list[str]:
+def _load_document(doc: Document, file: str, collector: Collector) -> list[str]:
     data = doc.data
     if not isinstance(data, Mapping):
         return [f"{file}:{doc.line}: /: a policy document must be a mapping"]
@@ -123,6 +128,8 @@ def _load_document(doc: Document, file: str, collector: _Collector) -> list[str]
     problems = validate(data, schema)
     if not problems:
         problems = semantic_problems(data)
+    if not problems and schema is SchemaName.EXCEPTION and collector.known_rule is not None:
+        problems = unknown_rules(data, collector.known_rule)
     if problems:
         return [p.render(file) for p in problems]
     origin = Origin(file=file, line=line_of(data, ["metadata", "name"]))
@@ -133,7 +140,7 @@ def _load_document(doc: Document, file: str, collector: _Collector) -> list[str]
     return []
 
 
-def _check_unique(collector: _Collector) -> None:
+def check_unique(collector: Collector) -> None:
     for kind, items in (("NADPolicy", collector.policies), ("NADPolicyException", collector.exceptions)):
         seen: dict[str, Origin] = {}
         for item in items:
@@ -168,6 +175,14 @@ def semantic_problems(data: Mapping[str, Any]) -> list[SchemaProblem]:
     if isinstance(expires, str) and _date(expires) is None:
         out.append(_at(data, ["spec", "expires"], f"{expires!r} is not a valid date (YYYY-MM-DD)"))
     return out
+
+
+def unknown_rules(data: Mapping[str, Any], known_rule: RuleCheck) -> list[SchemaProblem]:
+    return [
+        _at(data, ["spec", "rules", i], f"{ref!r} is not a rule code or name")
+        for i, ref in enumerate(data["spec"]["rules"])
+        if not known_rule(ref)
+    ]
 
 
 def _at(data: Any, path: list[Any], message: str) -> SchemaProblem:

@@ -57,12 +57,12 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             namespace = target.split("/", 1)[0]
             if not nads_known(facts, namespace):
                 continue  # GN212 reports that the NADs of this namespace could not be read
-            in_repo = " (it is in the repo, unchanged, but was never applied)" if target in ctx.head_nads else ""
+            in_repo = " (the repo has it, unchanged, but it was never applied)" if target in ctx.head_nads else ""
             yield finding(
                 META,
                 f"{delta.key} network {change.network} {WHAT[change.kind]} {target}, which does not exist in the "
-                f"cluster ({facts.origin}){in_repo} and is not added by this change: the target pod cannot attach "
-                "it and the migration retries forever. Add the NAD to this change or create it first.",
+                f"cluster ({facts.origin}) and is not added by this change{in_repo}: the target pod cannot attach "
+                "it and the migration retries forever. Add the NAD to this change or create it first",
                 vm=delta.key,
                 network=change.network,
                 file=change.file,

@@ -102,7 +102,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield finding(
             META,
             f"{delta.key}: cannot decide what the cluster ({facts.origin}) will do with this change; could not "
-            f"read: {'; '.join(missing)}. Grant get/list on these resources (deploy/ RBAC) or take the snapshot "
+            f"read: {'; '.join(missing)}. Grant get/list on them (the read-only role in deploy/) or capture them "
             "with `gitnad snapshot`, then re-run",
             vm=delta.key,
             network=first.network if len(changes) == 1 else None,

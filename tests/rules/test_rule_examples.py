@@ -1,7 +1,8 @@
 """Every rule's good and bad examples: a real two-commit git repo, `check --offline`, exact codes and lines.
 
 Each case directory holds `base/` and `head/` (whole trees of the two commits) and `expected.yaml`: the
-complete list of findings (code, file, line) the check must report, nothing more.
+complete list of findings (code, file, line) the check must report, nothing more. Cases of cluster rules
+also hold `snapshot.yaml` (the cluster facts, a v1 List) and run against it instead of offline.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ def two_commit_repo(tmp: Path, base: Path, head: Path) -> tuple[Path, str, str]:
     return tmp, shas[0], shas[1]
 
 
+def cluster_settings(case: Path) -> ClusterSettings:
+    """Offline, unless the case holds the cluster facts (`snapshot.yaml`) its cluster rules judge."""
+    snapshot = case / "snapshot.yaml"
+    return ClusterSettings(snapshot=snapshot) if snapshot.is_file() else ClusterSettings(offline=True)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[f"{p.parent.name}/{p.name}" for p in CASES])
 def test_rule_example(case: Path, tmp_path: Path) -> None:
     repo, base, head = two_commit_repo(tmp_path / "repo", case / "base", case / "head")
@@ -48,7 +55,7 @@ def test_rule_example(case: Path, tmp_path: Path) -> None:
         staged=False,
         fail_on=None,
         policies=(),
-        cluster=ClusterSettings(offline=True),
+        cluster=cluster_settings(case),
         output=OutputSettings(),
     )
     result, _ = check(req)
