@@ -409,3 +409,103 @@ class KubeVirtActor(threading.Thread):
             KV_GROUP, KV_VERSION, self.plan.ns, "virtualmachineinstancemigrations", name, {"status": {"phase": phase}}
         )
         self._step(f"migration-{phase}")
+
+
+# --- seeding a namespace ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seeded:
+    vm_uid: str | None
+    vmi_uid: str | None
+    pod_uid: str | None
+
+
+class Seeder:
+    """Creates real objects the way KubeVirt's controllers would have left them (status included)."""
+
+    def __init__(self, api: Any, ns: str) -> None:
+        from kubernetes import client
+
+        self.ns = ns
+        self.co = client.CustomObjectsApi(api)
+        self.core = client.CoreV1Api(api)
+
+    def nad(self, name: str, vlan: int = 20) -> None:
+        self.co.create_namespaced_custom_object(
+            NAD_GROUP, NAD_VERSION, self.ns, "network-attachment-definitions", nad(name, self.ns, vlan)
+        )
+
+    def vm(self, name: str, nets: Sequence[Net], **kw: Any) -> str:
+        body = vm(name, self.ns, nets, **kw)
+        status = body.pop("status")
+        created = self.co.create_namespaced_custom_object(KV_GROUP, KV_VERSION, self.ns, "virtualmachines", body)
+        self.co.patch_namespaced_custom_object_status(
+            KV_GROUP, KV_VERSION, self.ns, "virtualmachines", name, {"status": status}
+        )
+        return str(created["metadata"]["uid"])
+
+    def running(
+        self,
+        name: str,
+        vm_nets: Sequence[Net],
+        vmi_nets: Sequence[Net] | None = None,
+        pod_attached: dict[str, str] | None = None,
+        *,
+        vm_conditions: Sequence[dict[str, Any]] = (),
+        vmi_conditions: Sequence[dict[str, Any]] = (cond("LiveMigratable", "True"),),
+        node: str = "node01",
+        network_status: bool = True,
+    ) -> Seeded:
+        """VM + running VMI + its active launcher pod. `pod_attached`: network -> `ns/nad` the pod is on."""
+        vm_uid = self.vm(name, vm_nets, conditions=vm_conditions)
+        nets = list(vmi_nets if vmi_nets is not None else vm_nets)
+        placeholder = "00000000-0000-0000-0000-000000000000"
+        body = vmi(name, self.ns, placeholder, nets, node=node, pod_uid=placeholder, conditions=vmi_conditions)
+        del body["metadata"]["uid"]
+        body["metadata"]["ownerReferences"][0]["uid"] = vm_uid
+        created = self.co.create_namespaced_custom_object(
+            KV_GROUP, KV_VERSION, self.ns, "virtualmachineinstances", body
+        )
+        vmi_uid = str(created["metadata"]["uid"])
+        attached = pod_attached or {n.name: f"{self.ns}/{n.nad}" for n in nets if n.nad is not None}
+        pod_body = launcher_pod(
+            name, self.ns, vmi_uid, f"virt-launcher-{name}-abcde", None, nets, node=node, attached=attached
+        )
+        if not network_status:
+            del pod_body["metadata"]["annotations"][NETWORK_STATUS_ANNOTATION]
+        pod_status = pod_body.pop("status")
+        pod = self.core.create_namespaced_pod(self.ns, pod_body)
+        self.core.patch_namespaced_pod_status(pod.metadata.name, self.ns, {"status": pod_status})
+        created["status"]["activePods"] = {pod.metadata.uid: node}
+        self.co.replace_namespaced_custom_object(
+            KV_GROUP, KV_VERSION, self.ns, "virtualmachineinstances", name, created
+        )
+        return Seeded(vm_uid, vmi_uid, pod.metadata.uid)
+
+    def migration(
+        self, name: str, vmi_name: str, phase: str | None, migration_state: dict[str, Any] | None = None
+    ) -> str:
+        body = migration(name, self.ns, vmi_name, phase=phase, migration_state=migration_state)
+        status = body.pop("status", None)
+        created = self.co.create_namespaced_custom_object(
+            KV_GROUP, KV_VERSION, self.ns, "virtualmachineinstancemigrations", body
+        )
+        if status:
+            self.co.patch_namespaced_custom_object_status(
+                KV_GROUP, KV_VERSION, self.ns, "virtualmachineinstancemigrations", name, {"status": status}
+            )
+        return str(created["metadata"]["uid"])
+
+    def migrations(self) -> list[dict[str, Any]]:
+        out = self.co.list_namespaced_custom_object(KV_GROUP, KV_VERSION, self.ns, "virtualmachineinstancemigrations")
+        return list(out["items"])
+
+
+def manifest(name: str, ns: str, nets: Sequence[Net], run_strategy: str = "Always") -> str:
+    """The VM as it is declared in git (YAML, no status)."""
+    import yaml
+
+    body = vm(name, ns, nets, run_strategy=run_strategy)
+    del body["status"]
+    return str(yaml.safe_dump(body, sort_keys=False))
