@@ -8,10 +8,13 @@ Output is deterministic: files sorted by path, objects in document order.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,8 +27,10 @@ from gitnad.sources.yamlio import YamlLimits, load_documents
 
 GN001_CODE = "GN001"
 GN001_NAME = "manifest-unreadable"
-PARALLEL_MIN_BYTES = 32 * 1024 * 1024
-"""Below this much YAML a worker pool costs more (start-up, pickling models back) than it saves."""
+GC_THRESHOLD = 100_000
+PARALLEL_MIN_BYTES = 512 * 1024
+"""Below this much YAML (~250 VM files) a worker pool costs about what it saves (bench/README.md)."""
+MAX_WORKERS = 8
 
 
 @dataclass(frozen=True)
@@ -33,8 +38,8 @@ class ScanSettings:
     default_namespace: str = DEFAULT_NAMESPACE
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     limits: YamlLimits = field(default_factory=YamlLimits)
-    workers: int = 1
-    """Processes used to parse; > 1 only pays off for very large inputs (see bench/)."""
+    workers: int | None = None
+    """Parsing processes: None = one per available CPU (capped at 8) for large inputs; 1 = always serial."""
 
 
 @dataclass(frozen=True)
@@ -147,24 +152,49 @@ def _scan_chunk(chunk: list[tuple[str, bytes | FileProblem]], settings: ScanSett
     return [scan_file(path, data, settings) for path, data in chunk]
 
 
+def _workers(settings: ScanSettings, items: list[tuple[str, bytes | FileProblem]]) -> int:
+    """How many processes to parse with: a pool only where it measurably wins, and only where fork is safe.
+
+    `fork` (Linux) starts workers in milliseconds and re-imports nothing; it is only safe while this process
+    runs a single thread. Elsewhere the scan stays serial.
+    """
+    if settings.workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if threading.active_count() > 1 or sum(len(d) for _, d in items if isinstance(d, bytes)) < PARALLEL_MIN_BYTES:
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(settings.workers or MAX_WORKERS, cpus, len(items)))
+
+
 def _scan_all(blobs: dict[str, bytes | FileProblem], settings: ScanSettings) -> list[FileScan]:
     items = sorted(blobs.items())
-    total = sum(len(d) for _, d in items if isinstance(d, bytes))
-    workers = min(settings.workers, os.cpu_count() or 1)
-    if workers <= 1 or total < PARALLEL_MIN_BYTES or len(items) < 2 * workers:
+    workers = _workers(settings, items)
+    if workers == 1:
         return _scan_chunk(items, settings)
     size = -(-len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         return [fs for part in pool.map(_scan_chunk, chunks, [settings] * len(chunks)) for fs in part]
+
+
+@contextmanager
+def _fewer_gc_passes() -> Iterator[None]:
+    """Parsing allocates millions of short-lived acyclic objects while the models pile up; the default
+    generation-0 threshold (700) then spends ~15% of a large scan re-walking live objects."""
+    old = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def scan(reader: TreeReader, settings: ScanSettings, paths: Sequence[str] | None = None) -> ManifestSet:
     """Scan `paths` of the reader (None: every manifest candidate it lists)."""
     wanted = reader.paths() if paths is None else sorted(set(paths))
     blobs = reader.read(wanted, settings.max_file_bytes)
-    results = _scan_all(blobs, settings)
+    with _fewer_gc_passes():
+        results = _scan_all(blobs, settings)
     problems = tuple(p for r in results for p in r.problems)
     return ManifestSet(
         vms=tuple(vm for r in results for vm in r.vms),

@@ -10,6 +10,7 @@ alias/anchor expansion bombs, nesting deeper than the limit, non-UTF-8 input.
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -81,20 +82,31 @@ class _Rejected(yaml.YAMLError):
 
 
 class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
-    """CSafeLoader whose constructor records lines and rejects duplicate keys."""
+    """CSafeLoader whose constructor records lines, rejects duplicate keys and bounds nesting depth."""
+
+    max_depth: int = YamlLimits.max_depth
+    _depth: int = 0
+
+    def _enter(self, node: yaml.Node) -> None:
+        self._depth += 1
+        if self._depth > self.max_depth:
+            raise _Rejected(f"nesting deeper than {self.max_depth} levels", node.start_mark.line + 1)
 
     def _fill_mapping(self, node: yaml.MappingNode, out: LMap) -> None:
+        self._enter(node)
         self.flatten_mapping(node)
+        key_lines, value_lines = out.key_lines, out.value_lines
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, Hashable):
-                raise _Rejected("unhashable mapping key", key_node.start_mark.line + 1)
             kline = key_node.start_mark.line + 1
+            if not isinstance(key, Hashable):
+                raise _Rejected("unhashable mapping key", kline)
             if key in out:
-                raise _Rejected(f"duplicate mapping key {key!r} (first on line {out.key_lines[key]})", kline)
+                raise _Rejected(f"duplicate mapping key {key!r} (first on line {key_lines[key]})", kline)
             out[key] = self.construct_object(value_node, deep=True)
-            out.key_lines[key] = kline
-            out.value_lines[key] = value_node.start_mark.line + 1
+            key_lines[key] = kline
+            value_lines[key] = value_node.start_mark.line + 1
+        self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LMap:
         out = LMap(node.start_mark.line + 1)
@@ -109,9 +121,12 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
     def construct_lseq(self, node: yaml.SequenceNode) -> Any:
         out = LSeq(node.start_mark.line + 1)
         yield out
+        self._enter(node)
+        lines = out.item_lines
         for item in node.value:
             out.append(self.construct_object(item, deep=True))
-            out.item_lines.append(item.start_mark.line + 1)
+            lines.append(item.start_mark.line + 1)
+        self._depth -= 1
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_lmap)
@@ -124,8 +139,8 @@ _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct
 def _check_graph(root: yaml.Node, limits: YamlLimits) -> None:
     """Reject recursion, nesting past the limit and alias expansion past the node budget.
 
-    Aliases make the composed graph a DAG whose expanded size can be exponential; sizes are memoized
-    per node, so this walk is linear in distinct nodes.
+    Only needed when the stream has aliases: they make the composed graph a DAG whose expanded size can
+    be exponential. Sizes are memoized per node, so this walk is linear in distinct nodes.
     """
     size: dict[int, int] = {}
     on_path: set[int] = set()
@@ -135,8 +150,7 @@ def _check_graph(root: yaml.Node, limits: YamlLimits) -> None:
         nid = id(node)
         if done:
             on_path.discard(nid)
-            children = _children(node)
-            total = 1 + sum(size[id(c)] for c in children)
+            total = 1 + sum(size[id(c)] for c in _children(node))
             if total > limits.max_nodes:
                 raise _Rejected(
                     f"document expands to more than {limits.max_nodes} nodes (alias/anchor bomb?)",
@@ -148,7 +162,7 @@ def _check_graph(root: yaml.Node, limits: YamlLimits) -> None:
             continue
         if nid in on_path:
             raise _Rejected("recursive alias: a node contains itself", node.start_mark.line + 1)
-        if depth > limits.max_depth:
+        if depth > limits.max_depth and isinstance(node, yaml.CollectionNode):
             raise _Rejected(f"nesting deeper than {limits.max_depth} levels", node.start_mark.line + 1)
         on_path.add(nid)
         stack.append((node, depth, True))
@@ -172,26 +186,50 @@ class LoadResult:
     """Set when the file could not be read completely; documents before it are kept."""
 
 
+def _decode(data: bytes) -> str | YamlProblem:
+    """UTF-8 (or UTF-16/32 with a byte-order mark, as Kubernetes tooling accepts); NUL bytes mean binary."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError as e:
+                return YamlProblem(f"not valid {codec.upper()} (byte {e.start})", None)
+    if b"\x00" in data:
+        nul = data.index(b"\x00")
+        return YamlProblem(f"binary file (NUL byte at offset {nul})", data.count(b"\n", 0, nul) + 1)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return YamlProblem(f"not valid UTF-8 (byte {e.start})", data.count(b"\n", 0, e.start) + 1)
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def load_documents(data: bytes | str, limits: YamlLimits = YamlLimits()) -> LoadResult:
     """Parse every document of a YAML (or JSON) stream. Never raises for bad input."""
-    if isinstance(data, bytes):
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            line = data[: e.start].count(b"\n") + 1
-            return LoadResult((), YamlProblem(f"not valid UTF-8 (byte {e.start})", line))
-    else:
-        text = data
+    text = _decode(data) if isinstance(data, bytes) else data
+    if isinstance(text, YamlProblem):
+        return LoadResult((), text)
     if text.startswith("\ufeff"):
         text = text[1:]
     if "\x00" in text:
-        return LoadResult((), YamlProblem("binary file (NUL byte)", text[: text.index("\x00")].count("\n") + 1))
+        nul = text.index("\x00")
+        return LoadResult((), YamlProblem("binary file (NUL character)", text.count("\n", 0, nul) + 1))
+    has_aliases = "*" in text  # no `*` means no alias: the node graph is a tree, sized by the file itself
     docs: list[Document] = []
     loader = _LineLoader(text)
+    loader.max_depth = limits.max_depth
     try:
         while loader.check_node():
             node = loader.get_node()
-            _check_graph(node, limits)
+            if has_aliases:
+                _check_graph(node, limits)
             docs.append(Document(len(docs), node.start_mark.line + 1, loader.construct_document(node)))
     except _Rejected as e:
         return LoadResult(tuple(docs), YamlProblem(str(e), e.line))
@@ -199,7 +237,9 @@ def load_documents(data: bytes | str, limits: YamlLimits = YamlLimits()) -> Load
         mark = e.problem_mark or e.context_mark
         msg = " ".join(x for x in (e.context, e.problem) if x) or str(e)
         return LoadResult(tuple(docs), YamlProblem(msg, mark.line + 1 if mark else None))
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError, OverflowError) as e:
+    except RecursionError:
+        return LoadResult(tuple(docs), YamlProblem(f"nesting deeper than {limits.max_depth} levels", None))
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError) as e:
         return LoadResult(tuple(docs), YamlProblem(f"cannot parse: {e}", None))
     finally:
         loader.dispose()
