@@ -40,20 +40,21 @@ def validate_files(paths: Sequence[Path]) -> list[FileReport]:
     """One report per policy file; duplicate names across files are reported on the later file."""
     collectors: list[Collector] = []
     combined = Collector(known_rule=known_rule)
-    for path in policy_files(paths):
+    for file in policy_files(paths):
         c = Collector(known_rule=known_rule)
-        load_file(path, c)
+        if not load_file(file, c):
+            continue
         collectors.append(c)
         combined.policies.extend(c.policies)
         combined.exceptions.extend(c.exceptions)
     check_unique(combined)
     reports = []
     for c in collectors:
-        file = c.files[0]
-        dupes = [e for e in combined.errors if e.startswith(f"{file}:")]
+        name = c.files[0]
+        dupes = [e for e in combined.errors if e.startswith(f"{name}:")]
         reports.append(
             FileReport(
-                file=file,
+                file=name,
                 policies=tuple(p.name for p in c.policies),
                 exceptions=tuple(e.name for e in c.exceptions),
                 errors=tuple(c.errors + dupes),

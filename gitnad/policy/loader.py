@@ -33,6 +33,8 @@ from gitnad.policy.model import (
 from gitnad.policy.schemas import SchemaName, SchemaProblem, line_of, pointer, validate
 from gitnad.sources.yamlio import Document, load_documents
 
+API_GROUP = "gitnad.dev"
+TEST_KIND = "NADPolicyTest"
 POLICY_KIND = "NADPolicy"
 EXCEPTION_KIND = "NADPolicyException"
 KINDS = {POLICY_KIND: SchemaName.POLICY, EXCEPTION_KIND: SchemaName.EXCEPTION}
@@ -51,17 +53,34 @@ def display_path(path: Path) -> str:
     return os.path.normpath(path)
 
 
-def policy_files(paths: Iterable[Path]) -> list[Path]:
+@dataclass(frozen=True)
+class PolicyFile:
+    path: Path
+    explicit: bool
+    """Named on the command line / in config (every document must be a policy) rather than found in a directory
+    (documents of other API groups, e.g. the manifests of policy tests, are skipped)."""
+
+
+def policy_files(paths: Iterable[Path]) -> list[PolicyFile]:
     """Files named directly, plus every YAML/JSON file under the directories named (sorted)."""
-    out: list[Path] = []
+    out: dict[Path, PolicyFile] = {}
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in SUFFIXES))
+            for f in sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in SUFFIXES):
+                out.setdefault(f, PolicyFile(f, explicit=False))
         elif p.exists():
-            out.append(p)
+            out[p] = PolicyFile(p, explicit=True)
         else:
             raise ConfigError(f"{display_path(p)}: policy path does not exist")
-    return list(dict.fromkeys(out))
+    return list(out.values())
+
+
+def is_foreign(data: object) -> bool:
+    """Not a gitnad policy document: another API group, or a policy test."""
+    if not isinstance(data, Mapping):
+        return True
+    api = data.get("apiVersion")
+    return not (isinstance(api, str) and api.startswith(API_GROUP + "/")) or data.get("kind") == TEST_KIND
 
 
 def read_documents(path: Path) -> tuple[str, list[Document], list[str]]:
@@ -98,8 +117,8 @@ def load_policies(paths: Sequence[Path], known_rule: RuleCheck | None = None) ->
     `known_rule` (code or name -> bool), when given, makes an exception naming an unknown rule an error.
     """
     collector = Collector(known_rule=known_rule)
-    for path in policy_files(paths):
-        load_file(path, collector)
+    for file in policy_files(paths):
+        load_file(file, collector)
     check_unique(collector)
     if collector.errors:
         raise ConfigError("invalid policy file:\n" + "\n".join(collector.errors))
@@ -108,12 +127,18 @@ def load_policies(paths: Sequence[Path], known_rule: RuleCheck | None = None) ->
     )
 
 
-def load_file(path: Path, collector: Collector) -> None:
-    name, documents, errors = read_documents(path)
+def load_file(file: PolicyFile, collector: Collector) -> bool:
+    """Load one file into the collector; False when a file found in a directory holds no policy document."""
+    name, documents, errors = read_documents(file.path)
+    if not file.explicit:
+        documents = [d for d in documents if not is_foreign(d.data)]
+        if not documents and not errors:
+            return False
     collector.files.append(name)
     collector.errors.extend(errors)
     for doc in documents:
         collector.errors.extend(_load_document(doc, name, collector))
+    return True
 
 
 def _load_document(doc: Document, file: str, collector: Collector) -> list[str]:

@@ -3,7 +3,8 @@
 Annotation form (on the VM at head): `waive.gitnad.dev/<rule code or name>: "<reason>[; expires=YYYY-MM-DD]"`.
 A waived finding stays in every output with `waived: true` and the waiver's text; it no longer counts
 toward the exit code. An expired waiver waives nothing and is itself an error (GN901); a waiver that
-matched no finding is a warning (GN902), except when every rule it names did not run (offline).
+matched no finding is a warning (GN902), except when every rule it names did not run (offline). A
+central exception is judged unused only when it names VMs and one of them is part of the change.
 """
 
 from __future__ import annotations
@@ -151,7 +152,16 @@ def _exception_applies(exc: PolicyException, labels: Mapping[str, Mapping[str, s
     return applies
 
 
-def _exception_waiver(exc: PolicyException, labels: Mapping[str, Mapping[str, str]]) -> Waiver:
+def _concerns_change(exc: PolicyException, ctx: CheckContext, labels: Mapping[str, Mapping[str, str]]) -> bool:
+    """The exception names VMs (by namespace, name or labels) and one of them is changed here.
+
+    Only then can this change tell that it is unused: a central exception about other VMs, or about every VM,
+    is simply not exercised by a change that does not trigger it.
+    """
+    return exc.match.needs_vm and any(exc.match.matches_vm(d.key, labels.get(d.key, {})) for d in ctx.deltas)
+
+
+def _exception_waiver(exc: PolicyException, ctx: CheckContext, labels: Mapping[str, Mapping[str, str]]) -> Waiver:
     return Waiver(
         rules=exc.rules,
         reason=exc.reason,
@@ -161,6 +171,7 @@ def _exception_waiver(exc: PolicyException, labels: Mapping[str, Mapping[str, st
         owner=exc.owner,
         file=exc.origin.file,
         line=exc.origin.line,
+        report_unused=_concerns_change(exc, ctx, labels),
     )
 
 
@@ -174,7 +185,7 @@ def collect(ctx: CheckContext, policies: PolicySet) -> tuple[list[Waiver], list[
             waivers.extend(w)
             bad.extend(b if report else ())
     labels = vm_labels(ctx)
-    waivers.extend(_exception_waiver(e, labels) for e in policies.exceptions)
+    waivers.extend(_exception_waiver(e, ctx, labels) for e in policies.exceptions)
     return waivers, bad
 
 
