@@ -80,7 +80,7 @@ def secondary_proof(vmi: LiveVMI, pod: LauncherPod, network: str) -> PodProof:
                 f"{status.pod_interface_name}: KubeVirt skips it and will never migrate it"
             ),
         )
-    return PodProof(pod=pod.name, nad=entry.name)
+    return PodProof(pod=pod.name, nad=normalize_nad(entry.name, vmi.namespace))
 
 
 def default_network_proof(vmi: LiveVMI, pod: LauncherPod) -> PodProof:

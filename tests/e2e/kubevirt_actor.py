@@ -180,7 +180,8 @@ def launcher_pod(
     created: str | None = None,
 ) -> dict[str, Any]:
     """A virt-launcher pod. `attached` maps network name -> NAD the pod is really on (default: as declared)."""
-    on = {n.name: n.nad for n in nets if n.nad is not None} if attached is None else attached
+    declared = {n.name: n.nad if "/" in n.nad else f"{ns}/{n.nad}" for n in nets if n.nad is not None}
+    on = declared if attached is None else attached
     secondary = [n for n in nets if n.nad is not None and not n.default and n.name in on]
     selection = [
         {"name": on[n.name].split("/")[-1], "namespace": on[n.name].split("/")[0], "interface": pod_iface(n.name)}
