@@ -1,0 +1,71 @@
+"""The waiting loop of `drift --wait`, driven by a scripted feed and a fake clock (no sleeps)."""
+
+from __future__ import annotations
+
+from drift_builders import cond, declared_vm, migration, world
+
+from gitnad.drift.wait import Progress, settled, wait_until_settled
+from gitnad.models.cluster import ClusterFacts
+from gitnad.models.results import DriftState as S
+
+REQUIRED = cond("MigrationRequired", "True")
+
+
+class ScriptedFeed:
+    """Each `wait` advances the fake clock; a scheduled fact set is delivered when its time has come."""
+
+    def __init__(self, script: list[tuple[float, ClusterFacts]], clock: list[float]) -> None:
+        self.script = script
+        self.clock = clock
+        self.current = script.pop(0)[1]
+
+    def facts(self) -> ClusterFacts:
+        return self.current
+
+    def wait(self, timeout_s: float) -> bool:
+        if self.script and self.script[0][0] <= self.clock[0] + timeout_s:
+            at, self.current = self.script.pop(0)
+            self.clock[0] = max(self.clock[0], at)
+            return True
+        self.clock[0] += timeout_s
+        return False
+
+
+def _run(script: list[tuple[float, ClusterFacts]], timeout_s: float) -> tuple[object, list[Progress]]:
+    clock = [0.0]
+    seen: list[Progress] = []
+    feed = ScriptedFeed(script, clock)
+    out = wait_until_settled([declared_vm()], feed, timeout_s, seen.append, heartbeat_s=10, clock=lambda: clock[0])
+    return out, seen
+
+
+def test_follows_events_until_converged() -> None:
+    pending = world(pod_status_nad="prod/nad-a", vmi_conditions=[REQUIRED]).facts()
+    migrating = world(pod_status_nad="prod/nad-a", vmi_conditions=[REQUIRED], migrations=[migration()]).facts()
+    done = world(migrations=[migration(phase="Succeeded")]).facts()
+    out, seen = _run([(0, pending), (5, migrating), (42, done)], timeout_s=100)
+    assert [p.items[0].state for p in seen] == [S.MIGRATION_PENDING, *[S.MIGRATING] * 4, S.IN_SYNC]
+    assert [p.elapsed_s for p in seen] == [0, 5, 15, 25, 35, 42]  # heartbeats every 10s while nothing happened
+    assert [p.changed for p in seen] == [True, True, False, False, False, True]
+    assert (out.timed_out, out.elapsed_s, out.evaluations, out.events) == (False, 42, 3, 2)  # type: ignore[attr-defined]
+
+
+def test_stops_at_once_on_terminal_state() -> None:
+    out, seen = _run([(0, world(pod_status_nad="prod/nad-a").facts())], timeout_s=100)
+    assert (out.timed_out, out.elapsed_s, len(seen)) == (False, 0, 1)  # type: ignore[attr-defined]
+    assert seen[0].items[0].state is S.POD_DRIFT
+
+
+def test_times_out_with_the_last_verdict() -> None:
+    out, seen = _run([(0, world(vmi_nad="nad-a", pod_status_nad="prod/nad-a").facts())], timeout_s=25)
+    assert (out.timed_out, out.elapsed_s) == (True, 25)  # type: ignore[attr-defined]
+    assert [p.elapsed_s for p in seen] == [0, 10, 20, 25]
+    assert out.items[0].state is S.NOT_PROPAGATED  # type: ignore[attr-defined]
+
+
+def test_settled() -> None:
+    unknown = world(unreadable=("pods: 403",)).facts()
+    from gitnad.drift.classify import classify
+
+    assert not settled(classify([declared_vm()], unknown))  # Unknown may still resolve: keep waiting
+    assert settled(classify([declared_vm()], world().facts()))
