@@ -37,7 +37,7 @@ def _severity(file: str, data: Mapping[str, Any]) -> dict[str, Severity]:
     unknown = [k for k in overrides if not known_rule(k)]
     if unknown:
         problems = [
-            problem_at(file, data, ["severity", k], f"{k!r} is not a gitnad rule code or name") for k in unknown
+            problem_at(file, data, ["severity", k], f"{k!r} is not a rule code or name") for k in unknown
         ]
         raise ConfigError("invalid configuration:\n" + "\n".join(problems))
     return {(k.upper() if _CODE.fullmatch(k) else k): Severity(v) for k, v in overrides.items()}
