@@ -211,6 +211,16 @@ _BOMS = (
 )
 
 
+def _last_line(text: str) -> int:
+    return max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+
+
+def _syntax_message(e: yaml.MarkedYAMLError) -> str:
+    """libyaml's "while parsing X" / "did not find Y" as one sentence."""
+    problem = e.problem or str(e)
+    return f"YAML syntax error: {problem} ({e.context})" if e.context else f"YAML syntax error: {problem}"
+
+
 def load_documents(data: bytes | str, limits: YamlLimits = YamlLimits()) -> LoadResult:
     """Parse every document of a YAML (or JSON) stream. Never raises for bad input."""
     text = _decode(data) if isinstance(data, bytes) else data
@@ -235,8 +245,8 @@ def load_documents(data: bytes | str, limits: YamlLimits = YamlLimits()) -> Load
         return LoadResult(tuple(docs), YamlProblem(str(e), e.line))
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        msg = " ".join(x for x in (e.context, e.problem) if x) or str(e)
-        return LoadResult(tuple(docs), YamlProblem(msg, mark.line + 1 if mark else None))
+        line = min(mark.line + 1, _last_line(text)) if mark else None  # errors at end of input: the last line
+        return LoadResult(tuple(docs), YamlProblem(_syntax_message(e), line))
     except RecursionError:
         return LoadResult(tuple(docs), YamlProblem(f"nesting deeper than {limits.max_depth} levels", None))
     except (yaml.YAMLError, ValueError, TypeError, OverflowError) as e:

@@ -1,0 +1,283 @@
+"""GitRepo on real temporary repositories: refs, diffs (renames, type changes, the index), default base,
+tree readers at a commit / the index / the working tree, grep, and that nothing is ever checked out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from git import Repo
+
+from gitnad.errors import ExitCode, GitError, RefError, UsageError
+from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo, open_worktree, parse_batch, parse_name_status
+from gitnad.sources.trees import FileProblem, WorktreeReader
+from tests.gitutil import Content, Symlink, commit, make_repo, stage, write
+
+VM = "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: {name}\nspec: {{}}\n"
+NAD = "apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata:\n  name: {name}\n"
+LONG = "".join(f"# line {i} keeps the content similar enough for rename detection\n" for i in range(30))
+
+
+def _repo(tmp_path: Path) -> tuple[Repo, GitRepo]:
+    repo = make_repo(tmp_path / "repo")
+    return repo, GitRepo(tmp_path / "repo")
+
+
+def test_repository_is_found_from_a_subdirectory(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    commit(repo, {"apps/team/vm.yaml": VM.format(name="a")})
+    assert GitRepo(tmp_path / "repo" / "apps" / "team").root == (tmp_path / "repo").resolve()
+
+
+def test_not_a_repository_is_a_git_error(tmp_path: Path) -> None:
+    with pytest.raises(GitError, match="is not inside a git repository") as err:
+        GitRepo(tmp_path)
+    assert err.value.exit_code is ExitCode.UNDECIDED
+
+
+@pytest.mark.parametrize("ref", ["HEAD", "main", "v1", "HEAD~1", "short"], ids=str)
+def test_resolve_gives_the_full_commit_sha(tmp_path: Path, ref: str) -> None:
+    repo, git_repo = _repo(tmp_path)
+    first = commit(repo, {"a.yaml": "a: 1\n"})
+    second = commit(repo, {"a.yaml": "a: 2\n"})
+    repo.create_tag("v1", message="annotated tag")  # resolves through the tag object to the commit
+    expected = {"HEAD": second, "main": second, "v1": second, "HEAD~1": first, "short": second}[ref]
+    assert git_repo.resolve(second[:10] if ref == "short" else ref) == expected
+
+
+@pytest.mark.parametrize("ref", ["no-such-branch", "HEAD~5", "--output=/tmp/x", "", INDEX, "HEAD:a.yaml"], ids=repr)
+def test_unknown_ref_is_a_ref_error_naming_the_ref(tmp_path: Path, ref: str) -> None:
+    repo, git_repo = _repo(tmp_path)
+    commit(repo, {"a.yaml": "a: 1\n"})
+    with pytest.raises(RefError) as err:
+        git_repo.resolve(ref)
+    assert err.value.message.startswith(f"unknown git ref '{ref}': no commit by that name in ")
+    assert err.value.exit_code is ExitCode.USAGE
+
+
+# (id, files at base, change, expected deltas)
+# (files at base, change, expected deltas)
+DIFFS = [
+    pytest.param({"a.yaml": "a: 1\n"}, {"b.yaml": "b: 1\n"}, [FileDelta("A", "b.yaml")], id="add"),
+    pytest.param({"a.yaml": "a: 1\n"}, {"a.yaml": "a: 2\n"}, [FileDelta("M", "a.yaml")], id="modify"),
+    pytest.param({"a.yaml": "a: 1\n", "b.yaml": "b: 1\n"}, {"a.yaml": None}, [FileDelta("D", "a.yaml")], id="delete"),
+    pytest.param(
+        {"vms/a.yaml": LONG},
+        {"vms/a.yaml": None, "moved/b.yaml": LONG},
+        [FileDelta("R", "moved/b.yaml", "vms/a.yaml")],
+        id="rename",
+    ),
+    pytest.param(
+        {"a.yaml": LONG},
+        {"a.yaml": None, "b.yaml": LONG + "x: 1\n"},
+        [FileDelta("R", "b.yaml", "a.yaml")],
+        id="rename-and-edit",
+    ),
+    pytest.param(
+        {"a.yaml": "a: 1\n", "b.yaml": "b: 1\n"},
+        {"a.yaml": Symlink("b.yaml")},
+        [FileDelta("M", "a.yaml")],
+        id="type-change",
+    ),
+    pytest.param(
+        {"x.yaml": "x: 1\n"},
+        {"dir with space/ü\tname.yaml": "a: 1\n"},
+        [FileDelta("A", "dir with space/ü\tname.yaml")],
+        id="odd-names",
+    ),
+    pytest.param(
+        {"a.yaml": "a: 1\n", "c.yaml": "c: 1\n"},
+        {"a.yaml": None, "b.yaml": "b: 1\n", "c.yaml": "c: 2\n"},
+        [FileDelta("D", "a.yaml"), FileDelta("A", "b.yaml"), FileDelta("M", "c.yaml")],
+        id="several-sorted",
+    ),
+]
+
+
+@pytest.mark.parametrize("staged", [False, True], ids=["commits", "index"])
+@pytest.mark.parametrize(("base", "change", "expected"), DIFFS)
+def test_diff_between_commits_and_against_the_index(
+    tmp_path: Path, staged: bool, base: dict[str, Content], change: dict[str, Content], expected: list[FileDelta]
+) -> None:
+    repo, git_repo = _repo(tmp_path)
+    base_sha = commit(repo, base)
+    if staged:
+        stage(repo, change)
+        write(repo, {"unstaged.yaml": "not staged\n"})  # the working tree does not count for INDEX
+        assert git_repo.diff(base_sha, INDEX) == expected
+    else:
+        head_sha = commit(repo, change)
+        assert git_repo.diff(base_sha, head_sha) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"", []),
+        (b"M\0a.yaml\0", [FileDelta("M", "a.yaml")]),
+        (b"R087\0old.yaml\0new.yaml\0A\0b.yaml\0", [FileDelta("R", "new.yaml", "old.yaml"), FileDelta("A", "b.yaml")]),
+        (b"C075\0src.yaml\0copy.yaml\0", [FileDelta("A", "copy.yaml")]),
+        (b"T\0link.yaml\0U\0conflict.yaml\0", [FileDelta("M", "link.yaml"), FileDelta("M", "conflict.yaml")]),
+    ],
+    ids=["empty", "modify", "rename-then-add", "copy-is-add", "typechange-and-unmerged"],
+)
+def test_name_status_parsing(raw: bytes, expected: list[FileDelta]) -> None:
+    assert parse_name_status(raw) == expected
+
+
+def test_batch_parsing_keeps_binary_data_and_skips_missing_objects() -> None:
+    out = b"aaa blob 3\nx\ny\nbbb missing\nccc blob 0\n\n"
+    assert parse_batch(out) == {"aaa": b"x\ny", "ccc": b""}
+
+
+def test_default_base_is_the_merge_base_with_main(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    fork_point = commit(repo, {"a.yaml": "a: 1\n"})
+    repo.git.checkout("-q", "-b", "feature")
+    commit(repo, {"a.yaml": "a: 2\n"})
+    repo.git.checkout("-q", "main")
+    commit(repo, {"b.yaml": "b: 1\n"})
+    repo.git.checkout("-q", "feature")
+    assert git_repo.default_base() == fork_point
+
+
+def test_default_base_prefers_origin_over_a_local_main(tmp_path: Path) -> None:
+    origin = make_repo(tmp_path / "origin")
+    shared = commit(origin, {"a.yaml": "a: 1\n"})
+    Repo.clone_from(str(tmp_path / "origin"), str(tmp_path / "clone"))
+    clone = make_repo(tmp_path / "clone")  # re-init keeps the clone, sets the test identity
+    commit(clone, {"local.yaml": "l: 1\n"})  # local main moves ahead of origin/main
+    clone.git.checkout("-q", "-b", "work")
+    commit(clone, {"b.yaml": "b: 1\n"})
+    assert GitRepo(tmp_path / "clone").default_base() == shared
+
+
+@pytest.mark.parametrize("branch", ["trunk", "develop"])
+def test_no_default_branch_means_no_default_base(tmp_path: Path, branch: str) -> None:
+    repo = make_repo(tmp_path / "repo", branch=branch)
+    commit(repo, {"a.yaml": "a: 1\n"})
+    assert GitRepo(tmp_path / "repo").default_base() is None
+
+
+def test_empty_repository_has_no_default_base(tmp_path: Path) -> None:
+    make_repo(tmp_path / "repo")
+    assert GitRepo(tmp_path / "repo").default_base() is None
+
+
+def test_readers_at_a_commit_the_index_and_the_working_tree_see_their_own_content(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    old = commit(repo, {"vm.yaml": "v: committed\n", "gone.yaml": "g: 1\n", "README.md": "r\n"})
+    stage(repo, {"vm.yaml": "v: staged\n", "gone.yaml": None, "new.yml": "n: 1\n"})
+    write(repo, {"vm.yaml": "v: worktree\n", "scratch.json": "{}"})
+    readers = {"commit": git_repo.reader(old), "index": git_repo.reader(INDEX), "worktree": git_repo.worktree_reader()}
+    seen = {name: (r.label, r.paths(), r.read(r.paths(), 1000)) for name, r in readers.items()}
+    assert seen == {
+        "commit": (old, ["gone.yaml", "vm.yaml"], {"gone.yaml": b"g: 1\n", "vm.yaml": b"v: committed\n"}),
+        "index": ("index", ["new.yml", "vm.yaml"], {"new.yml": b"n: 1\n", "vm.yaml": b"v: staged\n"}),
+        "worktree": (
+            "worktree",
+            ["new.yml", "scratch.json", "vm.yaml"],
+            {"new.yml": b"n: 1\n", "scratch.json": b"{}", "vm.yaml": b"v: worktree\n"},
+        ),
+    }
+    # reading an old commit never touches the working tree or the index
+    assert (Path(str(repo.working_tree_dir)) / "vm.yaml").read_text() == "v: worktree\n"
+    assert git_repo.diff(old, INDEX) == [
+        FileDelta("D", "gone.yaml"),
+        FileDelta("A", "new.yml"),
+        FileDelta("M", "vm.yaml"),
+    ]
+
+
+def test_reader_takes_any_ref_and_rejects_unknown_ones(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    sha = commit(repo, {"a.yaml": "a: 1\n"})
+    assert git_repo.reader("main").label == sha
+    with pytest.raises(RefError, match="unknown git ref 'nope'"):
+        git_repo.reader("nope")
+
+
+def test_blobs_over_the_limit_are_problems_at_every_source(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    sha = commit(repo, {"big.yaml": "x" * 50 + "\n", "small.yaml": "s: 1\n"})
+    problem = FileProblem("file is 51 bytes, over the 20-byte limit (maxFileBytes)")
+    for reader in (git_repo.reader(sha), git_repo.reader(INDEX), git_repo.worktree_reader()):
+        assert reader.read(["big.yaml", "small.yaml"], 20) == {"big.yaml": problem, "small.yaml": b"s: 1\n"}
+
+
+def test_worktree_respects_gitignore_and_keeps_untracked_files(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    commit(repo, {".gitignore": "build/\n*.generated.yaml\n", "tracked.yaml": "t: 1\n"})
+    write(repo, {"build/out.yaml": "b: 1\n", "x.generated.yaml": "g: 1\n", "untracked.yaml": "u: 1\n"})
+    reader = git_repo.worktree_reader()
+    assert reader.paths() == ["tracked.yaml", "untracked.yaml"]
+    assert reader.grep(["1"]) == {"tracked.yaml", "untracked.yaml"}
+
+
+def test_worktree_subpath_limits_the_listing_but_paths_stay_repo_relative(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    commit(repo, {"apps/a/vm.yaml": "a: 1\n", "apps/b/vm.yaml": "b: 1\n", "top.yaml": "t: 1\n"})
+    reader = git_repo.worktree_reader(tmp_path / "repo" / "apps" / "a")
+    assert (reader.paths(), reader.grep([": 1"])) == (["apps/a/vm.yaml"], {"apps/a/vm.yaml"})
+    with pytest.raises(UsageError, match="is outside the git repository"):
+        git_repo.worktree_reader(tmp_path)
+
+
+def test_worktree_skips_files_deleted_but_still_tracked(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    commit(repo, {"a.yaml": "a: 1\n", "b.yaml": "b: 1\n"})
+    write(repo, {"a.yaml": None})
+    reader = git_repo.worktree_reader()
+    assert reader.read(reader.paths(), 100) == {"b.yaml": b"b: 1\n"}
+
+
+@pytest.mark.parametrize("source", ["commit", "index", "worktree"])
+def test_grep_finds_candidate_files_by_fixed_strings(tmp_path: Path, source: str) -> None:
+    repo, git_repo = _repo(tmp_path)
+    files: dict[str, Content] = {
+        "nads/vlan-10.yaml": NAD.format(name="vlan-10"),
+        "vms/web.yaml": VM.format(name="web") + "# uses vlan-10\n",
+        "vms/db.YML": VM.format(name="db.*"),
+        "notes.txt": "NetworkAttachmentDefinition vlan-10\n",
+        "vendor/nad.yaml": NAD.format(name="vendored"),
+    }
+    commit(repo, {"README.md": "r\n"})
+    if source == "commit":
+        commit(repo, files)
+    else:
+        stage(repo, files)
+    exclude = ["vendor"]
+    reader = {
+        "commit": git_repo.reader("HEAD", exclude=exclude),
+        "index": git_repo.reader(INDEX, exclude=exclude),
+        "worktree": git_repo.worktree_reader(exclude=exclude),
+    }[source]
+    assert reader.grep(["NetworkAttachmentDefinition"]) == {"nads/vlan-10.yaml"}
+    assert reader.grep(["vlan-10", "db.*"]) == {"nads/vlan-10.yaml", "vms/web.yaml", "vms/db.YML"}
+    assert reader.grep(["absent"]) == set()
+    assert reader.grep([]) == set()
+
+
+def test_exclude_globs_apply_to_listing_reading_and_grep(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    commit(repo, {"apps/vm.yaml": "a: 1\n", "charts/x/templates/vm.yaml": "c: 1\n", "apps/test-vm.yaml": "t: 1\n"})
+    reader = git_repo.reader("HEAD", exclude=["charts/**", "test-*"])
+    assert reader.paths() == ["apps/vm.yaml"]
+    assert reader.read(["charts/x/templates/vm.yaml", "apps/test-vm.yaml", "apps/vm.yaml"], 100) == {
+        "apps/vm.yaml": b"a: 1\n"
+    }
+    assert reader.grep([": 1"]) == {"apps/vm.yaml"}
+
+
+def test_open_worktree_uses_git_inside_a_repository_and_the_directory_elsewhere(tmp_path: Path) -> None:
+    repo, _ = _repo(tmp_path)
+    commit(repo, {".gitignore": "ignored.yaml\n", "a.yaml": "a: 1\n"})
+    write(repo, {"ignored.yaml": "i: 1\n"})
+    plain = tmp_path / "plain"
+    (plain / "sub").mkdir(parents=True)
+    (plain / "sub" / "b.yaml").write_text("b: 1\n")
+    (plain / ".git-not").mkdir()
+    in_repo, outside = open_worktree(tmp_path / "repo"), open_worktree(plain)
+    assert (in_repo.label, in_repo.paths()) == ("worktree", ["a.yaml"])
+    assert isinstance(outside, WorktreeReader)
+    assert (outside.paths(), outside.grep(["b: "])) == (["sub/b.yaml"], {"sub/b.yaml"})
