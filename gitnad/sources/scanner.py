@@ -77,20 +77,22 @@ def gn001(file: str, reason: str, line: int | None) -> Finding:
     )
 
 
-def _objects(data: Any, line: int) -> Iterator[tuple[Any, int]]:
+def _objects(data: Any, line: int, what: str = "document") -> Iterator[tuple[Any, int, str]]:
     """The object itself, or the items of a `List` kind (`*List` with `items`), each with its line."""
     kind = data.get("kind") if isinstance(data, Mapping) else None
     items = data.get("items") if isinstance(data, Mapping) else None
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
         for i, item in enumerate(items):
-            yield from _objects(item, item_line(items, i, line))
+            yield from _objects(item, item_line(items, i, line), f"item {i + 1} of the {kind}")
         return
-    yield data, line
+    yield data, line, what
 
 
-def _scan_object(obj: Any, line: int, file: str, doc_index: int, namespace: str) -> VM | NAD | Finding | None:
+def _scan_object(
+    obj: Any, line: int, what: str, file: str, doc_index: int, namespace: str
+) -> VM | NAD | Finding | None:
     if not isinstance(obj, Mapping):
-        return gn001(file, f"document is not a mapping (found {_type_name(obj)})", line)
+        return gn001(file, f"{what} is not a mapping (found {_type_name(obj)})", line)
     ident = identity(obj)
     if ident is None:
         return None
@@ -135,8 +137,8 @@ def scan_file(file: str, data: bytes | FileProblem, settings: ScanSettings) -> F
     for doc in loaded.documents:
         if doc.data is None:
             continue
-        for obj, line in _objects(doc.data, doc.line):
-            found = _scan_object(obj, line, file, doc.index, settings.default_namespace)
+        for obj, line, what in _objects(doc.data, doc.line):
+            found = _scan_object(obj, line, what, file, doc.index, settings.default_namespace)
             if isinstance(found, VM):
                 vms.append(found)
             elif isinstance(found, NAD):
