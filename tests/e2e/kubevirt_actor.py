@@ -350,8 +350,8 @@ class KubeVirtActor(threading.Thread):
         from kubernetes import client
 
         p = self.plan
-        co = client.CustomObjectsApi(self.api)
-        core = client.CoreV1Api(self.api)
+        co: Any = client.CustomObjectsApi(self.api)
+        core: Any = client.CoreV1Api(self.api)
         cur = co.get_namespaced_custom_object(KV_GROUP, KV_VERSION, p.ns, "virtualmachineinstances", p.vm)
         uid = cur["metadata"]["uid"]
         source_pod = next(iter(cur["status"]["activePods"]))
@@ -429,8 +429,8 @@ class Seeder:
         from kubernetes import client
 
         self.ns = ns
-        self.co = client.CustomObjectsApi(api)
-        self.core = client.CoreV1Api(api)
+        self.co: Any = client.CustomObjectsApi(api)
+        self.core: Any = client.CoreV1Api(api)
 
     def nad(self, name: str, vlan: int = 20) -> None:
         self.co.create_namespaced_custom_object(

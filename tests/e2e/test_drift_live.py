@@ -16,7 +16,7 @@ from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
 from gitnad.errors import ExitCode
 from tests.e2e.conftest import Kube
 from tests.e2e.kubevirt_actor import Net, Seeder, cond, manifest
-from tests.gitutil import commit, make_repo
+from tests.gitutil import Content, commit, make_repo
 
 pytestmark = pytest.mark.slow
 
@@ -80,7 +80,7 @@ def world(kube: Kube, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Pa
     _seed(Seeder(kube.api, ns))
     repo_dir = tmp_path_factory.mktemp("gitops") / "repo"
     repo = make_repo(repo_dir)
-    files = {
+    files: dict[str, Content] = {
         f"vms/{name}.yaml": manifest(name, ns, nets("nad-c" if name == "vm-nad-missing" else "nad-b"))
         for name in EXPECTED
     }

@@ -63,9 +63,11 @@ def test_kinds(rel: str) -> None:
 def _pod_spec(doc: dict[str, Any]) -> dict[str, Any]:
     if doc["kind"] == "CronJob":
         assert doc["apiVersion"] == "batch/v1"
-        return doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        spec: dict[str, Any] = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+        return spec
     assert (doc["apiVersion"], doc["kind"]) == ("batch/v1", "Job")
-    return doc["spec"]["template"]["spec"]
+    pod: dict[str, Any] = doc["spec"]["template"]["spec"]
+    return pod
 
 
 def _bindings() -> dict[str, str]:

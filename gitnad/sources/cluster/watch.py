@@ -273,4 +273,3 @@ class LiveFeed:
 
     def _fail(self, r: Resource, namespace: str | None, message: str) -> None:
         self._events.put(_Event(r, namespace, "FAILED", error=message))
-

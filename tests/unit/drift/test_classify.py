@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from drift_builders import NS, T0, KubeVirtFacts, World, cond, declared_vm, migration, world
+from drift_builders import NS, T0, KubeVirtFacts, World, cond, declared_vm, migration, world  # type: ignore[import-not-found]
 
 from gitnad.drift.classify import classify
 from gitnad.drift.unreadable import Fact, facts_of
@@ -22,10 +24,10 @@ def _running_others(n: int) -> list[object]:
     return [migration(f"other-{i}", "Running", vmi=f"other-{i}") for i in range(n)]
 
 
-def _kv(**kw: object) -> KubeVirtFacts:
-    base = {"namespace": "kubevirt", "name": "kubevirt", "phase": "Deployed"}
+def _kv(**kw: Any) -> Any:
+    base: dict[str, Any] = {"namespace": "kubevirt", "name": "kubevirt", "phase": "Deployed"}
     base["workload_update_methods"] = ("LiveMigrate",)
-    return KubeVirtFacts(**{**base, **kw})  # type: ignore[arg-type]
+    return KubeVirtFacts(**{**base, **kw})
 
 
 def _finished_newer_pod(w: World) -> list[object]:
@@ -366,8 +368,8 @@ CASES: list[tuple[str, dict[str, object], S, str]] = [
 ]
 
 
-def _pods(w: World, how: object) -> list[object] | None:
-    special = {
+def _pods(w: Any, how: object) -> list[Any] | None:
+    special: dict[str, Callable[[], list[Any]]] = {
         "finished-newer": lambda: _finished_newer_pod(w),
         "two-nodes": lambda: _two_nodes(w),
         "only-finished": lambda: [w.pod(phase="Failed")],
@@ -378,11 +380,10 @@ def _pods(w: World, how: object) -> list[object] | None:
 
 
 @pytest.mark.parametrize(("knobs", "state", "detail"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_decision_table(knobs: dict[str, object], state: S, detail: str) -> None:
-    how = knobs.pop("pods", None) if "pods" in knobs else None
-    knobs = {k: v for k, v in knobs.items() if k != "pods"}
-    w = world(**knobs)
-    w.pods = _pods(w, how)  # type: ignore[assignment]
+def test_decision_table(knobs: dict[str, Any], state: S, detail: str) -> None:
+    how = knobs.get("pods")
+    w = world(**{k: v for k, v in knobs.items() if k != "pods"})
+    w.pods = _pods(w, how)
     (item,) = classify([declared_vm()], w.facts())
     assert (item.state, item.detail) == (state, detail)
     assert item.converged is state.converged
@@ -429,8 +430,7 @@ def test_empty_network_name_is_unknown() -> None:
 
 
 def _pool_vm(name: str, nad: str, labelled: bool) -> LiveVM:
-    w = world(name=name, vm_nad=nad)
-    vm = w.live_vm()
+    vm: LiveVM = world(name=name, vm_nad=nad).live_vm()
     return vm.model_copy(update={"labels": {"kubevirt.io/vmpool": "pool"} if labelled else {}})
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drift_builders import cond, declared_vm, migration, world
+from drift_builders import cond, declared_vm, migration, world  # type: ignore[import-not-found]
 
 from gitnad.drift.wait import Progress, settled, wait_until_settled
 from gitnad.models.cluster import ClusterFacts

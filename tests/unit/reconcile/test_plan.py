@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "drift"))
 
-from drift_builders import KubeVirtFacts, World, cond, declared_vm, migration, world
+from drift_builders import KubeVirtFacts, cond, declared_vm, migration, world  # type: ignore[import-not-found]
 
 from gitnad.drift.classify import classify
 from gitnad.models.cluster import ClusterFacts
@@ -21,11 +23,9 @@ REQUIRED = cond("MigrationRequired", "True", "AutoMigrationDueToLiveUpdate")
 PENDING = {"pod_status_nad": "prod/nad-a", "vmi_conditions": [cond("LiveMigratable", "True"), REQUIRED]}
 
 
-def _fleet(
-    knobs: dict[str, dict[str, object]], kubevirt: KubeVirtFacts | None = None
-) -> tuple[list[object], ClusterFacts]:
+def _fleet(knobs: Mapping[str, Mapping[str, Any]], kubevirt: Any = None) -> tuple[list[Any], ClusterFacts]:
     """Several VMs (vm1, vm2, ...) each with its own knobs, merged into one ClusterFacts."""
-    worlds: list[World] = [world(name=name, **k) for name, k in knobs.items()]
+    worlds: list[Any] = [world(name=name, **k) for name, k in knobs.items()]
     facts = [w.facts() for w in worlds]
     merged = facts[0].model_copy(
         update={
@@ -39,19 +39,19 @@ def _fleet(
     return [declared_vm(name) for name in knobs], merged
 
 
-def _plan(knobs: dict[str, dict[str, object]], **settings: object) -> tuple[Action, ...]:
-    vms, facts = _fleet(knobs, settings.pop("kubevirt", None))  # type: ignore[arg-type]
-    return plan(classify(vms, facts), facts, PlanSettings(commit="c0ffee", **settings))  # type: ignore[arg-type]
+def _plan(knobs: Mapping[str, Mapping[str, Any]], **settings: Any) -> tuple[Action, ...]:
+    vms, facts = _fleet(knobs, settings.pop("kubevirt", None))
+    return plan(classify(vms, facts), facts, PlanSettings(commit="c0ffee", **settings))
 
 
 def _summary(actions: tuple[Action, ...]) -> list[tuple[str, str, str, str | None]]:
     return [(a.vm, a.kind.value, a.outcome.value, a.result) for a in actions]
 
 
-def _kv(parallel: int = 5, **kw: object) -> KubeVirtFacts:
-    base: dict[str, object] = {"namespace": "kubevirt", "name": "kubevirt", "phase": "Deployed"}
+def _kv(parallel: int = 5, **kw: Any) -> Any:
+    base: dict[str, Any] = {"namespace": "kubevirt", "name": "kubevirt", "phase": "Deployed"}
     base.update(workload_update_methods=("LiveMigrate",), parallel_migrations_per_cluster=parallel, **kw)
-    return KubeVirtFacts(**base)  # type: ignore[arg-type]
+    return KubeVirtFacts(**base)
 
 
 def test_migrations_only_within_free_slots() -> None:
@@ -143,7 +143,11 @@ class Recorder:
 
 
 def test_apply_runs_planned_actions_and_reports_each() -> None:
-    knobs = {"vm1": dict(PENDING), "vm2": {"pod_status_nad": "prod/nad-a"}, "vm3": {"vm_nad": "nad-a"}}
+    knobs: dict[str, dict[str, Any]] = {
+        "vm1": dict(PENDING),
+        "vm2": {"pod_status_nad": "prod/nad-a"},
+        "vm3": {"vm_nad": "nad-a"},
+    }
     actions = _plan(knobs, allow_restart=True)
     rec = Recorder()
     done = apply(actions, rec, "c0ffee")
