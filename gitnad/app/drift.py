@@ -132,10 +132,14 @@ def wait_live(
     from gitnad.sources.cluster.watch import LiveFeed
 
     with LiveFeed(cluster, declared.namespaces) as feed:
-        if stream.isatty():
-            return _wait_with_live_table(declared, feed, timeout, stream, color)
-        printer = PlainProgress(stream)
-        return wait_until_settled(declared.vms, feed, timeout.total_seconds(), printer)
+        return wait_with_progress(declared, feed, timeout, stream, color)
+
+
+def wait_with_progress(declared: Declared, feed: Feed, timeout: timedelta, stream: TextIO, color: bool) -> WaitOutcome:
+    """A live table when `stream` is a terminal, plain periodic lines otherwise."""
+    if stream.isatty():
+        return _wait_with_live_table(declared, feed, timeout, stream, color)
+    return wait_until_settled(declared.vms, feed, timeout.total_seconds(), PlainProgress(stream))
 
 
 class PlainProgress:

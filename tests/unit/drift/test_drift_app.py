@@ -111,3 +111,64 @@ def test_demo_drift_text(demo_repo: tuple[Path, list[str]]) -> None:
     assert "NOT CONVERGED: 3 of 13 network(s) converged" in text
     assert "\x1b[" not in text
     assert "\x1b[32mInSync" in drift_report(repo, shas[-1], AFTER_SYNC, color=True)
+
+
+def test_cli_drift_and_reconcile(demo_repo: tuple[Path, list[str]]) -> None:
+    from click.testing import CliRunner
+
+    from gitnad.cli import main
+
+    repo, _shas = demo_repo
+    runner = CliRunner()
+    drift = runner.invoke(main, ["drift", "--repo", str(repo), "--snapshot", str(AFTER_SYNC), "--no-color"])
+    assert drift.exit_code == 1, drift.output
+    assert "prod/router-1  primary     PodDrift" in drift.output
+    plan = runner.invoke(main, ["reconcile", "--repo", str(repo), "--snapshot", str(AFTER_SYNC), "--allow-restart"])
+    assert plan.exit_code == 1, plan.output
+    tail = plan.output.split("Plan (", 1)[1].splitlines()
+    assert tail[0] == "dry-run: nothing was changed; run with --apply to execute); free migration slots: 0"
+    assert [line.split()[:3] for line in tail[1:-1]] == [
+        ["skipped", "none", "prod/cache-0"],
+        ["skipped", "create-migration", "prod/cache-1"],
+        ["planned", "restart-vm", "prod/db-2"],
+        ["skipped", "none", "prod/nfv-1"],
+        ["planned", "restart-vm", "prod/router-1"],
+        ["skipped", "none", "prod/web-2"],
+        ["skipped", "none", "staging/app-1"],
+        ["skipped", "none", "staging/app-2"],
+    ]
+    assert tail[-1] == "  2 planned, 6 skipped"
+    applied = runner.invoke(main, ["reconcile", "--repo", str(repo), "--snapshot", str(AFTER_SYNC), "--apply"])
+    assert applied.exit_code == 2
+    assert "--apply needs a live cluster" in applied.output
+
+
+def test_reconcile_json(demo_repo: tuple[Path, list[str]]) -> None:
+    from gitnad.app import reconcile as app_reconcile
+
+    repo, _shas = demo_repo
+    req = app_reconcile.ReconcileRequest(
+        repo=repo,
+        config_file=None,
+        ref="HEAD",
+        base=None,
+        apply=False,
+        allow_restart=False,
+        max_actions=None,
+        cluster=ClusterSettings(snapshot=AFTER_SYNC),
+        output=OutputSettings(format=OutputFormat.JSON),
+    )
+    text, code = app_reconcile.run(req)
+    doc = json.loads(text)
+    assert (code, doc["command"], doc["applied"], doc["free_slots"]) == (ExitCode.FINDINGS, "reconcile", False, 0)
+    restart = next(a for a in doc["actions"] if a["vm"] == "prod/db-2")
+    assert restart == {
+        "kind": "restart-vm",
+        "vm": "prod/db-2",
+        "network": "bridge-net",
+        "state": "RestartRequired",
+        "reason": "KubeVirt applies the template change only at a restart",
+        "outcome": "skipped",
+        "result": "needs --allow-restart",
+    }
+    assert len(doc["items"]) == len(EXPECTED)
