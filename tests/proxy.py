@@ -3,7 +3,7 @@
 It terminates TLS with the API server's own serving certificate (SAN 127.0.0.1), so a kubeconfig that
 trusts the server trusts the proxy. Every request is logged; a request whose path contains a fault's
 `match` consumes that fault (in order) instead of being forwarded: an HTTP status (e.g. 429 with
-`Retry-After`), a TCP reset, or a stall (hold the request, then forward it). `always` applies a fault to
+`Retry-After`), a TCP reset, or a stall (hold the request unanswered, then close). `always` applies a fault to
 every request. Stdlib only.
 """
 
@@ -81,7 +81,8 @@ class FaultProxy:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for serve_forever: only when it runs
+            self._server.shutdown()
         self._server.server_close()
 
     def inject(self, *faults: Fault) -> None:
@@ -150,9 +151,11 @@ class FaultProxy:
                     self._reset()
                     return
                 if fault is not None and fault.kind == "stall":
+                    # Hold the request without answering, then drop the connection: the client must time out.
                     proxy._set_outcome(index, f"stall {fault.seconds:g}s")
-                    if proxy._stopping.wait(fault.seconds):
-                        return
+                    proxy._stopping.wait(fault.seconds)
+                    self.close_connection = True
+                    return
                 self._forward(index, body)
 
             def _send_status(self, fault: Fault) -> None:
