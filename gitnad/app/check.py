@@ -212,10 +212,11 @@ def evaluate(
 ) -> tuple[list[Finding], list[Skipped]]:
     """Built-in rules, user policies and waivers -> findings; rules that could not run -> skipped."""
     from gitnad import policy
+    from gitnad.app.policy_files import load_policies
 
     findings, skipped_rules = run_rules(ctx)
     paths = list(policy_paths) or [repo_root / p for p in config.policies] or _default_policy_dir(repo_root)
-    policies = policy.load_policies(paths)
+    policies = load_policies(paths)
     findings.extend(policy.evaluate(policies, ctx))
     findings = apply_severity(findings, config)
     not_run = [c for m in skipped_rules for c in (m.code, m.name)]

@@ -19,9 +19,10 @@ from typing import Any
 
 from gitnad import __version__
 from gitnad.app.policy_cases import Case, CaseResult, load_tests, run_case
+from gitnad.app.policy_files import load_file, policy_files
 from gitnad.app.settings import known_rule
 from gitnad.errors import ExitCode, UsageError
-from gitnad.policy.loader import Collector, check_unique, load_file, policy_files
+from gitnad.policy.loader import Collector, check_unique
 
 
 @dataclass(frozen=True)

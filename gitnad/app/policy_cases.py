@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gitnad import policy, rules
+from gitnad.app.policy_files import load_policies, load_validated
 from gitnad.app.settings import known_rule
 from gitnad.changes import classify_nads, classify_vm
 from gitnad.config import ClusterSettings
@@ -24,7 +25,7 @@ from gitnad.models.cluster import ClusterFacts
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding
 from gitnad.models.manifest import NAD, VM, NetworkSource
-from gitnad.policy.loader import load_policies, load_validated, problem_at
+from gitnad.policy.loader import problem_at
 from gitnad.policy.model import PolicySet
 from gitnad.policy.schemas import SchemaName
 from gitnad.sources.scanner import ScanSettings, scan_file

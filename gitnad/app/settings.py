@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from gitnad import policy, rules
+from gitnad.app.policy_files import load_validated
 from gitnad.config import CONFIG_FILE_NAME, DEFAULT_MAX_FILE_BYTES, DEFAULT_NAMESPACE, RepoConfig
 from gitnad.errors import ConfigError
 from gitnad.models.findings import Severity
-from gitnad.policy.loader import load_validated, problem_at
+from gitnad.policy.loader import problem_at
 from gitnad.policy.schemas import SchemaName
 
 _CODE = re.compile(r"gn[0-9]{3}", re.IGNORECASE)
@@ -36,9 +37,7 @@ def _severity(file: str, data: Mapping[str, Any]) -> dict[str, Severity]:
     overrides = data.get("severity", {})
     unknown = [k for k in overrides if not known_rule(k)]
     if unknown:
-        problems = [
-            problem_at(file, data, ["severity", k], f"{k!r} is not a rule code or name") for k in unknown
-        ]
+        problems = [problem_at(file, data, ["severity", k], f"{k!r} is not a rule code or name") for k in unknown]
         raise ConfigError("invalid configuration:\n" + "\n".join(problems))
     return {(k.upper() if _CODE.fullmatch(k) else k): Severity(v) for k, v in overrides.items()}
 

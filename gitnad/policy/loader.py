@@ -1,16 +1,16 @@
-"""Read policy files: YAML -> schema validation -> semantic checks -> frozen `PolicySet`.
+"""Policy documents -> frozen `PolicySet`: schema validation, semantic checks, models. No file I/O here.
 
-Every problem is collected (not just the first) and raised once as a `ConfigError` whose lines read
-`<file>:<line>: <JSON pointer>: <message>`, so a user fixes a file in one pass.
+The app layer (`gitnad.app.policy_files`) finds and parses the files (with `gitnad.sources.yamlio`, whose
+line marks give every problem its line) and feeds each document to `add_document`. Every problem is
+collected and raised once as a `ConfigError` whose lines read `<file>:<line>: <JSON pointer>: <message>`,
+so a user fixes a file in one pass.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,7 +31,6 @@ from gitnad.policy.model import (
     VlanRange,
 )
 from gitnad.policy.schemas import SchemaName, SchemaProblem, line_of, pointer, validate
-from gitnad.sources.yamlio import Document, load_documents
 
 API_GROUP = "gitnad.dev"
 TEST_KIND = "NADPolicyTest"
@@ -39,65 +38,6 @@ POLICY_KIND = "NADPolicy"
 EXCEPTION_KIND = "NADPolicyException"
 KINDS = {POLICY_KIND: SchemaName.POLICY, EXCEPTION_KIND: SchemaName.EXCEPTION}
 RuleCheck = Callable[[str], bool]
-SUFFIXES = (".yaml", ".yml", ".json")
-MAX_POLICY_BYTES = 1024 * 1024
-
-
-def display_path(path: Path) -> str:
-    """The path as the user would write it: relative to the working directory when inside it."""
-    if path.is_absolute():
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
-    return os.path.normpath(path)
-
-
-@dataclass(frozen=True)
-class PolicyFile:
-    path: Path
-    explicit: bool
-    """Named on the command line / in config (every document must be a policy) rather than found in a directory
-    (documents of other API groups, e.g. the manifests of policy tests, are skipped)."""
-
-
-def policy_files(paths: Iterable[Path]) -> list[PolicyFile]:
-    """Files named directly, plus every YAML/JSON file under the directories named (sorted)."""
-    out: dict[Path, PolicyFile] = {}
-    for p in paths:
-        if p.is_dir():
-            for f in sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in SUFFIXES):
-                out.setdefault(f, PolicyFile(f, explicit=False))
-        elif p.exists():
-            out[p] = PolicyFile(p, explicit=True)
-        else:
-            raise ConfigError(f"{display_path(p)}: policy path does not exist")
-    return list(out.values())
-
-
-def is_foreign(data: object) -> bool:
-    """Not a gitnad policy document: another API group, or a policy test."""
-    if not isinstance(data, Mapping):
-        return True
-    api = data.get("apiVersion")
-    return not (isinstance(api, str) and api.startswith(API_GROUP + "/")) or data.get("kind") == TEST_KIND
-
-
-def read_documents(path: Path) -> tuple[str, list[Document], list[str]]:
-    """(display name, documents, errors) of one YAML/JSON file; documents before a syntax error are kept."""
-    name = display_path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        return name, [], [f"{name}: cannot read: {e.strerror or e}"]
-    if len(data) > MAX_POLICY_BYTES:
-        return name, [], [f"{name}: larger than {MAX_POLICY_BYTES} bytes"]
-    result = load_documents(data)
-    errors = []
-    if result.problem is not None:
-        where = f"{name}:{result.problem.line}" if result.problem.line else name
-        errors.append(f"{where}: {result.problem.message}")
-    return name, [d for d in result.documents if d.data is not None], errors
 
 
 @dataclass
@@ -111,58 +51,37 @@ class Collector:
     known_rule: RuleCheck | None = None
 
 
-def load_policies(paths: Sequence[Path], known_rule: RuleCheck | None = None) -> PolicySet:
-    """Every NADPolicy and NADPolicyException in `paths` (files or directories); ConfigError lists all problems.
-
-    `known_rule` (code or name -> bool), when given, makes an exception naming an unknown rule an error.
-    """
-    collector = Collector(known_rule=known_rule)
-    for file in policy_files(paths):
-        load_file(file, collector)
-    check_unique(collector)
-    if collector.errors:
-        raise ConfigError("invalid policy file:\n" + "\n".join(collector.errors))
-    return PolicySet(
-        policies=tuple(collector.policies), exceptions=tuple(collector.exceptions), files=tuple(collector.files)
-    )
-
-
-def load_file(file: PolicyFile, collector: Collector) -> bool:
-    """Load one file into the collector; False when a file found in a directory holds no policy document."""
-    name, documents, errors = read_documents(file.path)
-    if not file.explicit:
-        documents = [d for d in documents if not is_foreign(d.data)]
-        if not documents and not errors:
-            return False
-    collector.files.append(name)
-    collector.errors.extend(errors)
-    for doc in documents:
-        collector.errors.extend(_load_document(doc, name, collector))
-    return True
-
-
-def _load_document(doc: Document, file: str, collector: Collector) -> list[str]:
-    data = doc.data
+def is_foreign(data: object) -> bool:
+    """Not a gitnad policy document: another API group, or a policy test."""
     if not isinstance(data, Mapping):
-        return [f"{file}:{doc.line}: /: a policy document must be a mapping"]
+        return True
+    api = data.get("apiVersion")
+    return not (isinstance(api, str) and api.startswith(API_GROUP + "/")) or data.get("kind") == TEST_KIND
+
+
+def add_document(data: Any, line: int, file: str, collector: Collector) -> None:
+    """Validate one parsed document and add the policy or exception it defines (or its problems)."""
+    if not isinstance(data, Mapping):
+        collector.errors.append(f"{file}:{line}: /: a policy document must be a mapping")
+        return
     kind = data.get("kind")
     schema = KINDS.get(kind) if isinstance(kind, str) else None
     if schema is None:
-        line = line_of(data, ["kind"])
-        return [f"{file}:{line}: /kind: {kind!r} is not one of {sorted(KINDS)}"]
+        collector.errors.append(f"{file}:{line_of(data, ['kind'])}: /kind: {kind!r} is not one of {sorted(KINDS)}")
+        return
     problems = validate(data, schema)
     if not problems:
         problems = semantic_problems(data)
     if not problems and schema is SchemaName.EXCEPTION and collector.known_rule is not None:
         problems = unknown_rules(data, collector.known_rule)
     if problems:
-        return [p.render(file) for p in problems]
+        collector.errors.extend(p.render(file) for p in problems)
+        return
     origin = Origin(file=file, line=line_of(data, ["metadata", "name"]))
     if schema is SchemaName.POLICY:
         collector.policies.append(build_policy(data, origin))
     else:
         collector.exceptions.append(build_exception(data, origin))
-    return []
 
 
 def check_unique(collector: Collector) -> None:
@@ -175,6 +94,16 @@ def check_unique(collector: Collector) -> None:
                     f"{item.origin.file}:{item.origin.line}: /metadata/name: {kind} {item.name!r} is already "
                     f"defined at {first.file}:{first.line}"
                 )
+
+
+def policy_set(collector: Collector) -> PolicySet:
+    """The loaded policies, or one ConfigError listing every problem of every file."""
+    check_unique(collector)
+    if collector.errors:
+        raise ConfigError("invalid policy file:\n" + "\n".join(collector.errors))
+    return PolicySet(
+        policies=tuple(collector.policies), exceptions=tuple(collector.exceptions), files=tuple(collector.files)
+    )
 
 
 # --- semantic checks the schema cannot express ------------------------------------------------------
@@ -311,21 +240,6 @@ def build_exception(data: Mapping[str, Any], origin: Origin) -> PolicyException:
         match=match(spec.get("match")),
         origin=origin,
     )
-
-
-# --- other gitnad documents (.gitnad.yaml, policy tests) ----------------------------------------------
-
-
-def load_validated(path: Path, schema: SchemaName, what: str) -> tuple[str, Any]:
-    """(display name, data) of a single-document file valid against `schema`; ConfigError lists every problem."""
-    name, documents, errors = read_documents(path)
-    if not errors and len(documents) != 1:
-        errors.append(f"{name}: expected exactly one YAML document, found {len(documents)}")
-    if not errors:
-        errors.extend(p.render(name) for p in validate(documents[0].data, schema))
-    if errors:
-        raise ConfigError(f"invalid {what}:\n" + "\n".join(errors))
-    return name, documents[0].data
 
 
 def problem_at(file: str, data: Any, path: Sequence[Any], message: str) -> str:

@@ -2,7 +2,8 @@
 
 The schema files live in `policies/schema/` (shipped inside the package as `gitnad/data/schema`). Every
 error becomes a `SchemaProblem` carrying the JSON pointer and the 1-based line of the offending node, taken
-from the line marks of `gitnad.sources.yamlio`.
+from the line marks that `gitnad.sources.yamlio` puts on mappings and sequences (read here by duck typing,
+so this package does not depend on the sources layer).
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
-
-from gitnad.sources.yamlio import LMap, LSeq
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "data" / "schema"
 SCHEMA_BASE = "https://gitnad.dev/schema/v1alpha1/"
@@ -44,6 +43,32 @@ class SchemaProblem:
     def render(self, file: str) -> str:
         where = f"{file}:{self.line}" if self.line is not None else file
         return f"{where}: {self.pointer or '/'}: {self.message}"
+
+
+@runtime_checkable
+class LineMap(Protocol):
+    """A mapping with line marks (`gitnad.sources.yamlio.LMap`)."""
+
+    line: int
+
+    def key_line(self, key: Hashable, default: int | None = None) -> int: ...
+
+    def __contains__(self, key: object) -> bool: ...
+
+    def __getitem__(self, key: Any) -> Any: ...
+
+
+@runtime_checkable
+class LineSeq(Protocol):
+    """A sequence with line marks (`gitnad.sources.yamlio.LSeq`)."""
+
+    line: int
+
+    def item_line(self, index: int) -> int: ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: Any) -> Any: ...
 
 
 def schema_path(name: SchemaName) -> Path:
@@ -75,12 +100,12 @@ def pointer(path: Sequence[Hashable]) -> str:
 def line_of(document: Any, path: Sequence[Hashable]) -> int | None:
     """The line of the node at `path`: the key's line for a mapping member, the item's line for a list item."""
     node = document
-    line = node.line if isinstance(node, (LMap, LSeq)) else None
+    line = node.line if isinstance(node, (LineMap, LineSeq)) else None
     for step in path:
-        if isinstance(node, LMap) and step in node:
+        if isinstance(node, LineMap) and step in node:
             line = node.key_line(step)
             node = node[step]
-        elif isinstance(node, LSeq) and isinstance(step, int) and 0 <= step < len(node):
+        elif isinstance(node, LineSeq) and isinstance(step, int) and 0 <= step < len(node):
             line = node.item_line(step)
             node = node[step]
         else:

@@ -31,7 +31,7 @@ def two_commit_repo(tmp: Path, base: Path, head: Path) -> tuple[Path, str, str]:
         for item in tmp.iterdir():
             if item.name != ".git":
                 shutil.rmtree(item) if item.is_dir() else item.unlink()
-        shutil.copytree(tree, tmp, dirs_exist_ok=True)
+        shutil.copytree(tree, tmp, dirs_exist_ok=True, copy_function=shutil.copy)  # fresh mtimes
         repo.git.add("-A")
         repo.index.commit(tree.name)
         shas.append(repo.head.commit.hexsha)

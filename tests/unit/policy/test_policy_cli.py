@@ -10,8 +10,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from gitnad.app.policy_files import load_policies
 from gitnad.cli import main
-from gitnad.policy import load_policies
 from tests.schemas import schema_errors
 
 ROOT = Path(__file__).resolve().parents[3]

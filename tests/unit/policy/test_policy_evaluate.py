@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from gitnad.app.policy_files import load_policies
 from gitnad.models.findings import Finding
-from gitnad.policy import evaluate, load_policies
+from gitnad.policy import evaluate
 from gitnad.policy.model import ChangeWindow, PolicySet
 from tests.unit.rules.rule_builders import NOW, Cluster, context, nad, swap, vm
 from tests.vmfactory import Net

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from gitnad.app.policy_files import display_path, load_policies
 from gitnad.errors import ConfigError
-from gitnad.policy import load_policies
-from gitnad.policy.loader import display_path
 from gitnad.policy.schemas import SchemaName, schema_path, validate
 from gitnad.sources.yamlio import load_documents
 

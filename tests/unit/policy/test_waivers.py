@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from gitnad.app.policy_files import load_policies
 from gitnad.models.findings import Finding, Severity
-from gitnad.policy import apply_waivers, load_policies
+from gitnad.policy import apply_waivers
 from gitnad.policy.model import PolicySet
 from gitnad.policy.waivers import parse_annotation
 from gitnad.rules import run_rules
