@@ -446,3 +446,28 @@ def test_pool_members_are_the_pools_live_vms() -> None:
     found = judge(cluster, (pool("vlan-10"), pool("vlan-20")))
     assert [(f.code, f.vm) for f in found] == [("GN205", "prod/web")]
     assert found[0].message.startswith("VMI prod/web-1 is not live-migratable")
+
+
+# --- repo+cluster rules that use cluster facts ---------------------------------------------------------------
+
+
+def test_gn109_running_vmi_still_on_removed_nad() -> None:
+    vlan30 = nad("vlan-30", vlan=30)
+    cluster = Cluster(running=(), vms=[live_vm("legacy-1", "vlan-30")], vmis=[live_vmi("legacy-1", "vlan-30")])
+    ctx = context([], base_nads=[*NADS, vlan30], head_nads=NADS, cluster=cluster.facts())
+    found, _ = run_rules(ctx)
+    assert [(f.code, f.vm, f.network, f.file, f.line) for f in found] == [
+        ("GN109", "prod/legacy-1", "bridge-net", "nads/vlan-30.yaml", 4)
+    ]
+    assert found[0].message == (
+        "NAD prod/vlan-30 is removed by this change but the running VMI prod/legacy-1 network bridge-net is "
+        "attached to it"
+    )
+
+
+def test_gn110_uses_the_cluster_nad_when_the_repo_lacks_it() -> None:
+    ovn = nad("ovn-20", cni="ovn-k8s-cni-overlay")
+    ctx = context([swap(new="ovn-20")], base_nads=NADS, head_nads=NADS, cluster=Cluster(nads=[*NADS, ovn]).facts())
+    found, _ = run_rules(ctx)
+    assert [(f.code, f.line) for f in found] == [("GN110", 24)]
+    assert "CNI type bridge -> ovn-k8s-cni-overlay" in found[0].message

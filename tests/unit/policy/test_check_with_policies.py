@@ -1,0 +1,118 @@
+"""`gitnad check` with policies, waivers and `.gitnad.yaml` on real temporary git repositories, through the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from gitnad.cli import main
+from tests.gitrepo import TempRepo
+from tests.vmfactory import Net, nad_yaml, vm_yaml
+
+POD = Net("default", kind="pod", binding="masquerade")
+W = {"argocd.argoproj.io/sync-wave": "-1"}
+NADS = "---\n".join(nad_yaml(n, vlan=v, annotations=W) for n, v in (("vlan-10", 10), ("vlan-20", 20), ("vlan-25", 25)))
+POLICY = """\
+apiVersion: gitnad.dev/v1alpha1
+kind: NADPolicy
+metadata: {name: prod-vlans}
+spec:
+  constraints:
+    allowedVLANs: ["20"]
+"""
+
+
+def vm(target: str, annotations: dict[str, str] | None = None) -> str:
+    return vm_yaml("db-1", [POD, Net("bridge-net", nad=target)], annotations=annotations)
+
+
+def gitnad(repo: TempRepo, base: str, head: str, *extra: str) -> tuple[Result, dict[str, Any]]:
+    args = ["check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline", "--format", "json"]
+    r = CliRunner().invoke(main, [*args, *extra], catch_exceptions=False)
+    return r, (json.loads(r.output) if r.exit_code in (0, 1) else {})
+
+
+def brief(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [(f["code"], f["severity"], f["line"], f["waived"], f["policy"]) for f in doc["findings"]]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> TempRepo:
+    r = TempRepo(tmp_path / "fleet")
+    r.commit({"nads/vlan.yaml": NADS, "vms/db-1.yaml": vm("vlan-10")}, "initial")
+    return r
+
+
+def test_default_policy_dir_is_used(repo: TempRepo) -> None:
+    base = repo.commit({".gitnad/policies/vlans.yaml": POLICY}, "policies")
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-25")}, "move")
+    r, doc = gitnad(repo, base, head)
+    assert r.exit_code == 1
+    assert brief(doc) == [("GN306", "error", 24, False, "prod-vlans")]
+    assert doc["findings"][0]["message"] == (
+        "policy prod-vlans (allowedVLANs): prod/db-1 network bridge-net moves prod/vlan-10 -> prod/vlan-25: "
+        "prod/vlan-25 is on VLAN 25, not in 20"
+    )
+
+
+def test_annotation_waiver_turns_the_check_green(repo: TempRepo) -> None:
+    base = repo.commit({".gitnad/policies/vlans.yaml": POLICY}, "policies")
+    waiver = {"waive.gitnad.dev/allowed-vlans": "VLAN 25 approved for db-1 (CHG-77); expires=2099-01-01"}
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-25", waiver)}, "move, waived")
+    r, doc = gitnad(repo, base, head)
+    assert r.exit_code == 0, r.output
+    assert brief(doc) == [("GN306", "error", 26, True, "prod-vlans")]
+    assert doc["findings"][0]["waiver"] == (
+        "annotation waive.gitnad.dev/allowed-vlans on prod/db-1 (expires 2099-01-01): "
+        "VLAN 25 approved for db-1 (CHG-77)"
+    )
+    assert doc["summary"] == {"error": 0, "warning": 0, "info": 0, "waived": 1}
+
+
+def test_policy_flag_and_config_severity_and_fail_on(repo: TempRepo, tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(POLICY)
+    config = "severity:\n  allowed-vlans: warning\nfailOn: warning\n"
+    base = repo.commit({".gitnad.yaml": config}, "config")
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-25")}, "move")
+    r, doc = gitnad(repo, base, head, "--policy", str(policy))
+    assert r.exit_code == 1
+    assert brief(doc) == [("GN306", "warning", 24, False, "prod-vlans")]
+    r, _ = gitnad(repo, base, head, "--policy", str(policy), "--fail-on", "error")
+    assert r.exit_code == 0
+
+
+def test_invalid_policy_is_exit_2_with_file_line_pointer(repo: TempRepo, tmp_path: Path) -> None:
+    policy = tmp_path / "bad.yaml"
+    policy.write_text(POLICY.replace('["20"]', "[20]"))
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-20")}, "move")
+    base = repo.repo.head.commit.parents[0].hexsha
+    r, _ = gitnad(repo, base, head, "--policy", str(policy))
+    assert r.exit_code == 2
+    assert f"{policy}:6: /spec/constraints/allowedVLANs/0: 20 is not of type 'string'" in r.output
+
+
+def test_invalid_config_is_exit_2(repo: TempRepo) -> None:
+    base = repo.commit({".gitnad.yaml": "failOn: sometimes\n"}, "config")
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-20")}, "move")
+    r, _ = gitnad(repo, base, head)
+    assert r.exit_code == 2
+    assert "/.gitnad.yaml:1: /failOn: 'sometimes' is not one of ['error', 'warning', 'info']" in r.output
+
+
+def test_unused_annotation_waiver_warns_and_cluster_waivers_are_quiet_offline(repo: TempRepo) -> None:
+    waivers = {
+        "waive.gitnad.dev/GN110": "no CNI change here",
+        "waive.gitnad.dev/vmi-not-migratable": "RWO disk, restart planned",
+    }
+    base = repo.repo.head.commit.hexsha
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-20", waivers)}, "move")
+    r, doc = gitnad(repo, base, head, "--fail-on", "warning")
+    assert r.exit_code == 1
+    assert [(f["code"], f["message"]) for f in doc["findings"]] == [
+        ("GN902", "annotation waive.gitnad.dev/GN110 on prod/db-1 for GN110 matched no finding; remove it")
+    ]
