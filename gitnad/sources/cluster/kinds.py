@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 LAUNCHER_SELECTOR = "kubevirt.io=virt-launcher"
+NOT_INSTALLED_REASON = "not installed (the API server does not serve this API)"
 
 
 @dataclass(frozen=True)

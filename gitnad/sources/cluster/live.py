@@ -151,7 +151,7 @@ class LiveReader:
             return ResourceRead(r, ReadState.READ, items=tuple(items))
         except ApiFailure as e:
             if e.status == 404:
-                return ResourceRead(r, ReadState.NOT_INSTALLED, reason="not installed (the API server has no such API)")
+                return ResourceRead(r, ReadState.NOT_INSTALLED, reason=kinds.NOT_INSTALLED_REASON)
             if e.status == 403 and r is kinds.DAEMONSETS:
                 # Only GN208 (a warning) needs DaemonSets: mark the fact unknown instead of failing the read.
                 return ResourceRead(r, ReadState.UNREADABLE, reason=e.message)

@@ -153,7 +153,7 @@ def _read_of(
     if r.name in unreadable:
         return ResourceRead(r, ReadState.UNREADABLE, reason=unreadable[r.name])
     if r.name in not_installed:
-        return ResourceRead(r, ReadState.NOT_INSTALLED, reason="not installed in the cluster (per the snapshot)")
+        return ResourceRead(r, ReadState.NOT_INSTALLED, reason=kinds.NOT_INSTALLED_REASON)
     if (captured is not None and r.name in captured) or (captured is None and items):
         return ResourceRead(r, ReadState.READ, items=items, item_lines=lines if any(lines) else ())
     return ResourceRead(r, ReadState.UNREADABLE, reason="not in the snapshot")

@@ -1,0 +1,86 @@
+"""Retry arithmetic of the live reader, and the lazy import of the kubernetes client."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from gitnad.config import ClusterSettings
+from gitnad.errors import ConfigError
+from gitnad.sources.cluster import live
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "cluster"
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        (None, None),
+        ({}, None),
+        ({"Retry-After": "3"}, 3.0),
+        ({"Retry-After": "0.5"}, 0.5),
+        ({"Retry-After": "soon"}, None),
+    ],
+    ids=["no-headers", "absent", "seconds", "fraction", "garbage"],
+)
+def test_retry_after(headers: dict[str, str] | None, expected: float | None) -> None:
+    assert live._retry_after(headers) == expected
+
+
+def test_retry_after_http_date() -> None:
+    when = datetime.now(UTC) + timedelta(seconds=30)
+    got = live._retry_after({"Retry-After": format_datetime(when, usegmt=True)})
+    assert got is not None and 28 <= got <= 30
+
+
+@pytest.mark.parametrize(
+    ("attempt", "retry_after", "expected"),
+    [(1, None, 0.2), (2, None, 0.4), (3, None, 0.8), (6, None, 5.0), (1, 3.0, 3.0), (1, 99.0, 10.0), (1, -4.0, 0.0)],
+    ids=["first", "second", "third", "backoff-capped", "retry-after", "retry-after-capped", "retry-after-negative"],
+)
+def test_delay(attempt: int, retry_after: float | None, expected: float) -> None:
+    reader = live.LiveReader(ClusterSettings(), api=object())  # no request is made
+    assert reader._delay(attempt, retry_after) == pytest.approx(expected)
+
+
+def test_snapshot_reads_never_import_the_kubernetes_client() -> None:
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from gitnad.config import ClusterSettings\n"
+        "from gitnad.sources.cluster import load_facts\n"
+        f"load_facts(ClusterSettings(snapshot=Path({str(DATA / 'kubectl-list.yaml')!r})))\n"
+        "import gitnad.cli\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kubernetes', 'urllib3')))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert res.stdout == "[]\n"
+
+
+def test_no_cluster_configured_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with pytest.raises(ConfigError) as err:
+        live.configuration(ClusterSettings())
+    assert err.value.message == (
+        "no cluster configured: pass --kubeconfig (or set KUBECONFIG), run in a pod, or use --snapshot"
+    )
+    assert err.value.exit_code == 2
+
+
+def test_unknown_context_is_a_usage_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "kubeconfig"
+    cfg.write_text(
+        "apiVersion: v1\nkind: Config\nclusters: []\nusers: []\n"
+        "contexts:\n- name: a\n  context: {cluster: c, user: u}\ncurrent-context: a\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        live.configuration(ClusterSettings(kubeconfig=cfg, context="nope"))
+    assert err.value.message.startswith(f"kubeconfig {cfg}: ")
+    assert "nope" in err.value.message

@@ -1,0 +1,208 @@
+"""Snapshot files: kubectl Lists, gitnad Lists (annotations), stale warnings, errors with file and line, stripping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitnad.config import ClusterSettings
+from gitnad.errors import SnapshotError
+from gitnad.models.cluster import FactSource
+from gitnad.sources.cluster import convert, kinds, load_facts, snapshot_text
+from gitnad.sources.cluster import snapshot as sf
+from gitnad.sources.cluster.kinds import Capture, ReadState, ResourceRead
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "cluster"
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def test_kubectl_list_without_annotations() -> None:
+    facts = load_facts(ClusterSettings(snapshot=DATA / "kubectl-list.yaml"))
+    assert facts.source is FactSource.SNAPSHOT and facts.namespaces is None and facts.captured_at is None
+    assert [v.key for v in facts.vms] == ["default/test-vm"]
+    assert [n.key for n in facts.nads] == ["default/nad-with-vlan20"]
+    assert [(v.key, v.uid, v.phase) for v in facts.vmis] == [
+        ("default/test-vm", "11111111-2222-3333-4444-555555555555", "Running")
+    ]
+    # kinds absent from a hand-made List are unknown, never "none exist"
+    assert facts.unreadable == (
+        "kubevirts.kubevirt.io: not in the snapshot",
+        "virtualmachineinstancemigrations.kubevirt.io: not in the snapshot",
+        "pods: not in the snapshot",
+        "daemonsets.apps: not in the snapshot",
+    )
+    assert not facts.kubevirt_installed and not facts.dnc_known
+    assert facts.warnings == (f"{DATA / 'kubectl-list.yaml'}: ignored 1 object(s) of kind Service",)
+
+
+def _capture(**reads: ResourceRead) -> Capture:
+    full = {r.name: ResourceRead(r, ReadState.READ) for r in kinds.RESOURCES}
+    full.update({k: v for k, v in reads.items()})
+    return Capture(origin="test", captured_at=NOW - timedelta(hours=3), namespaces=("ns",), reads=full)
+
+
+def _pod(**meta: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "virt-launcher-a",
+            "namespace": "ns",
+            "uid": "p1",
+            "labels": {"kubevirt.io": "virt-launcher"},
+            "annotations": {
+                "k8s.v1.cni.cncf.io/networks": "[]",
+                "kubectl.kubernetes.io/last-applied-configuration": "x",
+            },
+            "managedFields": [{"manager": "m"}],
+            **meta,
+        },
+        "spec": {"nodeName": "n1", "containers": [{"name": "c", "env": [{"name": "SECRET", "value": "s"}]}]},
+        "status": {"phase": "Running", "podIP": "10.0.0.1"},
+    }
+
+
+def test_round_trip_with_annotations(tmp_path: Path) -> None:
+    capture = _capture(
+        **{
+            "pods": ResourceRead(kinds.PODS, ReadState.READ, items=(_pod(),)),
+            "network-attachment-definitions.k8s.cni.cncf.io": ResourceRead(
+                kinds.NADS, ReadState.NOT_INSTALLED, reason=kinds.NOT_INSTALLED_REASON
+            ),
+            "daemonsets.apps": ResourceRead(kinds.DAEMONSETS, ReadState.UNREADABLE, reason="403 Forbidden"),
+        }
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(snapshot_text(capture, "yaml"))
+    facts = load_facts(ClusterSettings(snapshot=path, max_snapshot_age=timedelta(hours=1)), now=NOW)
+    expected = convert.to_facts(capture, FactSource.LIVE)
+    volatile = {"source", "origin", "warnings"}
+    assert facts.model_dump(exclude=volatile) == expected.model_dump(exclude=volatile)
+    assert facts.unreadable == ("daemonsets.apps: 403 Forbidden",) and not facts.dnc_known
+    assert facts.warnings == (
+        f"snapshot {path} is stale: captured 2026-11-25T09:00:00Z, 3h ago (more than --max-snapshot-age 1h)",
+        *expected.warnings,
+    )
+    assert expected.warnings == (
+        "network-attachment-definitions.k8s.cni.cncf.io: not installed (the API server does not serve this API)",
+        "no KubeVirt CR in the cluster: KubeVirt is not deployed",
+    )
+
+
+def test_pod_is_stripped() -> None:
+    assert sf.strip(kinds.PODS, _pod()) == {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "virt-launcher-a",
+            "namespace": "ns",
+            "uid": "p1",
+            "labels": {"kubevirt.io": "virt-launcher"},
+            "annotations": {"k8s.v1.cni.cncf.io/networks": "[]"},
+        },
+        "spec": {"nodeName": "n1"},
+        "status": {"phase": "Running"},
+    }
+
+
+def test_vm_volumes_and_managed_fields_are_dropped_without_touching_the_capture() -> None:
+    vm: dict[str, Any] = {
+        "apiVersion": "kubevirt.io/v1",
+        "kind": "VirtualMachine",
+        "metadata": {"name": "a", "namespace": "ns", "managedFields": [{}]},
+        "spec": {"template": {"spec": {"volumes": [{"name": "ci"}], "networks": []}}},
+    }
+    out = sf.strip(kinds.VMS, vm)
+    assert out == {
+        "apiVersion": "kubevirt.io/v1",
+        "kind": "VirtualMachine",
+        "metadata": {"name": "a", "namespace": "ns"},
+        "spec": {"template": {"spec": {"networks": []}}},
+    }
+    assert vm["spec"]["template"]["spec"]["volumes"] == [{"name": "ci"}]
+
+
+@pytest.mark.parametrize(
+    ("max_age", "captured", "warning"),
+    [
+        (None, "2026-11-20T00:00:00Z", None),
+        (timedelta(days=7), "2026-11-20T00:00:00Z", None),
+        (
+            timedelta(minutes=30),
+            "2026-11-25T11:15:30Z",
+            "is stale: captured 2026-11-25T11:15:30Z, 44m30s ago (more than --max-snapshot-age 30m)",
+        ),
+        (timedelta(hours=1), None, "has no gitnad.dev/captured-at annotation: its age cannot be checked"),
+    ],
+    ids=["no-limit", "fresh", "stale", "no-capture-time"],
+)
+def test_max_snapshot_age(tmp_path: Path, max_age: timedelta | None, captured: str | None, warning: str | None) -> None:
+    ann = f"\n  annotations:\n    gitnad.dev/captured-at: '{captured}'" if captured else ""
+    path = tmp_path / "s.yaml"
+    path.write_text(f"apiVersion: v1\nkind: List\nmetadata:{ann or ' {}'}\nitems: []\n")
+    capture = sf.read(path, max_age, NOW)
+    assert capture.warnings == ((f"snapshot {path} {warning}",) if warning else ())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "apiVersion: v1\nkind: List\nitems:\n- a: [\n",
+            "{path}:4: YAML syntax error: did not find expected node content (while parsing a flow node)",
+        ),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n",
+            "{path}:1: not a Kubernetes v1 List (kind: 'Pod'); write it with gitnad snapshot",
+        ),
+        ("- a\n- b\n", "{path}:1: not a Kubernetes v1 List (the document is not a mapping)"),
+        ("kind: List\nitems: {}\n", "{path}:1: items is not a list"),
+        ("kind: List\nitems:\n- x\n", "{path}:3: list item is not an object"),
+        ("kind: List\nitems:\n- kind: VirtualMachine\n", "{path}:3: list item without apiVersion/kind"),
+        (
+            "kind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: p}\n"
+            "- apiVersion: kubevirt.io/v1\n  kind: VirtualMachineInstance\n  metadata: {name: a, namespace: ns}\n",
+            "{path}:6: VirtualMachineInstance ns/a without metadata.uid",
+        ),
+        ("kind: List\n---\nkind: List\n", "{path}:1: expected one Kubernetes v1 List document, found 2 documents"),
+        ('{"kind": "List", "items": [}', "{path}:1: not valid JSON: Expecting value: line 1 column 28 (char 27)"),
+        (
+            '{"kind": "List", "items": [{"apiVersion": "v1", "kind": "Pod", '
+            '"metadata": {"name": "p", "namespace": "n"}}]}',
+            "{path}: Pod #1: Pod n/p without metadata.uid",
+        ),
+        (
+            "kind: List\nmetadata:\n  annotations: {gitnad.dev/captured-at: yesterday}\nitems: []\n",
+            "{path}: annotation gitnad.dev/captured-at: 'yesterday' is not an RFC 3339 time",
+        ),
+    ],
+    ids=[
+        "yaml-syntax",
+        "not-a-list",
+        "not-a-mapping",
+        "items-not-a-list",
+        "item-not-object",
+        "item-without-apiversion",
+        "vmi-without-uid-line",
+        "two-documents",
+        "json-syntax",
+        "json-item-error",
+        "bad-captured-at",
+    ],
+)
+def test_bad_files_name_file_and_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "snap.json" if text.startswith("{") else tmp_path / "snap.yaml"
+    path.write_text(text)
+    with pytest.raises(SnapshotError) as err:
+        load_facts(ClusterSettings(snapshot=path))
+    assert err.value.message == message.format(path=path)
+    assert err.value.exit_code == 2
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SnapshotError) as err:
+        load_facts(ClusterSettings(snapshot=tmp_path / "nope.yaml"))
+    assert err.value.message == f"cannot read snapshot {tmp_path / 'nope.yaml'}: No such file or directory"
