@@ -175,8 +175,12 @@ def _scan_all(blobs: dict[str, bytes | FileProblem], settings: ScanSettings) -> 
         return _scan_chunk(items, settings)
     size = -(-len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return [fs for part in pool.map(_scan_chunk, chunks, [settings] * len(chunks)) for fs in part]
+    gc.freeze()  # forked workers then never walk (and copy-on-write) the parent's objects in their GC passes
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [fs for part in pool.map(_scan_chunk, chunks, [settings] * len(chunks)) for fs in part]
+    finally:
+        gc.unfreeze()
 
 
 @contextmanager
