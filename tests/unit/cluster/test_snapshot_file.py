@@ -151,8 +151,8 @@ def test_max_snapshot_age(tmp_path: Path, max_age: timedelta | None, captured: s
     ("text", "message"),
     [
         (
-            "apiVersion: v1\nkind: List\nitems:\n- a: [\n",
-            "{path}:4: YAML syntax error: did not find expected node content (while parsing a flow node)",
+            "apiVersion: v1\nkind: List\nitems: []\nkind: List\n",
+            "{path}:4: duplicate mapping key 'kind' (first on line 2)",
         ),
         (
             "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n",
@@ -180,7 +180,7 @@ def test_max_snapshot_age(tmp_path: Path, max_age: timedelta | None, captured: s
         ),
     ],
     ids=[
-        "yaml-syntax",
+        "yaml-duplicate-key",
         "not-a-list",
         "not-a-mapping",
         "items-not-a-list",
