@@ -68,6 +68,7 @@ class LiveFeed:
         self._threads: list[threading.Thread] = []
         self.watch_requests = 0
         self.events = 0
+        self.relists = 0
         self.failed: dict[str, str] = {}
         """Watched types whose watch broke for good (e.g. 403): their facts become unreadable."""
         for r in WATCHED:
@@ -130,6 +131,7 @@ class LiveFeed:
         self.events += 1
         cache = self._cache[ev.resource.name]
         if ev.type == "RELIST":
+            self.relists += 1
             self._replace(ev.resource, ev.namespace, ev.items)
         elif ev.type == "DELETED" and ev.obj is not None:
             cache.pop(_key(ev.obj), None)
@@ -209,14 +211,12 @@ class LiveFeed:
         return co.list_cluster_custom_object, (r.group, r.version, r.plural)
 
     def _watch_loop(self, r: Resource, namespace: str | None, version: str) -> None:
-        from kubernetes.client.exceptions import ApiException
-
         while not self._stop.is_set():
             try:
                 version = self._watch_once(r, namespace, version)
-            except ApiException as e:
+            except ApiFailure as e:
                 if e.status != GONE:
-                    self._fail(r, namespace, f"watch {describe(r, namespace)}: {e.status} {e.reason}")
+                    self._fail(r, namespace, e.message)
                     return
                 try:
                     version = self._relist(r, namespace)
@@ -231,28 +231,55 @@ class LiveFeed:
                     return
 
     def _watch_once(self, r: Resource, namespace: str | None, version: str) -> str:
-        """One watch request from `version` until the server ends it; returns the last version seen."""
-        from kubernetes import watch
+        """One watch request from `version` until the server ends it; returns the last version seen.
+
+        A non-2xx answer or an ERROR event (e.g. 410 Gone: the version left the server's window) raises
+        ApiFailure with the status.
+        """
+        from kubernetes.client.exceptions import ApiException
+        from kubernetes.watch.watch import iter_resp_lines
 
         fn, args = self._list_fn(r, namespace)
-        watch_cls: Any = watch.Watch  # untyped library class
-        w = watch_cls()
         kw: dict[str, Any] = {
+            "watch": True,
             "resource_version": version,
             "timeout_seconds": WATCH_TIMEOUT_S,
             "allow_watch_bookmarks": True,
-            "deserialize": False,
+            "_preload_content": False,
             "_request_timeout": (self.reader.settings.request_timeout_s, WATCH_TIMEOUT_S + 15),
         }
         if r.label_selector:
             kw["label_selector"] = r.label_selector
+        what = describe(r, namespace).replace("list ", "watch ", 1)
         self.watch_requests += 1
-        for ev in w.stream(fn, *args, **kw):
-            if self._stop.is_set():
-                w.stop()
-                break
-            version = self._on_event(r, namespace, ev, version)
+        try:
+            resp = fn(*args, **kw)
+        except ApiException as e:  # the client raises for a non-2xx answer (410 Gone, 403, ...)
+            raise ApiFailure(f"{what}: {e.status} {e.reason}", int(e.status or 0)) from e
+        try:
+            status = int(getattr(resp, "status", 200) or 200)
+            if not 200 <= status <= 299:
+                raise ApiFailure(f"{what}: HTTP {status}", status)
+            lines: Any = iter_resp_lines  # untyped library function
+            for line in lines(resp):
+                if self._stop.is_set():
+                    break
+                if line:
+                    version = self._on_line(r, namespace, what, line, version)
+        finally:
+            resp.close()
+            resp.release_conn()
         return version
+
+    def _on_line(self, r: Resource, namespace: str | None, what: str, line: str, version: str) -> str:
+        ev = json.loads(line)
+        if not isinstance(ev, dict):
+            return version
+        if ev.get("type") == "ERROR":
+            obj = ev.get("object") or {}
+            code = int(obj.get("code") or 0)
+            raise ApiFailure(f"{what}: {code} {obj.get('reason', '')}: {obj.get('message', '')}", code)
+        return self._on_event(r, namespace, ev, version)
 
     def _on_event(self, r: Resource, namespace: str | None, ev: Mapping[str, Any], version: str) -> str:
         obj = ev.get("object")

@@ -1,0 +1,108 @@
+"""The watch adapter of `drift --wait` on a real kube-apiserver: events update the facts, and a real
+`410 Gone` (a resourceVersion older than the server's watch window) re-lists and resumes."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from gitnad.config import ClusterSettings
+from gitnad.sources.cluster import watch as watch_module
+from gitnad.sources.cluster.watch import LiveFeed
+from tests import proxy
+from tests.e2e.conftest import Kube
+from tests.e2e.kubevirt_actor import KV_GROUP, KV_VERSION, Net, Seeder, cond
+from tests.envtest import READER_TOKEN, Envtest
+
+pytestmark = pytest.mark.slow
+
+NETS = [Net("default"), Net("bridge-net", "nad-a")]
+
+
+def _until(feed: LiveFeed, check: object, seconds: float = 20) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if callable(check) and check():
+            return True
+        feed.wait(0.5)
+    return bool(callable(check) and check())
+
+
+def _set_required(s: Seeder, name: str) -> None:
+    vmi = s.co.get_namespaced_custom_object(KV_GROUP, KV_VERSION, s.ns, "virtualmachineinstances", name)
+    vmi["status"]["conditions"].append(cond("MigrationRequired", "True", "AutoMigrationDueToLiveUpdate"))
+    s.co.replace_namespaced_custom_object(KV_GROUP, KV_VERSION, s.ns, "virtualmachineinstances", name, vmi)
+
+
+def test_events_update_the_facts(kube: Kube, tmp_path: Path) -> None:
+    ns = kube.namespace("watch")
+    s = Seeder(kube.api, ns)
+    s.nad("nad-a", 10)
+    s.running("vm-1", NETS)
+    with LiveFeed(ClusterSettings(kubeconfig=kube.kubeconfig("reader")), [ns]) as feed:
+        assert feed.facts().vmi(f"{ns}/vm-1").condition("MigrationRequired") is None  # type: ignore[union-attr]
+        lists = feed.reader.requests
+        _set_required(s, "vm-1")
+        s.running("vm-2", NETS)
+        assert _until(
+            feed, lambda: (v := feed.facts().vmi(f"{ns}/vm-1")) is not None and v.condition("MigrationRequired")
+        )
+        assert _until(feed, lambda: feed.facts().vm(f"{ns}/vm-2") is not None and len(feed.facts().pods) == 2)
+        assert feed.reader.requests == lists  # by watch, not by listing again
+        assert feed.watch_requests >= 4 and feed.failed == {}
+
+
+def test_gone_relists_and_resumes(kube: Kube, envtest: Envtest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first VMI watch is answered 410 Gone (by a proxy in front of the real server): the feed lists the
+    VMIs again and watches on from the new version, so later changes still arrive."""
+    monkeypatch.setattr(watch_module, "WATCH_TIMEOUT_S", 2)  # the proxy forwards a watch when it ends
+    ns = kube.namespace("watch-gone")
+    s = Seeder(kube.api, ns)
+    s.nad("nad-a", 10)
+    s.running("vm-1", NETS)
+    px = proxy.FaultProxy(envtest.url, envtest.ca_file, envtest.key_file, envtest.ca_file).start()
+    try:
+        kubeconfig = envtest.write_kubeconfig("reader-gone", READER_TOKEN, px.url)
+        px.inject(proxy.status(410, match=f"/namespaces/{ns}/virtualmachineinstances?allowWatchBookmarks"))
+        with LiveFeed(ClusterSettings(kubeconfig=Path(kubeconfig)), [ns]) as feed:
+            assert _until(feed, lambda: feed.relists == 1)
+            _set_required(s, "vm-1")
+            assert _until(
+                feed, lambda: (v := feed.facts().vmi(f"{ns}/vm-1")) is not None and v.condition("MigrationRequired")
+            )
+            assert feed.failed == {}
+        vmi_calls = [
+            (r.split("?")[1].split("&"), o)
+            for r, o in zip(px.requests, px.outcomes, strict=True)
+            if f"/namespaces/{ns}/virtualmachineinstances?" in r
+        ]
+        gone = next(i for i, (_, o) in enumerate(vmi_calls) if o == "status 410")
+        assert "watch=true" in vmi_calls[gone][0]
+        assert "watch=true" not in vmi_calls[gone + 1][0]  # the re-list
+        assert "watch=true" in vmi_calls[gone + 2][0]  # then watching again
+    finally:
+        px.stop()
+
+
+def test_a_broken_watch_makes_its_facts_unreadable(kube: Kube, envtest: Envtest) -> None:
+    """A watch refused for good (403) must not leave stale facts looking current: drift fails closed."""
+    ns = kube.namespace("watch-403")
+    s = Seeder(kube.api, ns)
+    s.nad("nad-a", 10)
+    s.running("vm-1", NETS)
+    px = proxy.FaultProxy(envtest.url, envtest.ca_file, envtest.key_file, envtest.ca_file).start()
+    try:
+        kubeconfig = envtest.write_kubeconfig("reader-403", READER_TOKEN, px.url)
+        px.inject(proxy.status(403, match=f"/namespaces/{ns}/pods?allowWatchBookmarks"))
+        with LiveFeed(ClusterSettings(kubeconfig=Path(kubeconfig)), [ns]) as feed:
+            assert _until(feed, lambda: bool(feed.failed))
+            assert list(feed.failed) == ["pods"]
+            (entry,) = feed.facts().unreadable
+            assert entry == (
+                "pods: watch broke: watch pods (labelSelector kubevirt.io=virt-launcher) "
+                f"in namespace {ns}: 403 Forbidden"
+            )
+    finally:
+        px.stop()
