@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from gitnad.config import ClusterSettings
-from gitnad.errors import ClusterError, ConfigError
+from gitnad.errors import ClusterError, ConfigError, UsageError
 from gitnad.sources.cluster import kinds
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource, ResourceRead
 
@@ -57,8 +57,13 @@ class Deadline:
 
 def configuration(settings: ClusterSettings) -> Any:
     """A `kubernetes.client.Configuration` from the kubeconfig (or in-cluster), with urllib3 retries off."""
-    from kubernetes import client, config
-    from kubernetes.config.config_exception import ConfigException
+    try:
+        from kubernetes import client, config
+        from kubernetes.config.config_exception import ConfigException
+    except ImportError as e:
+        raise UsageError(
+            f"live cluster reads need the kubernetes client ({e}): pip install 'gitnad[cluster]', or use --snapshot"
+        ) from e
 
     cfg = client.Configuration()
     path = str(settings.kubeconfig) if settings.kubeconfig is not None else None

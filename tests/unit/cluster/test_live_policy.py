@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -84,3 +85,25 @@ def test_unknown_context_is_a_usage_error(tmp_path: Path) -> None:
         live.configuration(ClusterSettings(kubeconfig=cfg, context="nope"))
     assert err.value.message.startswith(f"kubeconfig {cfg}: ")
     assert "nope" in err.value.message
+
+
+def test_missing_kubernetes_client_is_a_usage_error(tmp_path: Path) -> None:
+    """Without the `cluster` extra, a live read says what to install instead of crashing."""
+    blocker = tmp_path / "kubernetes"
+    blocker.mkdir()
+    (blocker / "__init__.py").write_text("raise ImportError('No module named kubernetes (blocked by the test)')\n")
+    code = (
+        "from gitnad.config import ClusterSettings\n"
+        "from gitnad.errors import UsageError\n"
+        "from gitnad.sources.cluster import live\n"
+        "try:\n"
+        "    live.configuration(ClusterSettings())\n"
+        "except UsageError as e:\n"
+        "    print(e.exit_code, e.message)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), os.getcwd()])}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env, check=True)
+    assert res.stdout == (
+        "2 live cluster reads need the kubernetes client (No module named kubernetes (blocked by the test)): "
+        "pip install 'gitnad[cluster]', or use --snapshot\n"
+    )
