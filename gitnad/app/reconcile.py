@@ -19,7 +19,7 @@ from gitnad.drift.classify import classify
 from gitnad.errors import ExitCode, UsageError
 from gitnad.models.results import ActionOutcome, ReconcileResult
 from gitnad.reconcile.apply import apply
-from gitnad.reconcile.plan import PlanSettings, plan
+from gitnad.reconcile.plan import Capacity, PlanSettings, plan
 from gitnad.sources.cluster import load_facts
 
 
@@ -44,7 +44,8 @@ def reconcile(req: ReconcileRequest) -> ReconcileResult:
     facts = load_facts(req.cluster, declared.namespaces)
     drift = result_of(declared, classify(declared.vms, facts), facts)
     settings = PlanSettings(commit=declared.sha, allow_restart=req.allow_restart, max_actions=req.max_actions)
-    actions = plan(drift.items, facts, settings)
+    capacity = Capacity(running=mig.running_count(facts), free=mig.free_slots(facts))
+    actions = plan(drift.items, facts, settings, capacity)
     if req.apply and any(a.outcome is ActionOutcome.PLANNED for a in actions):
         from gitnad.sources.cluster.actions import ClusterActions
 
@@ -55,7 +56,7 @@ def reconcile(req: ReconcileRequest) -> ReconcileResult:
         applied=req.apply,
         drift=drift,
         actions=actions,
-        free_slots=mig.free_slots(facts),
+        free_slots=capacity.free,
     )
 
 

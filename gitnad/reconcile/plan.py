@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gitnad.drift import migrations as mig
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.results import Action, ActionKind, ActionOutcome, DriftItem, DriftState
 
@@ -38,23 +37,34 @@ NO_ACTION_REASONS: dict[DriftState, str] = {
 
 
 @dataclass(frozen=True)
+class Capacity:
+    """Migration slots as KubeVirt's workload updater counts them (computed by the caller from the facts)."""
+
+    running: int
+    free: int | None
+    """`parallelMigrationsPerCluster` minus running; None when the KubeVirt CR could not be read."""
+
+
+@dataclass(frozen=True)
 class PlanSettings:
     commit: str
     allow_restart: bool = False
     max_actions: int | None = None
 
 
-def plan(items: Sequence[DriftItem], facts: ClusterFacts, settings: PlanSettings) -> tuple[Action, ...]:
+def plan(
+    items: Sequence[DriftItem], facts: ClusterFacts, settings: PlanSettings, capacity: Capacity
+) -> tuple[Action, ...]:
     """The actions for every VM with a non-converged item; planned ones first come, first served."""
     by_vm: dict[str, list[DriftItem]] = {}
     for item in items:
         if not item.converged:
             by_vm.setdefault(item.vm, []).append(item)
-    slots = mig.free_slots(facts)
+    slots = capacity.free
     budget = settings.max_actions
     out: list[Action] = []
     for vm in sorted(by_vm):
-        action = _action_for(vm, by_vm[vm], facts, settings, slots)
+        action = _action_for(vm, by_vm[vm], facts, settings, slots, capacity.running)
         if action.outcome is ActionOutcome.PLANNED:
             if budget is not None and budget <= 0:
                 action = _skip(action, f"--max-actions {settings.max_actions} reached")
@@ -76,7 +86,7 @@ def _networks(items: Sequence[DriftItem]) -> str | None:
 
 
 def _action_for(
-    vm: str, items: Sequence[DriftItem], facts: ClusterFacts, settings: PlanSettings, slots: int | None
+    vm: str, items: Sequence[DriftItem], facts: ClusterFacts, settings: PlanSettings, slots: int | None, running: int
 ) -> Action:
     restart = [i for i in items if i.state in RESTART_STATES]
     if restart:
@@ -87,7 +97,7 @@ def _action_for(
         return action if settings.allow_restart else _skip(action, "needs --allow-restart")
     pending = [i for i in items if i.state is DriftState.MIGRATION_PENDING]
     if pending:
-        return _migration_action(vm, pending, facts, slots)
+        return _migration_action(vm, pending, facts, slots, running)
     first = min(items, key=lambda i: list(DriftState).index(i.state))
     return Action(
         kind=ActionKind.NONE,
@@ -99,7 +109,9 @@ def _action_for(
     )
 
 
-def _migration_action(vm: str, pending: Sequence[DriftItem], facts: ClusterFacts, slots: int | None) -> Action:
+def _migration_action(
+    vm: str, pending: Sequence[DriftItem], facts: ClusterFacts, slots: int | None, running: int
+) -> Action:
     action = Action(
         kind=ActionKind.CREATE_MIGRATION,
         vm=vm,
@@ -111,13 +123,13 @@ def _migration_action(vm: str, pending: Sequence[DriftItem], facts: ClusterFacts
     kv = facts.kubevirt
     if vmi is None:
         return _skip(action, "the VMI is gone")
-    if (existing := mig.unfinished(vmi, facts)) is not None:
+    existing = next((m for m in reversed(facts.migrations_by_vmi.get(vmi.key, ())) if m.unfinished), None)
+    if existing is not None:
         return _skip(action, f"migration {existing.name} is unfinished: never duplicated")
     if kv is None or slots is None:
         return _skip(action, "the KubeVirt CR could not be read: free migration slots unknown")
     if kv.phase != "Deployed" or kv.upgrading:
         return _skip(action, "KubeVirt is not Deployed or is upgrading: migrations would not start")
     if slots <= 0:
-        running = mig.running_count(facts)
         return _skip(action, f"no free migration slot ({running} running, limit {kv.parallel_migrations_per_cluster})")
     return action

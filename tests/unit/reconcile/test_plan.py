@@ -13,11 +13,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "drift"))
 
 from drift_builders import KubeVirtFacts, cond, declared_vm, migration, world  # type: ignore[import-not-found]
 
+from gitnad.drift import migrations as mig
 from gitnad.drift.classify import classify
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.results import Action, ActionKind, ActionOutcome, DriftState
 from gitnad.reconcile.apply import apply
-from gitnad.reconcile.plan import PlanSettings, plan
+from gitnad.reconcile.plan import Capacity, PlanSettings, plan
 
 REQUIRED = cond("MigrationRequired", "True", "AutoMigrationDueToLiveUpdate")
 PENDING = {"pod_status_nad": "prod/nad-a", "vmi_conditions": [cond("LiveMigratable", "True"), REQUIRED]}
@@ -41,7 +42,11 @@ def _fleet(knobs: Mapping[str, Mapping[str, Any]], kubevirt: Any = None) -> tupl
 
 def _plan(knobs: Mapping[str, Mapping[str, Any]], **settings: Any) -> tuple[Action, ...]:
     vms, facts = _fleet(knobs, settings.pop("kubevirt", None))
-    return plan(classify(vms, facts), facts, PlanSettings(commit="c0ffee", **settings))
+    return plan(classify(vms, facts), facts, PlanSettings(commit="c0ffee", **settings), _capacity(facts))
+
+
+def _capacity(facts: ClusterFacts) -> Capacity:
+    return Capacity(running=mig.running_count(facts), free=mig.free_slots(facts))
 
 
 def _summary(actions: tuple[Action, ...]) -> list[tuple[str, str, str, str | None]]:
@@ -105,12 +110,10 @@ def test_migrations_only_within_free_slots() -> None:
         "unknown-never-acts",
     ],
 )
-def test_single_vm_decisions(
-    knobs: dict[str, object], settings: dict[str, object], expected: tuple[object, ...]
-) -> None:
+def test_single_vm_decisions(knobs: dict[str, Any], settings: dict[str, Any], expected: tuple[object, ...]) -> None:
     vms = [declared_vm()]
     facts = world(**knobs).facts()
-    (action,) = plan(classify(vms, facts), facts, PlanSettings(commit="c0ffee", **settings))  # type: ignore[arg-type]
+    (action,) = plan(classify(vms, facts), facts, PlanSettings(commit="c0ffee", **settings), _capacity(facts))
     assert (action.kind.value, action.outcome.value, action.result) == expected
 
 
