@@ -11,7 +11,13 @@ from gitnad.models.findings import RuleMeta, Scope, Severity
 
 
 def _policy(code: str, name: str, summary: str) -> RuleMeta:
-    return RuleMeta(code=code, name=name, severity=Severity.ERROR, scope=Scope.POLICY, summary=summary)
+    doc = (
+        f"{code} {name}.\n\nWhat: {summary} (a user NADPolicy; the finding's `policy` names it).\n\n"
+        "Why: the platform team decided so in its policy files (`.gitnad/policies/`).\n\n"
+        "Fix: change the manifest to satisfy the policy, or waive the finding with a reason "
+        f"(`waive.gitnad.dev/{name}` on the VM, or a NADPolicyException). Reference: policies/README.md."
+    )
+    return RuleMeta(code=code, name=name, severity=Severity.ERROR, scope=Scope.POLICY, summary=summary, doc=doc)
 
 
 ALLOWED_TARGETS = _policy("GN301", "allowed-targets", "The target NAD matches none of the policy's allowedTargets")
@@ -38,6 +44,9 @@ WAIVER_EXPIRED = RuleMeta(
     severity=Severity.ERROR,
     scope=Scope.META,
     summary="A waiver is past its expires date; the finding it named is not waived",
+    doc="GN901 waiver-expired.\n\nWhat: a waiver (VM annotation or NADPolicyException) is past its `expires` "
+    "date.\n\nWhy: waivers are temporary by design; the finding it named counts again.\n\nFix: fix the "
+    "finding, or renew the waiver with a new date and a current reason.",
 )
 UNUSED_WAIVER = RuleMeta(
     code="GN902",
@@ -45,6 +54,9 @@ UNUSED_WAIVER = RuleMeta(
     severity=Severity.WARNING,
     scope=Scope.META,
     summary="A waiver matched no finding (or is malformed and was ignored)",
+    doc="GN902 unused-waiver.\n\nWhat: a waiver matched no finding of this change, or an annotation waiver "
+    "is malformed (no reason, bad date) and was ignored.\n\nWhy: stale waivers hide future problems.\n\n"
+    "Fix: remove the waiver, or correct its rule name, match or format.",
 )
 
 POLICY_RULES: tuple[RuleMeta, ...] = (
