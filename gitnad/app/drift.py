@@ -107,12 +107,21 @@ def result_of(declared: Declared, items: tuple[DriftItem, ...], facts: ClusterFa
     )
 
 
+def nothing_to_check(declared: Declared) -> DriftResult:
+    """No declared VM (or none affected by --base): nothing to compare, and no reason to read the cluster."""
+    return DriftResult(
+        version=__version__, ref=declared.sha, base=declared.base_sha, items=(), warnings=declared.warnings
+    )
+
+
 def run(req: DriftRequest, progress: TextIO | None = None) -> tuple[str, ExitCode]:
     check_format(req.output)
+    if req.wait and req.cluster.snapshot is not None:
+        raise UsageError("--wait watches a live cluster; it cannot be combined with --snapshot")
     declared = load_declared(req.repo, req.config_file, req.ref, req.base)
-    if req.wait:
-        if req.cluster.snapshot is not None:
-            raise UsageError("--wait watches a live cluster; it cannot be combined with --snapshot")
+    if not declared.vms:
+        result = nothing_to_check(declared)
+    elif req.wait:
         outcome = wait_live(declared, req.cluster, req.timeout, progress or sys.stderr, req.output.color)
         extra = (f"--wait timed out after {req.timeout}",) if outcome.timed_out else ()
         result = result_of(declared, outcome.items, outcome.facts, *extra)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gitnad import __version__
 from gitnad.app.common import check_format, render_result
-from gitnad.app.drift import exit_code, load_declared, result_of
+from gitnad.app.drift import exit_code, load_declared, nothing_to_check, result_of
 from gitnad.config import ClusterSettings, OutputSettings
 from gitnad.drift import migrations as mig
 from gitnad.drift.classify import classify
@@ -41,6 +41,10 @@ def reconcile(req: ReconcileRequest) -> ReconcileResult:
     if req.apply and req.cluster.snapshot is not None:
         raise UsageError("--apply needs a live cluster; it cannot act on a --snapshot")
     declared = load_declared(req.repo, req.config_file, req.ref, req.base)
+    if not declared.vms:
+        return ReconcileResult(
+            version=__version__, ref=declared.sha, applied=req.apply, drift=nothing_to_check(declared), actions=()
+        )
     facts = load_facts(req.cluster, declared.namespaces)
     drift = result_of(declared, classify(declared.vms, facts), facts)
     settings = PlanSettings(commit=declared.sha, allow_restart=req.allow_restart, max_actions=req.max_actions)

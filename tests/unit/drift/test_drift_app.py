@@ -172,3 +172,27 @@ def test_reconcile_json(demo_repo: tuple[Path, list[str]]) -> None:
         "result": "needs --allow-restart",
     }
     assert len(doc["items"]) == len(EXPECTED)
+
+
+def test_no_vm_declared_reads_no_cluster(tmp_path: Path) -> None:
+    from tests.gitutil import commit, make_repo
+
+    repo = tmp_path / "repo"
+    commit(make_repo(repo), {"README.md": "no VMs here\n"})
+    req = app_drift.DriftRequest(
+        repo=repo,
+        config_file=None,
+        ref="HEAD",
+        base=None,
+        wait=False,
+        timeout=timedelta(seconds=5),
+        cluster=ClusterSettings(snapshot=tmp_path / "never-read.yaml"),
+        output=OutputSettings(format=OutputFormat.TEXT),
+    )
+    text, code = app_drift.run(req)
+    assert code is ExitCode.OK
+    assert text.splitlines()[2:5] == [
+        "No VM with a multus network is declared at this ref.",
+        "",
+        "nothing to check: 0 of 0 network(s) converged (0 items)",
+    ]
