@@ -34,10 +34,17 @@ class Fault:
     seconds: float = 0.0
     match: str = ""
     """Only requests whose path (with query) contains this; empty matches all."""
+    body: bytes | None = None
+    """Response body for `status` faults (default: a Kubernetes Status object)."""
 
 
 def status(code: int, retry_after: str | None = None, match: str = "") -> Fault:
     return Fault("status", status=code, headers={"Retry-After": retry_after} if retry_after else {}, match=match)
+
+
+def garbage(match: str = "") -> Fault:
+    """200 OK with a body that is not JSON (a misbehaving load balancer's error page)."""
+    return Fault("status", status=200, body=b"<html>upstream hiccup</html>", match=match)
 
 
 def reset(match: str = "") -> Fault:
@@ -159,15 +166,19 @@ class FaultProxy:
                 self._forward(index, body)
 
             def _send_status(self, fault: Fault) -> None:
-                payload = json.dumps(
-                    {
-                        "kind": "Status",
-                        "apiVersion": "v1",
-                        "status": "Failure",
-                        "message": f"injected by the test proxy: {fault.status}",
-                        "code": fault.status,
-                    }
-                ).encode()
+                payload = (
+                    fault.body
+                    if fault.body is not None
+                    else json.dumps(
+                        {
+                            "kind": "Status",
+                            "apiVersion": "v1",
+                            "status": "Failure",
+                            "message": f"injected by the test proxy: {fault.status}",
+                            "code": fault.status,
+                        }
+                    ).encode()
+                )
                 self.send_response(fault.status)
                 for k, v in fault.headers.items():
                     self.send_header(k, v)

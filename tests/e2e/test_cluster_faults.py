@@ -162,6 +162,17 @@ def test_failure_on_a_later_page_is_an_error_not_a_shorter_list(kube: Kube, px: 
     assert len(pages) == 4 and "continue=" not in pages[0] and all("continue=" in p for p in pages[1:])
 
 
+def test_a_non_json_answer_is_an_error(kube: Kube, ns: str, px: proxy.FaultProxy) -> None:
+    px.inject(proxy.garbage(match=VMIS.format(ns=ns)))
+    reader = _reader(kube, px, Sleeps())
+    with pytest.raises(ClusterError) as err:
+        reader.capture([ns])
+    assert err.value.message == (
+        f"list virtualmachineinstances.kubevirt.io in namespace {ns}: "
+        "the server's answer is not JSON (Expecting value: line 1 column 1 (char 0))"
+    )
+
+
 def test_unreachable_server(kube: Kube, ns: str, tmp_path: Path) -> None:
     dead = proxy.FaultProxy("https://127.0.0.1:1", kube.env.ca_file, kube.env.key_file, kube.env.ca_file)
     url = dead.url

@@ -217,9 +217,12 @@ class LiveReader:
             data = resp.data
         finally:
             resp.release_conn()
-        body = json.loads(data)
-        if not isinstance(body, dict):
-            raise ApiFailure(f"{describe(r, namespace)}: the server answered with a non-object body", 200)
+        try:
+            body = json.loads(data)
+        except ValueError as e:
+            raise ApiFailure(f"{describe(r, namespace)}: the server's answer is not JSON ({e})", 200) from e
+        if not isinstance(body, dict) or not isinstance(body.get("items", []), list):
+            raise ApiFailure(f"{describe(r, namespace)}: the server's answer is not a Kubernetes list", 200)
         return body
 
     def call(self, what: str, fn: Callable[[float], Any]) -> Any:
