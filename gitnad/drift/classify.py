@@ -6,8 +6,8 @@ the declared NAD), NotMigratable, MigrationPending, PodDrift, InSync; Unknown as
 the next decision is missing. The proof of InSync is KubeVirt's own (see `proof`).
 
 VirtualMachinePools: a pool's VMs are named `<pool>-<n>` and labelled `kubevirt.io/vmpool: <pool>`; every
-live VM matching either is checked against the pool's template, one item per (live VM, network). A pool
-with no live VM is `Missing`. Pure: no I/O.
+live VM matching either (and not declared in git as a VirtualMachine of its own) is checked against the
+pool's template, one item per (live VM, network). A pool with no live VM is `Missing`. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -47,19 +47,20 @@ class Verdict:
 
 def classify(declared: Sequence[VM], facts: ClusterFacts) -> tuple[DriftItem, ...]:
     """Every (declared VM, multus network) classified; sorted by VM then network."""
+    standalone = frozenset(vm.key for vm in declared if vm.kind is VMKind.VIRTUAL_MACHINE)
     items = [
         item
         for vm in declared
         for net in vm.networks
         if net.source is NetworkSource.MULTUS
-        for item in _classify_network(vm, net, facts)
+        for item in _classify_network(vm, net, facts, standalone)
     ]
     return tuple(sorted(items, key=lambda i: (i.vm, i.network)))
 
 
-def _classify_network(vm: VM, net: Network, facts: ClusterFacts) -> list[DriftItem]:
+def _classify_network(vm: VM, net: Network, facts: ClusterFacts, standalone: frozenset[str]) -> list[DriftItem]:
     if vm.kind is VMKind.VIRTUAL_MACHINE_POOL:
-        members = _pool_members(vm, facts)
+        members = [m for m in _pool_members(vm, facts) if m.key not in standalone]
         if members:
             return [_item(m.key, vm, net, _decide(vm, net, facts, m.key)) for m in members]
     return [_item(vm.key, vm, net, _decide(vm, net, facts, vm.key))]

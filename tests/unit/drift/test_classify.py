@@ -446,6 +446,10 @@ def test_pool_members_checked_against_template() -> None:
     )
     items = classify([declared_vm("pool", pool=True)], base.facts())
     assert [(i.vm, i.state) for i in items] == [("prod/pool-0", S.STOPPED), ("prod/pool-1", S.STOPPED)]
+    # pool-1 declared as a VirtualMachine of its own: checked once, against its own manifest.
+    items = classify([declared_vm("pool", pool=True), declared_vm("pool-1")], base.facts())
+    assert [(i.vm, i.declared) for i in items] == [("prod/pool-0", "prod/nad-b"), ("prod/pool-1", "prod/nad-b")]
+    assert len({i.vm for i in items}) == 2
     halted = world(vm=False, vmi=False, extra_vms=[_pool_vm("pool-0", "nad-a", True)])
     assert [i.state for i in classify([declared_vm("pool", pool=True)], halted.facts())] == [S.STOPPED]
 
