@@ -127,7 +127,7 @@ def test_unreadable_head_file_is_gn001_not_a_removal(repo: TempRepo) -> None:
     r = gitnad("check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline", "--format", "json")
     doc = json.loads(r.output)
     assert doc["changes"] == []
-    assert [(f["code"], f["file"], f["line"]) for f in doc["findings"]] == [("GN001", "vms/db-1.yaml", 4)]
+    assert [(f["code"], f["file"], f["line"]) for f in doc["findings"]] == [("GN001", "vms/db-1.yaml", 3)]
     assert r.exit_code == 1
 
 

@@ -151,7 +151,7 @@ def test_scan_working_tree_reports_gn001_and_gn101(tmp_path: Path) -> None:
     assert r.exit_code == 1
     doc = json.loads(r.output)
     assert sorted((f["code"], f["file"], f["line"]) for f in doc["findings"]) == [
-        ("GN001", "vms/b.yaml", 2),
+        ("GN001", "vms/b.yaml", 1),
         ("GN101", "vms/a.yaml", 24),
     ]
     assert [v["name"] for v in doc["vms"]] == ["a"]
