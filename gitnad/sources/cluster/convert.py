@@ -345,7 +345,8 @@ def to_facts(capture: Capture, source: FactSource) -> ClusterFacts:
         origin=capture.origin,
         captured_at=capture.captured_at,
         namespaces=capture.namespaces,
-        kubevirt_installed=kv is not None,
+        # False only when proven (API absent, or no CR); an unread KubeVirt CR is in `unreadable` instead.
+        kubevirt_installed=kv is not None or kv_read.state is ReadState.UNREADABLE,
         kubevirt=kv,
         nads=_sorted(nad, capture, kinds.NADS),
         vms=_sorted(vm, capture, kinds.VMS),

@@ -34,7 +34,7 @@ def test_kubectl_list_without_annotations() -> None:
         "pods: not in the snapshot",
         "daemonsets.apps: not in the snapshot",
     )
-    assert not facts.kubevirt_installed and not facts.dnc_known
+    assert (facts.kubevirt_installed, facts.kubevirt, facts.dnc_known) == (True, None, False)
     assert facts.warnings == (f"{DATA / 'kubectl-list.yaml'}: ignored 1 object(s) of kind Service",)
 
 
@@ -82,6 +82,7 @@ def test_round_trip_with_annotations(tmp_path: Path) -> None:
     volatile = {"source", "origin", "warnings"}
     assert facts.model_dump(exclude=volatile) == expected.model_dump(exclude=volatile)
     assert facts.unreadable == ("daemonsets.apps: 403 Forbidden",) and not facts.dnc_known
+    assert (facts.kubevirt_installed, facts.kubevirt) == (False, None)  # read, and there is no KubeVirt CR
     assert facts.warnings == (
         f"snapshot {path} is stale: captured 2026-11-25T09:00:00Z, 3h ago (more than --max-snapshot-age 1h)",
         *expected.warnings,
