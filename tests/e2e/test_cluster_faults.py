@@ -162,6 +162,19 @@ def test_failure_on_a_later_page_is_an_error_not_a_shorter_list(kube: Kube, px: 
     assert len(pages) == 4 and "continue=" not in pages[0] and all("continue=" in p for p in pages[1:])
 
 
+def test_404_on_a_crd_group_means_not_installed(kube: Kube, ns: str, px: proxy.FaultProxy) -> None:
+    """A cluster without the NAD CRD or without KubeVirt answers 404 on the list: facts say so, no error."""
+    px.inject(proxy.status(404, match="/network-attachment-definitions"), proxy.status(404, match=KUBEVIRTS))
+    reader = _reader(kube, px, Sleeps())
+    facts = convert.to_facts(reader.capture([ns]), FactSource.LIVE)
+    assert (facts.nads, facts.kubevirt, facts.kubevirt_installed, facts.unreadable) == ((), None, False, ())
+    assert facts.warnings == (
+        "kubevirts.kubevirt.io: not installed (the API server does not serve this API)",
+        "network-attachment-definitions.k8s.cni.cncf.io: not installed (the API server does not serve this API)",
+    )
+    assert [v.key for v in facts.vms] == [f"{ns}/test-vm"] and reader.retries == 0
+
+
 def test_a_non_json_answer_is_an_error(kube: Kube, ns: str, px: proxy.FaultProxy) -> None:
     px.inject(proxy.garbage(match=VMIS.format(ns=ns)))
     reader = _reader(kube, px, Sleeps())
