@@ -85,6 +85,9 @@ class _Rejected(yaml.YAMLError):
         self.line = line
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
 class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
     """CSafeLoader whose constructor records lines, rejects duplicate keys and bounds nesting depth."""
 
@@ -97,16 +100,24 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
             raise _Rejected(f"nesting deeper than {self.max_depth} levels", node.start_mark.line + 1)
 
     def _fill_mapping(self, node: yaml.MappingNode, out: LMap) -> None:
+        """Keys written twice are rejected; keys from `<<` merges yield to written ones (YAML merge semantics)."""
         self._enter(node)
-        self.flatten_mapping(node)
+        explicit = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
+        self.flatten_mapping(node)  # merged pairs first, in precedence order, then the written ones
+        merged = len(node.value) - explicit
+        written: set[Hashable] = set()
         key_lines, value_lines = out.key_lines, out.value_lines
-        for key_node, value_node in node.value:
+        for i, (key_node, value_node) in enumerate(node.value):
             key = self.construct_object(key_node, deep=True)
             kline = key_node.start_mark.line + 1
             if not isinstance(key, Hashable):
                 raise _Rejected("unhashable mapping key", kline)
-            if key in out:
-                raise _Rejected(f"duplicate mapping key {key!r} (first on line {key_lines[key]})", kline)
+            if i < merged and key in out:
+                continue  # an earlier merge source wins
+            if i >= merged:
+                if key in written:
+                    raise _Rejected(f"duplicate mapping key {key!r} (first on line {key_lines[key]})", kline)
+                written.add(key)
             out[key] = self.construct_object(value_node, deep=True)
             key_lines[key] = kline
             value_lines[key] = value_node.start_mark.line + 1
