@@ -91,35 +91,44 @@ class GitRepo:
 
     # --- plumbing ----------------------------------------------------------------------------------------
 
-    def _git(self, *args: str, stdin: bytes | None = None, ok: tuple[int, ...] = (0,)) -> bytes:
+    def _run(self, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
         env = {**os.environ, **_GIT_ENV}
         try:
-            proc = subprocess.run(
+            return subprocess.run(
                 ["git", "-c", "core.quotepath=off", *args], cwd=self.root, input=stdin, capture_output=True, env=env
             )
         except OSError as e:
             raise GitError(f"cannot run git: {e}; install git and make sure it is on PATH") from e
+
+    def _git(self, *args: str, stdin: bytes | None = None, ok: tuple[int, ...] = (0,)) -> bytes:
+        proc = self._run(*args, stdin=stdin)
         if proc.returncode not in ok:
             msg = proc.stderr.decode("utf-8", "replace").strip() or f"exit code {proc.returncode}"
             raise GitError(f"git {args[0]} failed in {self.root}: {msg}")
         return proc.stdout
 
+    def _rev_parse(self, ref: str) -> tuple[str | None, str]:
+        """(sha or None, git's complaint) for `ref` as a commit."""
+        proc = self._run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+        sha = proc.stdout.decode("ascii", "replace").strip() if proc.returncode == 0 else ""
+        return sha or None, proc.stderr.decode("utf-8", "replace").strip().removeprefix("fatal: ")
+
     def _try_resolve(self, ref: str) -> str | None:
-        out = self._git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", ok=(0, 1, 128))
-        sha = out.decode("ascii", "replace").strip()
-        return sha or None
+        return self._rev_parse(ref)[0]
 
     # --- refs and changes --------------------------------------------------------------------------------
 
     def resolve(self, ref: str) -> str:
-        """The full sha of the commit `ref` names."""
-        sha = None if not ref or ref.startswith("-") or ref == INDEX else self._try_resolve(ref)
-        if sha is None:
-            raise RefError(
-                f"unknown git ref '{ref}': no commit by that name in {self.root}; check the spelling or fetch it "
-                "(git fetch origin)"
-            )
-        return sha
+        """The full sha of the commit `ref` names; RefError naming the ref when there is none."""
+        sha, complaint = (None, "") if not ref or ref.startswith("-") or ref == INDEX else self._rev_parse(ref)
+        if sha is not None:
+            return sha
+        self._git("rev-parse", "--git-dir")  # a broken repository is a GitError, not the user's ref
+        detail = f" ({complaint})" if complaint else ""
+        raise RefError(
+            f"unknown git ref '{ref}': no commit by that name in {self.root}{detail}; check the spelling or fetch "
+            "it (git fetch origin)"
+        )
 
     def diff(self, base: str, head: str) -> list[FileDelta]:
         """Files changed from `base` to `head` (a commit, or `INDEX` for what is staged), renames detected."""

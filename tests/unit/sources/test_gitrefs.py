@@ -56,6 +56,26 @@ def test_unknown_ref_is_a_ref_error_naming_the_ref(tmp_path: Path, ref: str) -> 
 
 
 # (id, files at base, change, expected deltas)
+def test_ref_error_carries_gits_reason(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    commit(repo, {"a.yaml": "a: 1\n"})
+    with pytest.raises(RefError) as err:
+        git_repo.resolve("@{upstream}")
+    assert err.value.message == (
+        f"unknown git ref '@{{upstream}}': no commit by that name in {git_repo.root} (no upstream configured for "
+        "branch 'main'); check the spelling or fetch it (git fetch origin)"
+    )
+
+
+def test_a_repository_broken_after_opening_is_a_git_error_not_a_ref_error(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    commit(repo, {"a.yaml": "a: 1\n"})
+    (git_repo.root / ".git" / "HEAD").write_text("garbage\n")
+    with pytest.raises(GitError, match=r"^git rev-parse failed in .*not a git repository") as err:
+        git_repo.resolve("main")
+    assert err.value.exit_code is ExitCode.UNDECIDED
+
+
 # (files at base, change, expected deltas)
 DIFFS = [
     pytest.param({"a.yaml": "a: 1\n"}, {"b.yaml": "b: 1\n"}, [FileDelta("A", "b.yaml")], id="add"),
