@@ -56,7 +56,7 @@ def check_format(out: OutputSettings) -> None:
 
 
 def render_result(result: ScanResult | CheckResult | DriftResult | ReconcileResult, out: OutputSettings) -> str:
-    return render(result, out.format, color=out.color)
+    return render(result, out.format, color=out.color, quiet=out.quiet)
 
 
 def rule_exists(code_or_name: str) -> bool:

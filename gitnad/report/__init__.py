@@ -15,15 +15,15 @@ from gitnad.report import json as json_report
 from gitnad.report import text as text_report
 
 Result = Union[ScanResult, CheckResult, DriftResult, ReconcileResult]  # noqa: UP007
-Renderer = Callable[[Result, bool], str]
+Renderer = Callable[[Result, bool, bool], str]
 
 
-def _json(result: Result, color: bool) -> str:
+def _json(result: Result, color: bool, quiet: bool) -> str:
     return json_report.render(result)
 
 
-def _text(result: Result, color: bool) -> str:
-    return text_report.render(result, color=color)
+def _text(result: Result, color: bool, quiet: bool) -> str:
+    return text_report.render(result, color=color, quiet=quiet)
 
 
 RENDERERS: dict[OutputFormat, Renderer] = {
@@ -32,13 +32,13 @@ RENDERERS: dict[OutputFormat, Renderer] = {
 }
 
 
-def render(result: Result, fmt: OutputFormat, *, color: bool = False) -> str:
+def render(result: Result, fmt: OutputFormat, *, color: bool = False, quiet: bool = False) -> str:
     """Render `result` in `fmt`. Formats without a renderer yet are refused by the caller (usage error)."""
     try:
         renderer = RENDERERS[fmt]
     except KeyError:
         raise NotImplementedError(fmt.value) from None
-    return renderer(result, color)
+    return renderer(result, color, quiet)
 
 
 def supported(fmt: OutputFormat) -> bool:

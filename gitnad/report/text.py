@@ -7,6 +7,7 @@ from collections import defaultdict
 from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, ScanResult
+from gitnad.report import text_drift
 
 _COLORS = {"error": "31;1", "warning": "33;1", "info": "36", "dim": "2", "bold": "1", "green": "32;1"}
 
@@ -63,7 +64,7 @@ def _change_what(c: Change) -> str:
     return c.detail or labels.get(c.kind, "")
 
 
-def render_check(result: CheckResult, color: bool) -> str:
+def render_check(result: CheckResult, color: bool, quiet: bool = False) -> str:
     out = [
         paint("gitnad check", "bold", color)
         + f"  base {short(result.refs.base)} -> head {short(result.refs.head)}"
@@ -71,7 +72,9 @@ def render_check(result: CheckResult, color: bool) -> str:
         "",
     ]
     out.extend(f"warning: {w}" for w in result.warnings)
-    if result.changes:
+    if quiet:
+        pass  # findings and the summary only
+    elif result.changes:
         out.append(f"Changes ({len(result.changes)})")
         for c in result.changes:
             subject = c.vm or c.nad or "-"
@@ -103,9 +106,22 @@ def render_check(result: CheckResult, color: bool) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_scan(result: ScanResult, color: bool) -> str:
+def render_scan(result: ScanResult, color: bool, quiet: bool = False) -> str:
     out = [paint("gitnad scan", "bold", color) + f"  {short(result.ref) if result.ref else 'working tree'}", ""]
-    out.append(f"VirtualMachines ({len(result.vms)})")
+    if not quiet:
+        out.extend(_inventory(result))
+    if result.findings:
+        out.extend(["", f"Findings ({len(result.findings)})"])
+        for f in result.findings:
+            out.extend(_finding_line(f, color))
+    errors = sum(1 for f in result.findings if f.severity is Severity.ERROR and not f.waived)
+    vms, nads = len(result.vms), len(result.nads)
+    out.extend(["", f"{result.files_scanned} file(s), {vms} VM(s), {nads} NAD(s), {errors} error(s)"])
+    return "\n".join(out) + "\n"
+
+
+def _inventory(result: ScanResult) -> list[str]:
+    out = [f"VirtualMachines ({len(result.vms)})"]
     for vm in result.vms:
         kind = "" if vm.kind.value == "VirtualMachine" else " (VirtualMachinePool)"
         out.append(f"  {vm.key}{kind}  {where(vm.file, vm.line)}")
@@ -121,24 +137,16 @@ def render_scan(result: ScanResult, color: bool) -> str:
         vlan = f" vlan={nad.vlan}" if nad.vlan is not None else ""
         res = f" resource={nad.resource_name}" if nad.resource_name else ""
         out.append(f"  {nad.key:<36} type={nad.cni_type or '?'}{vlan}{res}  {where(nad.file, nad.line)}")
-    if result.findings:
-        out.extend(["", f"Findings ({len(result.findings)})"])
-        for f in result.findings:
-            out.extend(_finding_line(f, color))
-    errors = sum(1 for f in result.findings if f.severity is Severity.ERROR and not f.waived)
-    out.extend(
-        ["", f"{result.files_scanned} file(s), {len(result.vms)} VM(s), {len(result.nads)} NAD(s), {errors} error(s)"]
-    )
-    return "\n".join(out) + "\n"
+    return out
 
 
-def render(result: ScanResult | CheckResult | DriftResult | ReconcileResult, *, color: bool = False) -> str:
+def render(
+    result: ScanResult | CheckResult | DriftResult | ReconcileResult, *, color: bool = False, quiet: bool = False
+) -> str:
     if isinstance(result, CheckResult):
-        return render_check(result, color)
+        return render_check(result, color, quiet)
     if isinstance(result, ScanResult):
-        return render_scan(result, color)
-    from gitnad.report import text_drift
-
+        return render_scan(result, color, quiet)
     if isinstance(result, DriftResult):
-        return text_drift.render_drift(result, color=color)
-    return text_drift.render_reconcile(result, color=color)
+        return text_drift.render_drift(result, color=color, quiet=quiet)
+    return text_drift.render_reconcile(result, color=color, quiet=quiet)

@@ -84,9 +84,16 @@ def _header(result: DriftResult, color: bool) -> str:
     return _paint(f"gitnad drift  ref {ref}{base}{source}", BOLD, color)
 
 
-def render_drift(result: DriftResult, *, color: bool = False) -> str:
+def render_drift(result: DriftResult, *, color: bool = False, quiet: bool = False) -> str:
+    """The table of every item (only the non-converged ones when `quiet`), the verdict and warnings."""
     lines = [_header(result, color), ""]
-    lines += drift_table(result.items, color) or ["No VM with a multus network is declared at this ref."]
+    shown = [i for i in result.items if not i.converged] if quiet else list(result.items)
+    empty = (
+        "Every network is converged."
+        if quiet and result.items
+        else "No VM with a multus network is declared at this ref."
+    )
+    lines += drift_table(shown, color) or [empty]
     lines += ["", summary_line(result.items, color)]
     lines += [_paint(f"warning: {w}", YELLOW, color) for w in result.warnings]
     return "\n".join(lines) + "\n"
@@ -105,8 +112,8 @@ def _action_line(a: Action, color: bool) -> str:
     return f"  {outcome} {a.kind.value:<17} {where} ({a.state.value}): {a.reason}{result}"
 
 
-def render_reconcile(result: ReconcileResult, *, color: bool = False) -> str:
-    drift = render_drift(result.drift, color=color).replace("gitnad drift", "gitnad reconcile", 1)
+def render_reconcile(result: ReconcileResult, *, color: bool = False, quiet: bool = False) -> str:
+    drift = render_drift(result.drift, color=color, quiet=quiet).replace("gitnad drift", "gitnad reconcile", 1)
     mode = "applied" if result.applied else "dry-run: nothing was changed; run with --apply to execute"
     slots = "unknown" if result.free_slots is None else str(result.free_slots)
     lines = [drift.rstrip("\n"), "", _paint(f"Plan ({mode}); free migration slots: {slots}", BOLD, color)]

@@ -153,3 +153,12 @@ def test_text_output_is_readable(repo: TempRepo) -> None:
     assert "nad-swap" in r.output and "prod/vlan-10 -> prod/vlan-20" in r.output
     assert "Skipped (offline): GN201" in r.output
     assert r.output.rstrip().endswith("Summary: 0 errors, 0 warnings, 0 info, 0 waived")
+
+
+def test_quiet_text_shows_only_findings_and_summary(repo: TempRepo) -> None:
+    base = repo.repo.head.commit.hexsha
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-30")}, "typo")
+    r = gitnad("check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline", "-q")
+    assert "Changes (" not in r.output
+    assert "GN106 target-nad-not-in-repo  vms/db-1.yaml:24" in r.output
+    assert r.output.rstrip().endswith("Summary: 0 errors, 1 warning(s), 0 info, 0 waived")
