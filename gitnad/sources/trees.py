@@ -19,6 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+from gitnad.errors import UsageError
+
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
@@ -357,4 +359,6 @@ class WorktreeReader:
 
 def directory_reader(path: Path, exclude: Sequence[str] = ()) -> WorktreeReader:
     """A plain directory that is not a git repository: every file below it, walked from disk."""
+    if not path.is_dir():
+        raise UsageError(f"{path} is not a directory; pass the repository (or a directory of manifests) to scan")
     return WorktreeReader(path, exclude=exclude)

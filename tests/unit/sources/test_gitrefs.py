@@ -301,3 +301,11 @@ def test_open_worktree_uses_git_inside_a_repository_and_the_directory_elsewhere(
     assert (in_repo.label, in_repo.paths()) == ("worktree", ["a.yaml"])
     assert isinstance(outside, WorktreeReader)
     assert (outside.paths(), outside.grep(["b: "])) == (["sub/b.yaml"], {"sub/b.yaml"})
+
+
+@pytest.mark.parametrize("name", ["missing", "file.yaml"])
+def test_open_worktree_refuses_what_is_not_a_directory(tmp_path: Path, name: str) -> None:
+    (tmp_path / "file.yaml").write_text("a: 1\n")
+    with pytest.raises(UsageError, match=f"{name} is not a directory") as err:
+        open_worktree(tmp_path / name)
+    assert err.value.exit_code is ExitCode.USAGE
