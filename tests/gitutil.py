@@ -17,7 +17,7 @@ from pathlib import Path
 
 from git import Repo
 
-__all__ = ["Symlink", "commit", "make_repo", "stage", "write"]
+__all__ = ["Content", "Symlink", "commit", "make_repo", "stage", "write"]
 
 
 @dataclass(frozen=True)
