@@ -3,7 +3,11 @@ rest of the repository is still scanned; recognised kinds, lines and namespaces 
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -461,6 +465,19 @@ def test_only_the_requested_paths_are_read(tmp_path: Path) -> None:
     assert (result.files, [vm.key for vm in result.vms], result.problems) == (("a.yaml",), ["prod/web"], ())
 
 
+POOL_SCRIPT = """
+import json, sys
+from pathlib import Path
+from gitnad.sources.scanner import ScanSettings, _workers, scan
+from gitnad.sources.trees import directory_reader
+reader = directory_reader(Path(sys.argv[1]))
+items = sorted(reader.read(reader.paths(), 1 << 20).items())
+serial, pooled = scan(reader, ScanSettings(workers=1)), scan(reader, ScanSettings(workers=2))
+print(json.dumps({"workers": [_workers(ScanSettings(workers=1), items), _workers(ScanSettings(workers=2), items)],
+                  "equal": pooled == serial, "vms": len(serial.vms)}))
+"""
+
+
 def test_a_worker_pool_gives_exactly_the_serial_result(tmp_path: Path) -> None:
     root = tmp_path / "many"
     for i in range(300):  # ~640 KiB: above the size where the scanner starts a pool
@@ -468,12 +485,26 @@ def test_a_worker_pool_gives_exactly_the_serial_result(tmp_path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(GOOD_VM.replace("name: web", f"name: vm-{i:03d}") + "#" * 1400 + "\n")
     (root / "broken.yaml").write_text("a: 1\na: 2\n")
+    # A fresh interpreter: the pool is (rightly) refused while other threads run, as they may in this test process.
+    out = subprocess.run([sys.executable, "-c", POOL_SCRIPT, str(root)], capture_output=True, text=True, check=True)
+    cpus = len(os.sched_getaffinity(0))
+    assert json.loads(out.stdout) == {"workers": [1, min(2, cpus)], "equal": True, "vms": 300}
+    serial = scan(directory_reader(root), ScanSettings(workers=1))
+    assert _problems(serial) == [("broken.yaml", 2, "broken.yaml:2: duplicate mapping key 'a' (first on line 1)")]
+
+
+def test_no_pool_while_other_threads_run(tmp_path: Path) -> None:
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(300):
+        (root / f"vm-{i:03d}.yaml").write_text(GOOD_VM.replace("name: web", f"name: vm-{i:03d}") + "#" * 1400 + "\n")
     reader = directory_reader(root)
     items = sorted(reader.read(reader.paths(), 1 << 20).items())
-    cpus = len(os.sched_getaffinity(0))
-    assert (_workers(ScanSettings(workers=1), items), _workers(ScanSettings(workers=2), items)) == (1, min(2, cpus))
-    serial = scan(reader, ScanSettings(workers=1))
-    pooled = scan(reader, ScanSettings(workers=2))
-    assert pooled == serial
-    assert len(serial.vms) == 300
-    assert _problems(serial) == [("broken.yaml", 2, "broken.yaml:2: duplicate mapping key 'a' (first on line 1)")]
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert _workers(ScanSettings(workers=2), items) == 1  # fork is unsafe with threads
+    finally:
+        stop.set()
+        t.join()
