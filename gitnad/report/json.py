@@ -152,4 +152,8 @@ def payload(result: ScanResult | CheckResult | DriftResult | ReconcileResult) ->
 
 
 def render(result: ScanResult | CheckResult | DriftResult | ReconcileResult) -> str:
-    return json.dumps(payload(result), indent=2, sort_keys=False) + "\n"
+    """One line of JSON: the C encoder (indenting falls back to the pure-Python one, ~10x slower on big scans).
+
+    Pipe through `jq .` (or `python -m json.tool`) to read it.
+    """
+    return json.dumps(payload(result), separators=(",", ":"), ensure_ascii=False) + "\n"
