@@ -25,12 +25,13 @@ DEFAULT_BACKOFF_MAX_S = 5.0
 
 
 class OutputFormat(enum.StrEnum):
+    """Output formats; each member has a renderer in gitnad.report (a test holds it to that).
+
+    SPEC §10's github, sarif, junit and markdown join here together with their renderers.
+    """
+
     TEXT = "text"
     JSON = "json"
-    GITHUB = "github"
-    SARIF = "sarif"
-    JUNIT = "junit"
-    MARKDOWN = "markdown"
 
 
 @dataclass(frozen=True)

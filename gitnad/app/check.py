@@ -16,7 +16,6 @@ from pathlib import Path
 from gitnad import __version__
 from gitnad.app.common import (
     apply_severity,
-    check_format,
     finalize,
     findings_exit,
     load_config,
@@ -257,6 +256,5 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
 
 
 def run(req: CheckRequest) -> tuple[str, ExitCode]:
-    check_format(req.output)
     result, fail_on = check(req)
     return render_result(result, req.output), findings_exit(result.findings, fail_on)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitnad.config import OutputSettings, RepoConfig
-from gitnad.errors import ExitCode, UsageError
+from gitnad.errors import ExitCode
 from gitnad.models.findings import Finding, Severity, sort_findings
 from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, ScanResult, Summary
-from gitnad.report import render, supported
+from gitnad.report import render
 from gitnad.rules import lookup
 
 
@@ -48,11 +48,6 @@ def findings_exit(findings: tuple[Finding, ...], fail_on: Severity) -> ExitCode:
 def finalize(findings: list[Finding]) -> tuple[Finding, ...]:
     """Deduplicated, deterministic order."""
     return sort_findings(list(dict.fromkeys(findings)))
-
-
-def check_format(out: OutputSettings) -> None:
-    if not supported(out.format):
-        raise UsageError(f"--format {out.format.value} is not available for this command yet")
 
 
 def render_result(result: ScanResult | CheckResult | DriftResult | ReconcileResult, out: OutputSettings) -> str:

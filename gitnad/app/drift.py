@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gitnad import __version__
-from gitnad.app.common import check_format, load_config, render_result
+from gitnad.app.common import load_config, render_result
 from gitnad.config import ClusterSettings, OutputSettings
 from gitnad.drift.affected import affected
 from gitnad.drift.classify import classify
@@ -115,7 +115,6 @@ def nothing_to_check(declared: Declared) -> DriftResult:
 
 
 def run(req: DriftRequest, progress: TextIO | None = None) -> tuple[str, ExitCode]:
-    check_format(req.output)
     if req.wait and req.cluster.snapshot is not None:
         raise UsageError("--wait watches a live cluster; it cannot be combined with --snapshot")
     declared = load_declared(req.repo, req.config_file, req.ref, req.base)

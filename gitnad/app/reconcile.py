@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitnad import __version__
-from gitnad.app.common import check_format, render_result
+from gitnad.app.common import render_result
 from gitnad.app.drift import exit_code, load_declared, nothing_to_check, result_of
 from gitnad.config import ClusterSettings, OutputSettings
 from gitnad.drift import migrations as mig
@@ -65,6 +65,5 @@ def reconcile(req: ReconcileRequest) -> ReconcileResult:
 
 
 def run(req: ReconcileRequest) -> tuple[str, ExitCode]:
-    check_format(req.output)
     result = reconcile(req)
     return render_result(result, req.output), exit_code(result.drift.items)

@@ -33,13 +33,5 @@ RENDERERS: dict[OutputFormat, Renderer] = {
 
 
 def render(result: Result, fmt: OutputFormat, *, color: bool = False, quiet: bool = False) -> str:
-    """Render `result` in `fmt`. Formats without a renderer yet are refused by the caller (usage error)."""
-    try:
-        renderer = RENDERERS[fmt]
-    except KeyError:
-        raise NotImplementedError(fmt.value) from None
-    return renderer(result, color, quiet)
-
-
-def supported(fmt: OutputFormat) -> bool:
-    return fmt in RENDERERS
+    """Render `result` in `fmt` (every OutputFormat member has a renderer)."""
+    return RENDERERS[fmt](result, color, quiet)

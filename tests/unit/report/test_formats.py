@@ -1,0 +1,35 @@
+"""Every output format has a renderer, and every renderer handles every result model."""
+
+from __future__ import annotations
+
+import pytest
+
+from gitnad import __version__
+from gitnad.config import OutputFormat
+from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, Refs, ScanResult, Summary
+from gitnad.report import RENDERERS, render
+
+EMPTY = [
+    ScanResult(version=__version__, ref=None, vms=(), nads=(), findings=()),
+    CheckResult(
+        version=__version__,
+        refs=Refs(base="a" * 40, head="b" * 40),
+        changes=(),
+        findings=(),
+        skipped=(),
+        summary=Summary(),
+    ),
+    DriftResult(version=__version__, ref="c" * 40, items=()),
+]
+EMPTY.append(ReconcileResult(version=__version__, ref="c" * 40, applied=False, drift=EMPTY[2], actions=()))
+
+
+def test_every_format_has_a_renderer() -> None:
+    assert set(RENDERERS) == set(OutputFormat)
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat), ids=str)
+@pytest.mark.parametrize("result", EMPTY, ids=lambda r: r.command)
+def test_every_renderer_renders_every_result(fmt: OutputFormat, result: object) -> None:
+    out = render(result, fmt)  # type: ignore[arg-type]
+    assert out.endswith("\n") and len(out) > 10
