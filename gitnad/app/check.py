@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gitnad import __version__
+from gitnad import __version__, policy
 from gitnad.app.common import (
     apply_severity,
     finalize,
@@ -22,6 +22,7 @@ from gitnad.app.common import (
     render_result,
     summarize,
 )
+from gitnad.app.policy_files import load_policies
 from gitnad.changes import classify_nads, classify_vm
 from gitnad.config import ClusterSettings, OutputSettings, RepoConfig
 from gitnad.errors import ExitCode, UsageError
@@ -31,6 +32,7 @@ from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, Severity, Skipped, SkipReason
 from gitnad.models.manifest import NAD, VM, NetworkSource
 from gitnad.models.results import CheckResult, Refs
+from gitnad.policy import PolicySet
 from gitnad.rules import run_rules
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
@@ -206,16 +208,15 @@ def build_context(
     )
 
 
-def evaluate(
-    ctx: CheckContext, config: RepoConfig, policy_paths: Sequence[Path], repo_root: Path
-) -> tuple[list[Finding], list[Skipped]]:
-    """Built-in rules, user policies and waivers -> findings; rules that could not run -> skipped."""
-    from gitnad import policy
-    from gitnad.app.policy_files import load_policies
-
-    findings, skipped_rules = run_rules(ctx)
+def load_policy_set(config: RepoConfig, policy_paths: Sequence[Path], repo_root: Path) -> PolicySet:
+    """`--policy` paths, else `policies:` of the config, else `.gitnad/policies/` when it exists."""
     paths = list(policy_paths) or [repo_root / p for p in config.policies] or _default_policy_dir(repo_root)
-    policies = load_policies(paths)
+    return load_policies(paths)
+
+
+def evaluate(ctx: CheckContext, config: RepoConfig, policies: PolicySet) -> tuple[list[Finding], list[Skipped]]:
+    """Built-in rules, user policies and waivers -> findings; rules that could not run -> skipped."""
+    findings, skipped_rules = run_rules(ctx)
     findings.extend(policy.evaluate(policies, ctx))
     findings = apply_severity(findings, config)
     not_run = [c for m in skipped_rules for c in (m.code, m.name)]
@@ -235,10 +236,11 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     """The check's result and the severity at which it fails (`--fail-on`, else `failOn`, else error)."""
     repo = GitRepo(req.repo)
     config = load_config(repo.root, req.config_file)
+    policies = load_policy_set(config, req.policies, repo.root)  # bad policy files fail before any cluster read
     base_sha, head_rev, head_label = _refs(repo, req)
     now = req.now or datetime.now(UTC)
     ctx = build_context(repo, base_sha, head_rev, config, req.cluster, now)
-    findings, skipped = evaluate(ctx, config, req.policies, repo.root)
+    findings, skipped = evaluate(ctx, config, policies)
     final = finalize(findings)
     changes = tuple(sorted(ctx.changes, key=Change.sort_key))
     warnings = ctx.cluster.warnings if ctx.cluster is not None else ()

@@ -162,3 +162,24 @@ def test_quiet_text_shows_only_findings_and_summary(repo: TempRepo) -> None:
     assert "Changes (" not in r.output
     assert "GN106 target-nad-not-in-repo  vms/db-1.yaml:24" in r.output
     assert r.output.rstrip().endswith("Summary: 0 errors, 1 warning(s), 0 info, 0 waived")
+
+
+def test_invalid_policy_is_exit_2_before_any_cluster_read(repo: TempRepo, tmp_path: Path) -> None:
+    repo.commit(
+        {
+            ".gitnad/policies/p.yaml": "apiVersion: gitnad.dev/v1alpha1\nkind: NADPolicy\nmetadata:\n  name: p\n"
+            "spec:\n  constraints:\n    allowedVLANs: [20]\n"
+        },
+        "policy",
+    )
+    unreachable = tmp_path / "kubeconfig"
+    unreachable.write_text(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\n"
+        "users:\n- name: u\n  user: {token: t}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\n"
+        "current-context: x\n"
+    )
+    r = CliRunner().invoke(
+        main, ["check", "--repo", str(repo.root), "--base", "HEAD~1", "--kubeconfig", str(unreachable)]
+    )
+    assert r.exit_code == 2, r.output
+    assert ".gitnad/policies/p.yaml:7: /spec/constraints/allowedVLANs/0: 20 is not of type 'string'" in r.output
