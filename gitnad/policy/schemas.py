@@ -4,6 +4,9 @@ The schema files live in `policies/schema/` (shipped inside the package as `gitn
 error becomes a `SchemaProblem` carrying the JSON pointer and the 1-based line of the offending node, taken
 from the line marks that `gitnad.sources.yamlio` puts on mappings and sequences (read here by duck typing,
 so this package does not depend on the sources layer).
+
+jsonschema is imported on first validation, not with this module: `gitnad check --staged --offline` in a repo
+without policies or `.gitnad.yaml` (the pre-commit hook) never validates anything and should not pay ~70 ms for it.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from jsonschema import Draft202012Validator, ValidationError
-from referencing import Registry, Resource
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
+    from referencing import Registry
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "data" / "schema"
 SCHEMA_BASE = "https://gitnad.dev/schema/v1alpha1/"
@@ -77,6 +81,8 @@ def schema_path(name: SchemaName) -> Path:
 
 @cache
 def _registry() -> Registry[Any]:
+    from referencing import Registry, Resource
+
     resources = []
     for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
         contents = json.loads(path.read_text(encoding="utf-8"))
@@ -87,6 +93,8 @@ def _registry() -> Registry[Any]:
 
 @cache
 def _validator(name: SchemaName) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, registry=_registry())

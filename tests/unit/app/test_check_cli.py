@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -183,3 +185,18 @@ def test_invalid_policy_is_exit_2_before_any_cluster_read(repo: TempRepo, tmp_pa
     )
     assert r.exit_code == 2, r.output
     assert ".gitnad/policies/p.yaml:7: /spec/constraints/allowedVLANs/0: 20 is not of type 'string'" in r.output
+
+
+def test_pre_commit_hook_imports_no_cluster_client_rich_or_jsonschema(repo: TempRepo) -> None:
+    """`check --staged --offline` (the pre-commit hook) in a repo without policies or config validates nothing."""
+    repo.stage({"vms/db-1.yaml": vm("vlan-20")})
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from gitnad.cli import main\n"
+        f"r = CliRunner().invoke(main, ['check', '--repo', {str(repo.root)!r}, '--staged', '--offline'])\n"
+        "heavy = ('kubernetes', 'rich', 'jsonschema', 'referencing')\n"
+        "print(r.exit_code, sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert res.stdout == "0 []\n", res.stderr
