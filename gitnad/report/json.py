@@ -6,7 +6,6 @@ import json
 from collections import Counter
 from typing import Any
 
-from gitnad import __version__
 from gitnad.models.changes import Change
 from gitnad.models.findings import Finding
 from gitnad.models.manifest import NAD, VM
@@ -84,7 +83,7 @@ def drift_payload(result: DriftResult) -> dict[str, Any]:
     summary["converged"] = result.converged
     return {
         "tool": "gitnad",
-        "version": __version__,
+        "version": result.version,
         "command": "drift",
         "ref": result.ref,
         "base": result.base,

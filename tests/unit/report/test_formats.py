@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gitnad import __version__
@@ -33,3 +35,10 @@ def test_every_format_has_a_renderer() -> None:
 def test_every_renderer_renders_every_result(fmt: OutputFormat, result: object) -> None:
     out = render(result, fmt)  # type: ignore[arg-type]
     assert out.endswith("\n") and len(out) > 10
+
+
+@pytest.mark.parametrize("result", EMPTY, ids=lambda r: r.command)
+def test_json_carries_the_injected_version_and_command(result: ScanResult) -> None:
+    """The version comes from the result (injected), never from the running package: golden files stay stable."""
+    doc = json.loads(render(result.model_copy(update={"version": "9.9.9-test"}), OutputFormat.JSON))
+    assert (doc["tool"], doc["version"], doc["command"]) == ("gitnad", "9.9.9-test", result.command)
