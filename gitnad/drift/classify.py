@@ -163,6 +163,14 @@ def _decide_running(net: Network, facts: ClusterFacts, live: LiveVM, vmi: LiveVM
     declared = net.nad or ""
     if blocked := unreadable(facts, Fact.NAD):
         return _unknown(f"NetworkAttachmentDefinitions could not be read: {blocked}", observed)
+    nad_namespace = declared.split("/", 1)[0]
+    if not facts.covers(nad_namespace):
+        covered = ", ".join(facts.namespaces or ())
+        return _unknown(
+            f"NetworkAttachmentDefinitions of namespace {nad_namespace} were not read "
+            f"(the cluster facts cover {covered} only)",
+            observed,
+        )
     if facts.nad(declared) is None:
         return Verdict(DriftState.NAD_MISSING, f"NetworkAttachmentDefinition {declared} does not exist", observed)
     restart = live.condition("RestartRequired")

@@ -429,6 +429,29 @@ def test_empty_network_name_is_unknown() -> None:
     assert (item.state, item.detail) == (S.UNKNOWN, expected)
 
 
+@pytest.mark.parametrize(
+    ("namespaces", "state", "detail"),
+    [
+        (
+            ("prod",),
+            S.UNKNOWN,
+            "NetworkAttachmentDefinitions of namespace shared were not read (the cluster facts cover prod only)",
+        ),
+        (("prod", "shared"), S.NAD_MISSING, "NetworkAttachmentDefinition shared/nad-x does not exist"),
+        (None, S.NAD_MISSING, "NetworkAttachmentDefinition shared/nad-x does not exist"),
+    ],
+    ids=["nad-namespace-not-read", "nad-namespace-read", "all-namespaces-read"],
+)
+def test_cross_namespace_nad_is_missing_only_when_its_namespace_was_read(
+    namespaces: tuple[str, ...] | None, state: S, detail: str
+) -> None:
+    """A snapshot limited to the VM's namespace cannot prove that a NAD of another namespace is absent."""
+    ref = "shared/nad-x"
+    w = world(vm_nad=ref, vmi_nad=ref, pod_status_nad=ref, namespaces=namespaces)
+    (item,) = classify([declared_vm(nad=ref)], w.facts())
+    assert (item.state, item.detail) == (state, detail)
+
+
 def _pool_vm(name: str, nad: str, labelled: bool) -> LiveVM:
     vm: LiveVM = world(name=name, vm_nad=nad).live_vm()
     return vm.model_copy(update={"labels": {"kubevirt.io/vmpool": "pool"} if labelled else {}})
