@@ -111,8 +111,12 @@ def _decide(vm: VM, net: Network, facts: ClusterFacts, key: str) -> Verdict:
         return _unknown(f"VirtualMachines could not be read: {blocked}")
     live = facts.vm(key)
     if live is None:
-        what = f"VirtualMachinePool {vm.key} has no VM" if vm.kind is VMKind.VIRTUAL_MACHINE_POOL else "VM"
-        return Verdict(DriftState.MISSING, f"{what} not found in the cluster (namespace {namespace})", Observed())
+        what = (
+            f"no VM of VirtualMachinePool {vm.key} (named <pool>-<n> or labelled {POOL_LABEL}) is"
+            if vm.kind is VMKind.VIRTUAL_MACHINE_POOL
+            else "VM not"
+        )
+        return Verdict(DriftState.MISSING, f"{what} found in the cluster (namespace {namespace})", Observed())
     live_net = next((n for n in live.networks if n.name == net.name), None)
     if blocked := unreadable(facts, Fact.VMI):
         return _unknown(f"VirtualMachineInstances could not be read: {blocked}", Observed(live_vm=_nad_of(live_net)))

@@ -482,7 +482,8 @@ def test_pool_without_members_is_missing() -> None:
     assert (item.vm, item.state, item.detail) == (
         "prod/pool",
         S.MISSING,
-        "VirtualMachinePool prod/pool has no VM not found in the cluster (namespace prod)",
+        "no VM of VirtualMachinePool prod/pool (named <pool>-<n> or labelled kubevirt.io/vmpool) is found in the "
+        "cluster (namespace prod)",
     )
 
 
