@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from gitnad.drift import migrations as mig
 from gitnad.drift.proof import PodProof, pod_proof
 from gitnad.drift.unreadable import Fact, unreadable
-from gitnad.models.cluster import ClusterFacts, LiveVM, LiveVMI
+from gitnad.models.cluster import ClusterFacts, LiveVM, LiveVMI, Migration
 from gitnad.models.manifest import VM, Network, NetworkSource, VMKind
 from gitnad.models.results import DriftItem, DriftState
 
@@ -30,12 +30,25 @@ FINISHED_VMI_PHASES = frozenset({"Succeeded", "Failed"})
 
 @dataclass(frozen=True)
 class Observed:
-    """What the cluster shows for one (VM, network): the NAD at each level and the newest migration."""
+    """What the cluster shows for one (VM, network): the NAD at each level and the newest migration.
+
+    Read once per item; the decision uses the same proof and migration that the report shows.
+    """
 
     live_vm: str | None = None
     vmi: str | None = None
-    pod: str | None = None
-    migration: str | None = None
+    proof: PodProof | None = None
+    """The active pod's proof; None when the VMI does not run or pods could not be read."""
+    newest: Migration | None = None
+    """The newest migration of the VMI; None when there is none or migrations could not be read."""
+
+    @property
+    def pod(self) -> str | None:
+        return self.proof.nad if self.proof is not None else None
+
+    @property
+    def migration(self) -> str | None:
+        return self.newest.name if self.newest is not None else None
 
 
 @dataclass(frozen=True)
@@ -145,11 +158,9 @@ def _observe(net: Network, facts: ClusterFacts, live_net: Network | None, vmi: L
     if vmi is None:
         return Observed(live_vm=_nad_of(live_net))
     vmi_net = next((n for n in vmi.networks if n.name == net.name), None)
-    pod = None
-    if vmi.phase == "Running" and not unreadable(facts, Fact.POD):
-        pod = pod_proof(vmi, facts, net).nad
+    proof = pod_proof(vmi, facts, net) if vmi.phase == "Running" and not unreadable(facts, Fact.POD) else None
     newest = mig.newest_migration(vmi, facts) if not unreadable(facts, Fact.MIGRATION) else None
-    return Observed(_nad_of(live_net), _nad_of(vmi_net), pod, newest.name if newest else None)
+    return Observed(_nad_of(live_net), _nad_of(vmi_net), proof, newest)
 
 
 def _stopped(live: LiveVM, vmi: LiveVMI | None) -> str | None:
@@ -194,17 +205,19 @@ def _decide_running(net: Network, facts: ClusterFacts, live: LiveVM, vmi: LiveVM
     for fact, what in ((Fact.POD, "virt-launcher pods"), (Fact.MIGRATION, "migrations")):
         if blocked := unreadable(facts, fact):
             return _unknown(f"{what} could not be read: {blocked}", observed)
-    return _decide_pod(net, facts, vmi, pod_proof(vmi, facts, net), observed)
+    return _decide_pod(net, facts, vmi, observed)
 
 
-def _decide_pod(net: Network, facts: ClusterFacts, vmi: LiveVMI, proof: PodProof, observed: Observed) -> Verdict:
+def _decide_pod(net: Network, facts: ClusterFacts, vmi: LiveVMI, observed: Observed) -> Verdict:
+    proof = observed.proof
+    assert proof is not None  # the VMI runs and pods were read (checked by the caller)
     declared = net.nad or ""
     on_declared = proof.on(declared, vmi.namespace)
     if on_declared is None:
         return _unknown(proof.problem or "the active pod's attachment could not be read", observed)
     required = vmi.condition("MigrationRequired")
     migration_required = required is not None and required.status == "True"
-    verdict = _migration_verdict(vmi, facts, observed) if not on_declared or migration_required else None
+    verdict = _migration_verdict(vmi, observed) if not on_declared or migration_required else None
     if verdict is not None:
         return verdict
     if not on_declared:
@@ -223,9 +236,9 @@ def _decide_pod(net: Network, facts: ClusterFacts, vmi: LiveVMI, proof: PodProof
     return Verdict(DriftState.IN_SYNC, f"VM, VMI and pod {proof.pod} on {declared}", observed)
 
 
-def _migration_verdict(vmi: LiveVMI, facts: ClusterFacts, observed: Observed) -> Verdict | None:
+def _migration_verdict(vmi: LiveVMI, observed: Observed) -> Verdict | None:
     """MigrationFailed / Migrating / MigrationQueued from the newest migration of the VMI."""
-    newest = mig.newest_migration(vmi, facts)
+    newest = observed.newest
     if newest is None:
         if mig.vmi_migrating(vmi):
             return Verdict(DriftState.MIGRATING, "VMI status.migrationState started and not ended", observed)
