@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
-from gitnad.models.changes import Change
+from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.context import CheckContext, VMDelta
-from gitnad.models.findings import Finding, RuleMeta
+from gitnad.models.findings import Finding, RuleMeta, Severity
 from gitnad.models.manifest import NAD
+
+NEW_REFERENCE_KINDS = (ChangeKind.NAD_SWAP, ChangeKind.DEFAULT_NETWORK_SWAP, ChangeKind.HOTPLUG)
+"""Changes that make a VM reference a NAD it did not reference before (the NAD must exist)."""
 
 
 def finding(
@@ -19,12 +22,14 @@ def finding(
     file: str | None = None,
     line: int | None = None,
     policy: str | None = None,
+    severity: Severity | None = None,
 ) -> Finding:
-    """A finding of `meta`'s rule at its default severity (config overrides are applied later)."""
+    """A finding of `meta`'s rule at its default severity, or at `severity` when the rule escalates or softens
+    it for this case (config overrides are applied later and win over both)."""
     return Finding(
         code=meta.code,
         rule=meta.name,
-        severity=meta.severity,
+        severity=severity or meta.severity,
         message=message,
         vm=vm,
         network=network,
@@ -32,6 +37,11 @@ def finding(
         line=line,
         policy=policy,
     )
+
+
+def describe_swaps(swaps: Iterable[Change]) -> str:
+    """`bridge-net (ns/a -> ns/b), ...`: the NAD swaps of a VM, for messages."""
+    return ", ".join(f"{c.network} ({c.from_} -> {c.to})" for c in swaps)
 
 
 def swaps(ctx: CheckContext) -> Iterator[tuple[VMDelta, Change]]:

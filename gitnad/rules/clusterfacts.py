@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from gitnad.models.changes import Change
 from gitnad.models.cluster import ClusterFacts, KubeVirtFacts, LiveVM, LiveVMI
 from gitnad.models.context import CheckContext, VMDelta
-from gitnad.models.findings import Finding, RuleMeta
+from gitnad.models.findings import Finding, RuleMeta, Severity
 from gitnad.models.manifest import VMKind
-from gitnad.rules.base import finding
+from gitnad.rules.base import describe_swaps, finding
 
 # Resource names as `ClusterFacts.unreadable` spells them (`plural.group: reason`).
 KUBEVIRTS = "kubevirts.kubevirt.io"
@@ -50,7 +50,7 @@ class Affected:
         return self.swaps[0]
 
     def describe_swaps(self) -> str:
-        return ", ".join(f"{c.network} ({c.from_} -> {c.to})" for c in self.swaps)
+        return describe_swaps(self.swaps)
 
 
 def affected(ctx: CheckContext) -> list[Affected]:
@@ -62,11 +62,13 @@ def affected(ctx: CheckContext) -> list[Affected]:
     return out
 
 
-def vm_finding(meta: RuleMeta, message: str, aff: Affected, change: Change | None = None) -> Finding:
+def vm_finding(
+    meta: RuleMeta, message: str, aff: Affected, change: Change | None = None, *, severity: Severity | None = None
+) -> Finding:
     """A finding about an affected VM, at one swap (default: its first); `network` when it is about one."""
     at = change or aff.first
     network = at.network if change is not None or len(aff.swaps) == 1 else None
-    return finding(meta, message, vm=aff.key, network=network, file=at.file, line=at.line)
+    return finding(meta, message, vm=aff.key, network=network, file=at.file, line=at.line, severity=severity)
 
 
 def unreadable(facts: ClusterFacts, resource: str) -> str | None:

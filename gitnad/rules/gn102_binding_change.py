@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from gitnad.models.changes import ChangeKind
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.base import finding
+from gitnad.rules.base import describe_swaps, finding
 
 META = RuleMeta(
     code="GN102",
@@ -34,7 +34,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     for delta in ctx.deltas:
         if not delta.swaps:
             continue
-        swapped = ", ".join(f"{c.network} ({c.from_} -> {c.to})" for c in delta.swaps)
+        swapped = describe_swaps(delta.swaps)
         for change in delta.of_kind(ChangeKind.RESTART_REQUIRED):
             if change.field != "binding":
                 continue

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from gitnad.models.changes import ChangeKind
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.base import finding
+from gitnad.rules.base import describe_swaps, finding
 
 META = RuleMeta(
     code="GN105",
@@ -36,9 +36,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     for delta in ctx.deltas:
         if not delta.swaps:
             continue
-        swapped = ", ".join(f"{c.network} ({c.from_} -> {c.to})" for c in delta.swaps)
+        swapped = describe_swaps(delta.swaps)
         for change in delta.of_kind(ChangeKind.HOTPLUG, ChangeKind.UNPLUG):
-            f = finding(
+            yield finding(
                 META,
                 f"{delta.key}: {change.kind.value} of {change.network} in the same change as the NAD swap of "
                 f"{swapped}"
@@ -53,5 +53,5 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                 network=change.network,
                 file=change.file,
                 line=change.line,
+                severity=Severity.ERROR if dnc else None,
             )
-            yield f.model_copy(update={"severity": Severity.ERROR}) if dnc else f

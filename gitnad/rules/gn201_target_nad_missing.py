@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from gitnad.models.changes import ChangeKind
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.base import finding
+from gitnad.rules.base import NEW_REFERENCE_KINDS, finding
 from gitnad.rules.clusterfacts import nads_known
 
 META = RuleMeta(
@@ -36,7 +36,6 @@ META = RuleMeta(
     doc=__doc__ or "",
 )
 
-KINDS = (ChangeKind.NAD_SWAP, ChangeKind.DEFAULT_NETWORK_SWAP, ChangeKind.HOTPLUG)
 WHAT = {
     ChangeKind.NAD_SWAP: "moves to",
     ChangeKind.DEFAULT_NETWORK_SWAP: "(default network) moves to",
@@ -50,7 +49,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         return
     created = ctx.changed_nads()
     for delta in ctx.deltas:
-        for change in delta.of_kind(*KINDS):
+        for change in delta.of_kind(*NEW_REFERENCE_KINDS):
             target = change.to
             if not target or "/" not in target or target in created or facts.nad(target) is not None:
                 continue

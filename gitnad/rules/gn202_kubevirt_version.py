@@ -64,5 +64,4 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         return
     severity, what = found
     for aff in affected(ctx) if facts.kubevirt is None else live_affected(ctx):
-        f = vm_finding(META, f"{aff.key}: NAD swap of {aff.describe_swaps()}: {what}", aff)
-        yield f if severity is META.severity else f.model_copy(update={"severity": severity})
+        yield vm_finding(META, f"{aff.key}: NAD swap of {aff.describe_swaps()}: {what}", aff, severity=severity)

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitnad.models.changes import ChangeKind
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.base import finding
+from gitnad.rules.base import NEW_REFERENCE_KINDS, finding
 from gitnad.rules.clusterfacts import (
     DAEMONSETS,
     KUBEVIRTS,
@@ -46,15 +45,13 @@ META = RuleMeta(
     doc=__doc__ or "",
 )
 
-TARGET_KINDS = (ChangeKind.NAD_SWAP, ChangeKind.DEFAULT_NETWORK_SWAP, ChangeKind.HOTPLUG)
-
 
 def _resources(facts: ClusterFacts, *names: str) -> list[str]:
     return [f"{n} ({why})" for n in names if (why := unreadable(facts, n)) is not None]
 
 
 def _nad_gaps(facts: ClusterFacts, delta: VMDelta) -> list[str]:
-    targets = {c.to for c in delta.of_kind(*TARGET_KINDS) if c.to and "/" in c.to}
+    targets = {c.to for c in delta.of_kind(*NEW_REFERENCE_KINDS) if c.to and "/" in c.to}
     if not targets:
         return []
     if unreadable(facts, NADS) is not None:
@@ -95,7 +92,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         return
     for delta in ctx.deltas:
         missing = gaps(facts, delta)
-        changes = delta.of_kind(*TARGET_KINDS)
+        changes = delta.of_kind(*NEW_REFERENCE_KINDS)
         if not missing or not changes:
             continue
         first = sorted(changes, key=lambda c: c.sort_key())[0]
