@@ -63,11 +63,6 @@ def running_count(facts: ClusterFacts) -> int:
     return sum(1 for m in facts.migrations if (m.phase or "") not in NOT_RUNNING_FOR_LIMIT)
 
 
-def unfinished(vmi: LiveVMI, facts: ClusterFacts) -> Migration | None:
-    """The newest migration of the VMI that has not finished, if any."""
-    return next((m for m in reversed(facts.migrations_by_vmi.get(vmi.key, ())) if m.unfinished), None)
-
-
 def vmi_migrating(vmi: LiveVMI) -> bool:
     """`status.migrationState` started and not ended (a migration whose object may be gone)."""
     s = vmi.migration_state

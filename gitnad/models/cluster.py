@@ -248,6 +248,10 @@ class ClusterFacts(Frozen):
     def vmi(self, key: str) -> LiveVMI | None:
         return self.vmis_by_key.get(key)
 
+    def unfinished_migration(self, vmi_key: str) -> Migration | None:
+        """The newest migration of the VMI `namespace/name` that has neither succeeded nor failed."""
+        return next((m for m in reversed(self.migrations_by_vmi.get(vmi_key, ())) if m.unfinished), None)
+
     def covers(self, namespace: str) -> bool:
         """Whether namespaced facts were read for this namespace."""
         return self.namespaces is None or namespace in self.namespaces

@@ -123,7 +123,7 @@ def _migration_action(
     kv = facts.kubevirt
     if vmi is None:
         return _skip(action, "the VMI is gone")
-    existing = next((m for m in reversed(facts.migrations_by_vmi.get(vmi.key, ())) if m.unfinished), None)
+    existing = facts.unfinished_migration(vmi.key)
     if existing is not None:
         return _skip(action, f"migration {existing.name} is unfinished: never duplicated")
     if kv is None or slots is None:

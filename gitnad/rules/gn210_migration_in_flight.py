@@ -36,9 +36,8 @@ META = RuleMeta(
 
 def in_flight(facts: ClusterFacts, vmi: LiveVMI) -> str | None:
     """What is in flight for the VMI, or None."""
-    unfinished = [m for m in facts.migrations_by_vmi.get(vmi.key, ()) if m.unfinished]
-    if unfinished:
-        m = unfinished[-1]
+    m = facts.unfinished_migration(vmi.key)
+    if m is not None:
         return f"is migrating (migration {m.name}, phase {m.phase or 'unset'})"
     state = vmi.migration_state
     if state is not None and state.start_timestamp is not None and state.end_timestamp is None:
