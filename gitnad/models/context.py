@@ -56,6 +56,22 @@ class CheckContext:
     def changes(self) -> tuple[Change, ...]:
         return tuple(c for d in self.deltas for c in d.changes) + self.nad_changes
 
+    def base_nad(self, key: str | None) -> NAD | None:
+        """A NAD as it was before the change (a swap's source): the repo at base first, then the cluster."""
+        return self._nad(self.base_nads, key)
+
+    def head_nad(self, key: str | None) -> NAD | None:
+        """A NAD as the change leaves it (a swap's target): the repo at head first, then the cluster."""
+        return self._nad(self.head_nads, key)
+
+    def _nad(self, repo: Mapping[str, NAD], key: str | None) -> NAD | None:
+        if key is None:
+            return None
+        nad = repo.get(key)
+        if nad is None and self.cluster is not None:
+            nad = self.cluster.nad(key)
+        return nad
+
     def changed_nads(self) -> frozenset[str]:
         """NADs the change adds or modifies (keys)."""
         return frozenset(

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, RuleMeta
-from gitnad.models.manifest import NAD
 from gitnad.policy import codes
 from gitnad.policy.model import Policy, PolicySet, glob_any
 
@@ -66,15 +65,6 @@ def subjects(policy: Policy, ctx: CheckContext) -> list[Subject]:
     return out
 
 
-def _nad(ctx: CheckContext, key: str | None, *, head: bool) -> NAD | None:
-    if key is None:
-        return None
-    nad = (ctx.head_nads if head else ctx.base_nads).get(key)
-    if nad is None and ctx.cluster is not None:
-        nad = ctx.cluster.nad(key)
-    return nad
-
-
 def _finding(policy: Policy, meta: RuleMeta, constraint: str, message: str, subject: Subject) -> Finding:
     return Finding(
         code=meta.code,
@@ -111,7 +101,7 @@ def _targets(policy: Policy, subject: Subject, ctx: CheckContext) -> Iterator[Fi
 def _selector(policy: Policy, subject: Subject, ctx: CheckContext) -> Iterator[Finding]:
     sel = policy.constraints.target_nad_selector
     assert sel is not None
-    nad = _nad(ctx, subject.target, head=True)
+    nad = ctx.head_nad(subject.target)
     if nad is None:
         why = f"{subject.target} was found neither in the repo nor in the cluster, so its labels cannot be checked"
     elif not sel.matches(nad.labels):
@@ -126,7 +116,7 @@ def _vlans(policy: Policy, subject: Subject, ctx: CheckContext) -> Iterator[Find
     ranges = policy.constraints.allowed_vlans
     assert ranges is not None
     allowed = ", ".join(str(r) for r in ranges)
-    nad = _nad(ctx, subject.target, head=True)
+    nad = ctx.head_nad(subject.target)
     if nad is None:
         why = f"{subject.target} was found neither in the repo nor in the cluster, so its VLAN cannot be checked"
     elif nad.vlan is None:
@@ -155,8 +145,8 @@ def _moves(policy: Policy, subject: Subject, ctx: CheckContext) -> Iterator[Find
 
 
 def _cni_type(policy: Policy, subject: Subject, ctx: CheckContext) -> Iterator[Finding]:
-    old = _nad(ctx, subject.change.from_, head=False)
-    new = _nad(ctx, subject.target, head=True)
+    old = ctx.base_nad(subject.change.from_)
+    new = ctx.head_nad(subject.target)
     missing = [k for k, n in ((subject.change.from_, old), (subject.target, new)) if n is None]
     if missing:
         why = f"{' and '.join(str(m) for m in missing)} not found in the repo or the cluster; cannot compare CNI types"

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Iterator
 from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, RuleMeta, Severity
-from gitnad.models.manifest import NAD
 
 NEW_REFERENCE_KINDS = (ChangeKind.NAD_SWAP, ChangeKind.DEFAULT_NETWORK_SWAP, ChangeKind.HOTPLUG)
 """Changes that make a VM reference a NAD it did not reference before (the NAD must exist)."""
@@ -49,23 +48,3 @@ def swaps(ctx: CheckContext) -> Iterator[tuple[VMDelta, Change]]:
     for delta in ctx.deltas:
         for change in delta.swaps:
             yield delta, change
-
-
-def target_nad(ctx: CheckContext, key: str | None) -> NAD | None:
-    """The NAD a change points to: the repo at head first, then the cluster."""
-    if key is None:
-        return None
-    nad = ctx.head_nads.get(key)
-    if nad is None and ctx.cluster is not None:
-        nad = ctx.cluster.nad(key)
-    return nad
-
-
-def source_nad(ctx: CheckContext, key: str | None) -> NAD | None:
-    """The NAD a change moves away from: the repo at base first, then the cluster."""
-    if key is None:
-        return None
-    nad = ctx.base_nads.get(key)
-    if nad is None and ctx.cluster is not None:
-        nad = ctx.cluster.nad(key)
-    return nad

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.base import finding, source_nad, swaps, target_nad
+from gitnad.rules.base import finding, swaps
 
 META = RuleMeta(
     code="GN110",
@@ -31,7 +31,7 @@ META = RuleMeta(
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     for delta, change in swaps(ctx):
-        old, new = source_nad(ctx, change.from_), target_nad(ctx, change.to)
+        old, new = ctx.base_nad(change.from_), ctx.head_nad(change.to)
         if old is None or new is None:
             continue
         diffs = []

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.base import finding, swaps, target_nad
+from gitnad.rules.base import finding, swaps
 
 META = RuleMeta(
     code="GN112",
@@ -30,7 +30,7 @@ META = RuleMeta(
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     for delta, change in swaps(ctx):
-        nad = target_nad(ctx, change.to)
+        nad = ctx.head_nad(change.to)
         if nad is None or nad.config_error is None:
             continue
         where = f" ({nad.file}:{nad.config_line or nad.line})" if nad.file else " (in the cluster)"
