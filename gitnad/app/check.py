@@ -218,9 +218,9 @@ def evaluate(ctx: CheckContext, config: RepoConfig, policies: PolicySet) -> tupl
     """Built-in rules, user policies and waivers -> findings; rules that could not run -> skipped."""
     findings, skipped_rules = run_rules(ctx)
     findings.extend(policy.evaluate(policies, ctx))
-    findings = apply_severity(findings, config)
     not_run = [c for m in skipped_rules for c in (m.code, m.name)]
     findings = policy.apply_waivers(findings, ctx, policies, ctx.now or datetime.now(UTC), not_run=not_run)
+    findings = apply_severity(findings, config)  # after waivers: GN901 / GN902 are overridable too
     skipped = [Skipped(code=m.code, reason=SkipReason.OFFLINE.value) for m in skipped_rules]
     return findings, skipped
 

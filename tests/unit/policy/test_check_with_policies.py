@@ -116,3 +116,27 @@ def test_unused_annotation_waiver_warns_and_cluster_waivers_are_quiet_offline(re
     assert [(f["code"], f["message"]) for f in doc["findings"]] == [
         ("GN902", "annotation waive.gitnad.dev/GN110 on prod/db-1 for GN110 matched no finding; remove it")
     ]
+
+
+@pytest.mark.parametrize(
+    ("override", "expires", "expected"),
+    [
+        ("unused-waiver: info", "2099-01-01", [("GN902", "info", 4, False, None)]),
+        (
+            "GN901: warning",
+            "2020-01-01",
+            [("GN306", "error", 26, False, "prod-vlans"), ("GN901", "warning", 4, False, None)],
+        ),
+    ],
+    ids=["gn902-by-name", "gn901-by-code"],
+)
+def test_config_severity_overrides_the_waiver_meta_findings(
+    repo: TempRepo, override: str, expires: str, expected: list[tuple[Any, ...]]
+) -> None:
+    """GN901 / GN902 are named in `severity:` like any rule (SPEC §5: every default severity is overridable)."""
+    base = repo.commit({".gitnad.yaml": f"severity:\n  {override}\n", ".gitnad/policies/vlans.yaml": POLICY}, "cfg")
+    waiver = {"waive.gitnad.dev/allowed-vlans": f"VLAN 25 approved (CHG-77); expires={expires}"}
+    target = "vlan-20" if expires.startswith("2099") else "vlan-25"
+    head = repo.commit({"vms/db-1.yaml": vm(target, waiver)}, "move")
+    _, doc = gitnad(repo, base, head)
+    assert sorted(brief(doc)) == sorted(expected)
