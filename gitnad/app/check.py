@@ -13,27 +13,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gitnad import __version__, policy
+from gitnad import __version__
 from gitnad.app.common import (
-    apply_severity,
     finalize,
     findings_exit,
     load_config,
     render_result,
     summarize,
 )
+from gitnad.app.judge import evaluate, referencing, vm_deltas
 from gitnad.app.policy_files import load_policies
-from gitnad.changes import classify_nads, classify_vm
+from gitnad.changes import classify_nads
 from gitnad.config import ClusterSettings, OutputSettings, RepoConfig
 from gitnad.errors import ExitCode, UsageError
 from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.context import CheckContext, VMDelta
-from gitnad.models.findings import Finding, Severity, Skipped, SkipReason
-from gitnad.models.manifest import NAD, VM, NetworkSource
+from gitnad.models.findings import Finding, Severity
+from gitnad.models.manifest import NAD, VM
 from gitnad.models.results import CheckResult, Refs
 from gitnad.policy import PolicySet
-from gitnad.rules import run_rules
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
 from gitnad.sources.trees import TreeReader
@@ -113,29 +112,11 @@ def _touched(deltas: Sequence[FileDelta]) -> tuple[set[str], set[str]]:
     return base_paths, head_paths
 
 
-def _vm_deltas(base: dict[str, VM], head: dict[str, VM], unreadable_head: set[str]) -> tuple[VMDelta, ...]:
-    out = []
-    for key in sorted(base.keys() | head.keys()):
-        old, new = base.get(key), head.get(key)
-        if new is None and old is not None and old.file in unreadable_head:
-            continue  # its file could not be read at head: GN001 covers it, not a removal
-        changes = classify_vm(old, new)
-        if changes:
-            out.append(VMDelta(key=key, base=old, head=new, changes=changes))
-    return tuple(out)
-
-
 def _referencing(side: _Side, nad_keys: set[str]) -> dict[str, tuple[VM, ...]]:
     if not nad_keys:
         return {}
-    needles = sorted({k.split("/", 1)[1] for k in nad_keys})
-    side.parse(side.reader.grep(needles))
-    out: dict[str, list[VM]] = {}
-    for vm in side.vms.values():
-        for net in vm.networks:
-            if net.source is NetworkSource.MULTUS and net.nad in nad_keys:
-                out.setdefault(net.nad, []).append(vm)
-    return {k: tuple(sorted({vm.key: vm for vm in v}.values(), key=lambda vm: vm.key)) for k, v in out.items()}
+    side.parse(side.reader.grep(sorted({k.split("/", 1)[1] for k in nad_keys})))
+    return referencing(side.vms.values(), nad_keys)
 
 
 def _namespaces(deltas: Sequence[VMDelta], nad_changes: Sequence[Change]) -> list[str]:
@@ -190,7 +171,7 @@ def build_context(
     # Every NAD of the repo at both refs, found by git grep (no full parse of the repo).
     base.parse(base.reader.grep([NAD_NEEDLE]))
     head.parse(head.reader.grep([NAD_NEEDLE]))
-    deltas = _vm_deltas(base_vms, head_vms, head.unreadable)
+    deltas = vm_deltas(base_vms, head_vms, head.unreadable)
     nad_changes = classify_nads(base.nads, head.nads)
     removed = {c.nad for c in nad_changes if c.kind is ChangeKind.NAD_REMOVED and c.nad}
     references = _referencing(head, removed)
@@ -212,17 +193,6 @@ def load_policy_set(config: RepoConfig, policy_paths: Sequence[Path], repo_root:
     """`--policy` paths, else `policies:` of the config, else `.gitnad/policies/` when it exists."""
     paths = list(policy_paths) or [repo_root / p for p in config.policies] or _default_policy_dir(repo_root)
     return load_policies(paths)
-
-
-def evaluate(ctx: CheckContext, config: RepoConfig, policies: PolicySet) -> tuple[list[Finding], list[Skipped]]:
-    """Built-in rules, user policies and waivers -> findings; rules that could not run -> skipped."""
-    findings, skipped_rules = run_rules(ctx)
-    findings.extend(policy.evaluate(policies, ctx))
-    not_run = [c for m in skipped_rules for c in (m.code, m.name)]
-    findings = policy.apply_waivers(findings, ctx, policies, ctx.now or datetime.now(UTC), not_run=not_run)
-    findings = apply_severity(findings, config)  # after waivers: GN901 / GN902 are overridable too
-    skipped = [Skipped(code=m.code, reason=SkipReason.OFFLINE.value) for m in skipped_rules]
-    return findings, skipped
 
 
 def _default_policy_dir(repo_root: Path) -> list[Path]:

@@ -15,16 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from gitnad import policy, rules
+from gitnad.app.judge import evaluate, referencing, vm_deltas
 from gitnad.app.policy_files import load_policies, load_validated
 from gitnad.app.settings import known_rule
-from gitnad.changes import classify_nads, classify_vm
-from gitnad.config import ClusterSettings
+from gitnad.changes import classify_nads
+from gitnad.config import ClusterSettings, RepoConfig
 from gitnad.errors import ConfigError
 from gitnad.models.changes import ChangeKind
 from gitnad.models.cluster import ClusterFacts
-from gitnad.models.context import CheckContext, VMDelta
+from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding
-from gitnad.models.manifest import NAD, VM, NetworkSource
+from gitnad.models.manifest import NAD, VM
 from gitnad.policy.loader import problem_at
 from gitnad.policy.model import PolicySet
 from gitnad.policy.schemas import SchemaName
@@ -121,15 +122,6 @@ def _read(case: Case, names: Iterable[str]) -> _Side:
     return side
 
 
-def _references(head: _Side, removed: set[str]) -> dict[str, tuple[VM, ...]]:
-    out: dict[str, list[VM]] = {}
-    for vm in sorted(head.vms.values(), key=lambda v: v.key):
-        for net in vm.networks:
-            if net.source is NetworkSource.MULTUS and net.nad in removed and vm not in out.get(net.nad, []):
-                out.setdefault(net.nad, []).append(vm)
-    return {k: tuple(v) for k, v in out.items()}
-
-
 def _cluster(case: Case, now: datetime) -> ClusterFacts | None:
     name = case.data.get("snapshot")
     if name is None:
@@ -154,20 +146,15 @@ def build_context(case: Case) -> CheckContext:
     shared = list(case.data.get("manifests", ()))
     base = _read(case, [*shared, *case.data.get("base", ())])
     head = _read(case, [*shared, *case.data.get("head", ())])
-    deltas = []
-    for key in sorted(base.vms.keys() | head.vms.keys()):
-        changes = classify_vm(base.vms.get(key), head.vms.get(key))
-        if changes:
-            deltas.append(VMDelta(key=key, base=base.vms.get(key), head=head.vms.get(key), changes=changes))
     nad_changes = classify_nads(base.nads, head.nads)
     removed = {c.nad for c in nad_changes if c.kind is ChangeKind.NAD_REMOVED and c.nad}
     now = _now(case)
     return CheckContext(
-        deltas=tuple(deltas),
+        deltas=vm_deltas(base.vms, head.vms),
         nad_changes=nad_changes,
         base_nads=base.nads,
         head_nads=head.nads,
-        head_references=_references(head, removed),
+        head_references=referencing(head.vms.values(), removed),
         problems=tuple(head.problems),
         cluster=_cluster(case, now),
         now=now,
@@ -178,12 +165,8 @@ def build_context(case: Case) -> CheckContext:
 
 
 def findings(case: Case, ctx: CheckContext) -> list[Finding]:
-    """What `gitnad check` would report for the case (before sorting)."""
-    found, skipped = rules.run_rules(ctx)
-    found.extend(policy.evaluate(case.policies, ctx))
-    not_run = [x for m in skipped for x in (m.code, m.name)]
-    assert ctx.now is not None
-    return policy.apply_waivers(found, ctx, case.policies, ctx.now, not_run=not_run)
+    """What `gitnad check` would report for the case (before sorting): its own pipeline, without a config."""
+    return evaluate(ctx, RepoConfig(), case.policies)[0]
 
 
 def _matches(expect: Mapping[str, Any], f: Finding) -> bool:
