@@ -171,7 +171,7 @@ def test_reconcile_json(demo_repo: tuple[Path, list[str]]) -> None:
         "outcome": "skipped",
         "result": "needs --allow-restart",
     }
-    assert len(doc["items"]) == len(EXPECTED)
+    assert [(i["vm"], i["network"], i["state"], i["declared"], i["pod"]) for i in doc["items"]] == EXPECTED
 
 
 def test_no_vm_declared_reads_no_cluster(tmp_path: Path) -> None:

@@ -151,7 +151,8 @@ MATCHES = [
 def test_match(tmp_path: Path, match: str, labels: dict[str, str], namespace: str, count: int) -> None:
     ps = policies(tmp_path, '{deniedTargets: ["*/legacy-*"]}', match=match)
     pair = swap(new="legacy-5", labels=labels, namespace=namespace)
-    assert len(run(ps, pair)) == count
+    fired = [(f.code, f.vm, f.network, f.policy) for f in run(ps, pair)]
+    assert fired == [("GN302", f"{namespace}/db-1", "bridge-net", "p")] * count
 
 
 def test_hotplug_is_judged_on_its_target_but_not_as_a_transition(tmp_path: Path) -> None:
