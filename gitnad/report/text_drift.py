@@ -77,16 +77,16 @@ def summary_line(items: Sequence[DriftItem], color: bool = False) -> str:
     return f"{verdict}: {converged} of {len(items)} network(s) converged ({tally})"
 
 
-def _header(result: DriftResult, color: bool) -> str:
+def _header(result: DriftResult, command: str, color: bool) -> str:
     ref = (result.ref or "working tree")[:12]
     base = f" (VMs changed since {result.base[:12]})" if result.base else ""
     source = f"  cluster {result.cluster_source}" if result.cluster_source else ""
-    return _paint(f"gitnad drift  ref {ref}{base}{source}", BOLD, color)
+    return _paint(f"gitnad {command}  ref {ref}{base}{source}", BOLD, color)
 
 
-def render_drift(result: DriftResult, *, color: bool = False, quiet: bool = False) -> str:
+def render_drift(result: DriftResult, *, color: bool = False, quiet: bool = False, command: str = "drift") -> str:
     """The table of every item (only the non-converged ones when `quiet`), the verdict and warnings."""
-    lines = [_header(result, color), ""]
+    lines = [_header(result, command, color), ""]
     shown = [i for i in result.items if not i.converged] if quiet else list(result.items)
     empty = (
         "Every network is converged."
@@ -113,7 +113,7 @@ def _action_line(a: Action, color: bool) -> str:
 
 
 def render_reconcile(result: ReconcileResult, *, color: bool = False, quiet: bool = False) -> str:
-    drift = render_drift(result.drift, color=color, quiet=quiet).replace("gitnad drift", "gitnad reconcile", 1)
+    drift = render_drift(result.drift, color=color, quiet=quiet, command=result.command)
     mode = "applied" if result.applied else "dry-run: nothing was changed; run with --apply to execute"
     slots = "unknown" if result.free_slots is None else str(result.free_slots)
     lines = [drift.rstrip("\n"), "", _paint(f"Plan ({mode}); free migration slots: {slots}", BOLD, color)]

@@ -42,3 +42,8 @@ def test_json_carries_the_injected_version_and_command(result: ScanResult) -> No
     """The version comes from the result (injected), never from the running package: golden files stay stable."""
     doc = json.loads(render(result.model_copy(update={"version": "9.9.9-test"}), OutputFormat.JSON))
     assert (doc["tool"], doc["version"], doc["command"]) == ("gitnad", "9.9.9-test", result.command)
+
+
+@pytest.mark.parametrize("result", EMPTY[2:], ids=lambda r: r.command)
+def test_text_header_names_the_command(result: DriftResult) -> None:
+    assert render(result, OutputFormat.TEXT).splitlines()[0] == f"gitnad {result.command}  ref {'c' * 12}"
