@@ -212,7 +212,7 @@ def _decide_pod(net: Network, facts: ClusterFacts, vmi: LiveVMI, observed: Obser
     proof = observed.proof
     assert proof is not None  # the VMI runs and pods were read (checked by the caller)
     declared = net.nad or ""
-    on_declared = proof.on(declared, vmi.namespace)
+    on_declared = proof.on(declared)
     if on_declared is None:
         return _unknown(proof.problem or "the active pod's attachment could not be read", observed)
     required = vmi.condition("MigrationRequired")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from gitnad.models.cluster import ClusterFacts, LauncherPod, LiveVMI
 from gitnad.models.manifest import Network
-from gitnad.models.names import nad_names_equal, normalize_nad
+from gitnad.models.names import normalize_nad
 
 VMI_KIND = "VirtualMachineInstance"
 
@@ -49,13 +49,15 @@ class PodProof:
     problem: str | None = None
     not_attached: str | None = None
 
-    def on(self, declared: str, namespace: str) -> bool | None:
-        """True/False when the pod proves or disproves the declared NAD, None when undecidable."""
+    def on(self, declared: str) -> bool | None:
+        """True/False when the pod proves or disproves the declared NAD, None when undecidable.
+
+        Both sides are normalized to `namespace/name` (the VM's namespace when no slash), so plain equality is
+        KubeVirt's isNADNameEqual.
+        """
         if self.problem is not None:
             return None
-        if self.nad is None:
-            return False
-        return nad_names_equal(declared, self.nad, namespace) or normalize_nad(self.nad, namespace) == declared
+        return self.nad == declared
 
 
 def secondary_proof(vmi: LiveVMI, pod: LauncherPod, network: str) -> PodProof:

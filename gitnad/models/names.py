@@ -13,11 +13,6 @@ def normalize_nad(raw: str, namespace: str) -> str:
     return raw if "/" in raw else f"{namespace}/{raw}"
 
 
-def nad_names_equal(spec: str, status: str, namespace: str) -> bool:
-    """KubeVirt's isNADNameEqual: identical, or `spec` has no '/' and `namespace/spec == status`."""
-    return spec == status or ("/" not in spec and f"{namespace}/{spec}" == status)
-
-
 def nad_reference_problem(raw: str) -> str | None:
     """Why a `networkName` is not a valid NAD reference (GN101), else None."""
     if not raw:
