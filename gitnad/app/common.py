@@ -9,7 +9,6 @@ from gitnad.errors import ExitCode
 from gitnad.models.findings import Finding, Severity, sort_findings
 from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, ScanResult, Summary
 from gitnad.report import render
-from gitnad.rules import lookup
 
 
 def load_config(repo_root: Path, config_file: Path | None) -> RepoConfig:
@@ -52,7 +51,3 @@ def finalize(findings: list[Finding]) -> tuple[Finding, ...]:
 
 def render_result(result: ScanResult | CheckResult | DriftResult | ReconcileResult, out: OutputSettings) -> str:
     return render(result, out.format, color=out.color, quiet=out.quiet)
-
-
-def rule_exists(code_or_name: str) -> bool:
-    return lookup(code_or_name) is not None

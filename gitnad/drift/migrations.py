@@ -8,7 +8,6 @@ import enum
 
 from gitnad.models.cluster import ClusterFacts, LiveVMI, Migration
 
-QUEUED_PHASES = frozenset({"", "Pending"})
 IN_PROGRESS_PHASES = frozenset(
     {"Scheduling", "Scheduled", "PreparingTarget", "TargetReady", "Running", "WaitingForSync", "Synchronizing"}
 )
@@ -48,6 +47,7 @@ def failure_text(m: Migration, vmi: LiveVMI) -> str | None:
 
 
 def stage(m: Migration, vmi: LiveVMI) -> MigrationStage:
+    """Failed (incl. cancelled), Succeeded, in progress (Scheduling ... Running), else queued (unset, Pending)."""
     if failure_text(m, vmi) is not None:
         return MigrationStage.FAILED
     phase = m.phase or ""

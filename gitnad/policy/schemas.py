@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from referencing import Registry
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "data" / "schema"
-SCHEMA_BASE = "https://gitnad.dev/schema/v1alpha1/"
 
 
 class SchemaName(enum.StrEnum):
