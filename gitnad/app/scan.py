@@ -10,34 +10,16 @@ from gitnad.app.common import finalize, load_config, render_result
 from gitnad.config import OutputSettings
 from gitnad.errors import ExitCode, GitError, UsageError
 from gitnad.models.findings import Finding, Severity
-from gitnad.models.manifest import VM, NetworkSource
-from gitnad.models.names import nad_reference_problem
+from gitnad.models.manifest import VM
 from gitnad.models.results import ScanResult
 from gitnad.rules import gn101_invalid_nad_reference as gn101
-from gitnad.rules.base import finding
 from gitnad.sources.gitrefs import GitRepo, open_worktree
 from gitnad.sources.scanner import ScanSettings, scan
 
 
 def _reference_findings(vms: Sequence[VM]) -> list[Finding]:
     """GN101 for every multus reference of the repo (scan has no 'change' to narrow it to)."""
-    out: list[Finding] = []
-    for vm in vms:
-        for net in vm.networks:
-            if net.source is NetworkSource.MULTUS and net.nad_raw is not None:
-                problem = nad_reference_problem(net.nad_raw)
-                if problem:
-                    out.append(
-                        finding(
-                            gn101.META,
-                            f"{vm.key} network {net.name}: {problem}",
-                            vm=vm.key,
-                            network=net.name,
-                            file=vm.file,
-                            line=net.line,
-                        )
-                    )
-    return out
+    return [f for vm in vms for f in gn101.invalid_references(vm, vm.networks)]
 
 
 def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResult:

@@ -13,11 +13,11 @@ Fix: use `name` or `namespace/name` of an existing NetworkAttachmentDefinition.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.models.manifest import NetworkSource
+from gitnad.models.manifest import VM, Network, NetworkSource
 from gitnad.models.names import nad_reference_problem
 from gitnad.rules.base import finding
 
@@ -31,23 +31,30 @@ META = RuleMeta(
 )
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
-    for delta in ctx.deltas:
-        if delta.head is None:
+def invalid_references(vm: VM, networks: Iterable[Network]) -> Iterator[Finding]:
+    """A finding for each multus network of `vm` among `networks` whose reference is invalid."""
+    for net in networks:
+        if net.source is not NetworkSource.MULTUS or net.nad_raw is None:
             continue
-        for net in delta.head.networks:
-            if net.source is not NetworkSource.MULTUS or net.nad_raw is None:
-                continue
-            old = delta.base.network(net.name) if delta.base else None
-            if old is not None and old.nad_raw == net.nad_raw:
-                continue  # not touched by this change
-            problem = nad_reference_problem(net.nad_raw)
-            if problem:
-                yield finding(
-                    META,
-                    f"{delta.key} network {net.name}: {problem}",
-                    vm=delta.key,
-                    network=net.name,
-                    file=delta.head.file,
-                    line=net.line,
-                )
+        problem = nad_reference_problem(net.nad_raw)
+        if problem:
+            yield finding(
+                META,
+                f"{vm.key} network {net.name}: {problem}",
+                vm=vm.key,
+                network=net.name,
+                file=vm.file,
+                line=net.line,
+            )
+
+
+def _touched(base: VM | None, net: Network) -> bool:
+    old = base.network(net.name) if base is not None else None
+    return old is None or old.nad_raw != net.nad_raw
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    """Only the references the change adds or modifies (`scan` judges every one)."""
+    for delta in ctx.deltas:
+        if delta.head is not None:
+            yield from invalid_references(delta.head, (n for n in delta.head.networks if _touched(delta.base, n)))
