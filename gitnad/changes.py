@@ -155,69 +155,72 @@ def classify_vm(base: VM | None, head: VM | None) -> tuple[Change, ...]:
         return (Change(kind=ChangeKind.VM_ADDED, vm=head.key, file=head.file, line=head.line),)
     if head is None:
         return (Change(kind=ChangeKind.VM_REMOVED, vm=base.key, file=base.file, line=base.line),)
-    out: list[Change] = []
     old_nets = {n.name: n for n in base.networks}
     new_nets = {n.name: n for n in head.networks}
     old_ifs = {i.name: i for i in base.interfaces}
     new_ifs = {i.name: i for i in head.interfaces}
-
+    out: list[Change] = []
     for name in sorted(old_nets.keys() & new_nets.keys()):
         out.extend(_network_change(head, old_nets[name], new_nets[name]))
     for name in sorted(old_ifs.keys() & new_ifs.keys()):
         out.extend(_interface_change(head, old_ifs[name], new_ifs[name]))
-
     removed = [old_nets[n] for n in sorted(old_nets.keys() - new_nets.keys())]
     added = [new_nets[n] for n in sorted(new_nets.keys() - old_nets.keys())]
     renamed, gone_renamed, new_renamed = _renames(head, removed, added)
     out.extend(renamed)
-    for net in removed:
-        if net.name in gone_renamed:
-            continue
-        old_if = old_ifs.get(net.name)
-        if old_if is not None and old_if.state == ABSENT:
-            continue  # cleanup after a completed unplug
-        out.append(_restart(head, "removed", f"network {net.name} removed without state: absent", head.line, net.name))
-    for name in sorted(old_ifs.keys() - new_ifs.keys()):
-        if name in gone_renamed or name in old_nets.keys() - new_nets.keys():
-            continue
-        if old_ifs[name].state == ABSENT:
-            continue
-        out.append(_restart(head, "removed", f"interface {name} removed without state: absent", head.line, iface=name))
-    for net in added:
-        if net.name in new_renamed:
-            continue
-        iface = new_ifs.get(net.name)
-        if net.source is NetworkSource.POD:
-            out.append(_restart(head, "added", f"pod network {net.name} added", net.line, network=net.name))
-        elif iface is None:
-            out.append(
-                _restart(
-                    head, "added", f"network {net.name} added without a matching interface", net.line, network=net.name
-                )
-            )
-        elif iface.state != ABSENT:
-            out.append(
-                Change(
-                    kind=ChangeKind.HOTPLUG,
-                    vm=head.key,
-                    network=net.name,
-                    interface=iface.name,
-                    to=net.nad,
-                    file=head.file,
-                    line=net.line,
-                )
-            )
-    for name in sorted(new_ifs.keys() - old_ifs.keys()):
-        if name in new_nets and name not in old_nets:
-            continue  # handled with its network
-        if name in new_renamed:
-            continue
-        out.append(
-            _restart(
-                head, "added", f"interface {name} added without a matching network", new_ifs[name].line, iface=name
-            )
-        )
+    out.extend(_removals(head, removed, gone_renamed, old_ifs, new_ifs))
+    out.extend(_additions(head, added, new_renamed, old_ifs, new_ifs))
     return tuple(sorted(out, key=Change.sort_key))
+
+
+def _removals(
+    vm: VM, removed: list[Network], renamed: set[str], old_ifs: dict[str, Interface], new_ifs: dict[str, Interface]
+) -> list[Change]:
+    """Networks and interfaces gone without `state: absent` first (removing an unplugged one is cleanup)."""
+    out: list[Change] = []
+    for net in removed:
+        old_if = old_ifs.get(net.name)
+        if net.name in renamed or (old_if is not None and old_if.state == ABSENT):
+            continue
+        out.append(_restart(vm, "removed", f"network {net.name} removed without state: absent", vm.line, net.name))
+    for name in sorted(old_ifs.keys() - new_ifs.keys() - {n.name for n in removed}):
+        if old_ifs[name].state != ABSENT:
+            out.append(_restart(vm, "removed", f"interface {name} removed without state: absent", vm.line, iface=name))
+    return out
+
+
+def _additions(
+    vm: VM, added: list[Network], renamed: set[str], old_ifs: dict[str, Interface], new_ifs: dict[str, Interface]
+) -> list[Change]:
+    """Networks added with their interface (hotplug), or in a way that needs a restart."""
+    out: list[Change] = []
+    for net in added:
+        change = None if net.name in renamed else _added_network(vm, net, new_ifs.get(net.name))
+        if change is not None:
+            out.append(change)
+    for name in sorted(new_ifs.keys() - old_ifs.keys() - {n.name for n in added}):
+        detail = f"interface {name} added without a matching network"
+        out.append(_restart(vm, "added", detail, new_ifs[name].line, iface=name))
+    return out
+
+
+def _added_network(vm: VM, net: Network, iface: Interface | None) -> Change | None:
+    if net.source is NetworkSource.POD:
+        return _restart(vm, "added", f"pod network {net.name} added", net.line, network=net.name)
+    if iface is None:
+        detail = f"network {net.name} added without a matching interface"
+        return _restart(vm, "added", detail, net.line, network=net.name)
+    if iface.state == ABSENT:
+        return None  # added already unplugged: nothing to do
+    return Change(
+        kind=ChangeKind.HOTPLUG,
+        vm=vm.key,
+        network=net.name,
+        interface=iface.name,
+        to=net.nad,
+        file=vm.file,
+        line=net.line,
+    )
 
 
 def classify_nads(base: Mapping[str, NAD], head: Mapping[str, NAD]) -> tuple[Change, ...]:
