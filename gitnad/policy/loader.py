@@ -244,4 +244,4 @@ def build_exception(data: Mapping[str, Any], origin: Origin) -> PolicyException:
 
 def problem_at(file: str, data: Any, path: Sequence[Any], message: str) -> str:
     """`file:line: /pointer: message` for a problem found after schema validation."""
-    return SchemaProblem(pointer=pointer(list(path)), line=line_of(data, list(path)), message=message).render(file)
+    return _at(data, list(path), message).render(file)
