@@ -23,6 +23,7 @@ from gitnad.app.common import (
 )
 from gitnad.app.judge import evaluate, referencing, vm_deltas
 from gitnad.app.policy_files import load_policies
+from gitnad.app.settings import known_rule
 from gitnad.changes import classify_nads
 from gitnad.config import ClusterSettings, OutputSettings, RepoConfig
 from gitnad.errors import ExitCode, UsageError
@@ -192,7 +193,7 @@ def build_context(
 def load_policy_set(config: RepoConfig, policy_paths: Sequence[Path], repo_root: Path) -> PolicySet:
     """`--policy` paths, else `policies:` of the config, else `.gitnad/policies/` when it exists."""
     paths = list(policy_paths) or [repo_root / p for p in config.policies] or _default_policy_dir(repo_root)
-    return load_policies(paths)
+    return load_policies(paths, known_rule=known_rule)  # the same verdict as `policy validate`
 
 
 def _default_policy_dir(repo_root: Path) -> list[Path]:

@@ -140,3 +140,17 @@ def test_config_severity_overrides_the_waiver_meta_findings(
     head = repo.commit({"vms/db-1.yaml": vm(target, waiver)}, "move")
     _, doc = gitnad(repo, base, head)
     assert sorted(brief(doc)) == sorted(expected)
+
+
+def test_exception_naming_an_unknown_rule_is_exit_2_as_in_policy_validate(repo: TempRepo, tmp_path: Path) -> None:
+    """`check` rejects the policy file that `policy validate` rejects: a waiver for a typo'd rule waives nothing."""
+    exception = tmp_path / "waive.yaml"
+    exception.write_text(
+        "apiVersion: gitnad.dev/v1alpha1\nkind: NADPolicyException\nmetadata: {name: e}\nspec:\n"
+        "  rules: [GN205, vmi-not-migrateable]\n  reason: RWO disk, restart planned\n"
+    )
+    base = repo.repo.head.commit.hexsha
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-20")}, "move")
+    r, _ = gitnad(repo, base, head, "--policy", str(exception))
+    assert r.exit_code == 2
+    assert f"{exception}:5: /spec/rules/1: 'vmi-not-migrateable' is not a rule code or name" in r.output
