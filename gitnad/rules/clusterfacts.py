@@ -147,6 +147,12 @@ def maybe_running(facts: ClusterFacts, aff: Affected) -> bool:
     return any(True for _ in running_vmis(facts, aff.delta))
 
 
+def observed_affected(ctx: CheckContext) -> list[Affected]:
+    """Affected VMs whose live VMs, VMIs and migrations were read (for the others GN212 says what is missing)."""
+    facts = ctx.cluster
+    return [a for a in affected(ctx) if facts is not None and vms_known(facts, a.namespace)]
+
+
 def live_affected(ctx: CheckContext) -> list[Affected]:
     """Affected VMs that (may) run: the ones a missing cluster precondition stops from migrating."""
     facts = ctx.cluster

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.clusterfacts import affected, quote, running_vmis, vm_finding, vms_known
+from gitnad.rules.clusterfacts import observed_affected, quote, running_vmis, vm_finding
 
 META = RuleMeta(
     code="GN205",
@@ -42,9 +42,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         if evict
         else "it keeps the old NAD with MigrationRequired=True until it is restarted"
     )
-    for aff in affected(ctx):
-        if not vms_known(facts, aff.namespace):
-            continue
+    for aff in observed_affected(ctx):
         for vmi in running_vmis(facts, aff.delta):
             cond = vmi.condition("LiveMigratable")
             if cond is None or cond.status != "False":

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.clusterfacts import Affected, affected, instances, running_vmi, vm_finding, vms_known
+from gitnad.rules.clusterfacts import Affected, instances, observed_affected, running_vmi, vm_finding
 
 META = RuleMeta(
     code="GN206",
@@ -50,9 +50,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.cluster
     if facts is None:
         return
-    for aff in affected(ctx):
-        if not vms_known(facts, aff.namespace):
-            continue
+    for aff in observed_affected(ctx):
         state = _state(ctx, aff)
         if state is not None:
             yield vm_finding(

@@ -24,7 +24,7 @@ from math import ceil
 from gitnad.models.cluster import ClusterFacts, KubeVirtFacts, LiveVMI
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.clusterfacts import Affected, affected, running_vmis, vm_finding, vms_known, will_migrate
+from gitnad.rules.clusterfacts import Affected, observed_affected, running_vmis, vm_finding, will_migrate
 
 META = RuleMeta(
     code="GN207",
@@ -81,7 +81,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.cluster
     if facts is None or facts.kubevirt is None:
         return
-    affs = [a for a in affected(ctx) if vms_known(facts, a.namespace)]
+    affs = observed_affected(ctx)
     text = message(migrating(facts, affs), facts.kubevirt)
     if text is not None and affs:
         f = vm_finding(META, text, affs[0])

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from gitnad.models.cluster import ClusterFacts, LiveVMI
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.clusterfacts import affected, quote, running_vmis, vm_finding, vms_known
+from gitnad.rules.clusterfacts import observed_affected, quote, running_vmis, vm_finding
 
 META = RuleMeta(
     code="GN210",
@@ -55,9 +55,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.cluster
     if facts is None:
         return
-    for aff in affected(ctx):
-        if not vms_known(facts, aff.namespace):
-            continue
+    for aff in observed_affected(ctx):
         for vmi in running_vmis(facts, aff.delta):
             what = in_flight(facts, vmi)
             if what is not None:

@@ -21,7 +21,7 @@ from gitnad.models.changes import Change
 from gitnad.models.cluster import LiveVM
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.clusterfacts import affected, instances, vm_finding, vms_known
+from gitnad.rules.clusterfacts import instances, observed_affected, vm_finding
 
 META = RuleMeta(
     code="GN211",
@@ -53,9 +53,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.cluster
     if facts is None:
         return
-    for aff in affected(ctx):
-        if not vms_known(facts, aff.namespace):
-            continue
+    for aff in observed_affected(ctx):
         for vm in instances(facts, aff.delta):
             for change in aff.swaps:
                 what = divergence(vm, change)
