@@ -4,7 +4,12 @@ snapshot (VM, VMI, launcher pod each; migrations for some), with a realistic mix
 Measures the whole command (`gitnad.app.drift.run`: git scan at HEAD, snapshot read, classification,
 rendering) for YAML and JSON snapshots, plus the phases separately. Deterministic for a given seed.
 
-    .venv/bin/python bench/drift_bench.py [--vms 5000] [--out bench/.drift] [--repeat 3]
+Then snapshot I/O on its own, every figure also as a ratio to `json.loads` of the JSON snapshot measured in the
+same run (the floor): parsing (`yamlio.load_plain`, and the line-tracking `load_documents` + copy it replaced),
+`to_facts`, and writing (`yamlio.dump_yaml`, the PyYAML representer + libyaml emitter it replaced, JSON). The
+replaced paths run once each (~30 s together); `--no-legacy` skips them.
+
+    .venv/bin/python bench/drift_bench.py [--vms 5000] [--out bench/.drift] [--repeat 3] [--no-legacy]
 """
 
 from __future__ import annotations
@@ -26,9 +31,12 @@ from bench import corpus  # noqa: E402
 from gitnad.app import drift as app_drift  # noqa: E402
 from gitnad.config import ClusterSettings, OutputFormat, OutputSettings  # noqa: E402
 from gitnad.drift.classify import classify  # noqa: E402
+from gitnad.models.cluster import FactSource  # noqa: E402
 from gitnad.models.manifest import VM, NetworkSource  # noqa: E402
 from gitnad.report import render  # noqa: E402
-from gitnad.sources.cluster import load_facts  # noqa: E402
+from gitnad.sources import yamlio  # noqa: E402
+from gitnad.sources.cluster import convert, load_facts  # noqa: E402
+from gitnad.sources.cluster import snapshot as snapshot_file  # noqa: E402
 from tests.e2e import kubevirt_actor as k  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parent / ".drift"
@@ -125,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--no-legacy", action="store_true", help="skip timing the replaced (slow) snapshot paths")
     args = ap.parse_args(argv)
     repo = args.out / "repo"
     files = round(args.vms / 1.02)  # corpus: every 50th file holds a second VM
@@ -136,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     import yaml
 
     snap_yaml, snap_json = args.out / "snapshot.yaml", args.out / "snapshot.json"
-    snap_yaml.write_text(yaml.safe_dump(doc, sort_keys=False))
+    snap_yaml.write_text(yaml.dump(doc, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False))
     snap_json.write_text(json.dumps(doc))
     networks = sum(1 for vm in vms for n in vm.networks if n.source is NetworkSource.MULTUS)
     print(f"{len(vms)} VMs, {networks} multus networks, {len(doc['items'])} cluster objects; planned {dict(planned)}")
@@ -174,7 +183,49 @@ def main(argv: list[str] | None = None) -> int:
         f"  git scan at HEAD: {t_scan:.2f}s; classify {len(items)} items: {t_classify:.3f}s; "
         f"render text {t_text:.3f}s, json {t_json:.3f}s"
     )
+    snapshot_io(snap_yaml, snap_json, args.repeat, legacy=not args.no_legacy)
     return 0
+
+
+def _legacy_dump(body: Any) -> str:
+    """How snapshots were written before `yamlio.dump_yaml`: PyYAML's representer, then the libyaml emitter."""
+    import yaml
+
+    class NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    return str(yaml.dump(body, Dumper=NoAliases, sort_keys=False, default_flow_style=False, allow_unicode=True))
+
+
+def snapshot_io(snap_yaml: Path, snap_json: Path, repeat: int, legacy: bool) -> None:
+    """Snapshot parse/convert/write phases as ratios to json.loads of the same List (same run, same heap)."""
+    yb, jb = snap_yaml.read_bytes(), snap_json.read_bytes()
+    limits = yamlio.YamlLimits(max_nodes=len(yb))
+    floor, body = _timed(lambda: json.loads(jb), repeat)
+    capture = snapshot_file.read(snap_json)
+    written = snapshot_file.build_list(capture)
+    rows: list[tuple[str, float, str]] = [("floor: json.loads", floor, f"{len(jb) / 1e6:.1f} MB")]
+    t, plain = _timed(lambda: yamlio.load_plain(yb, limits), repeat)
+    assert plain.documents[0].data == body, "YAML and JSON snapshots differ"
+    rows.append(("yaml parse: yamlio.load_plain", t, f"{len(yb) / 1e6:.1f} MB"))
+    if legacy:
+        t, old = _timed(lambda: yamlio.plain(yamlio.load_documents(yb, limits).documents[0].data), 1)
+        assert old == body
+        rows.append(("  before: load_documents + copy", t, "once"))
+    rows.append(("snapshot.read json", _timed(lambda: snapshot_file.read(snap_json), repeat)[0], ""))
+    rows.append(("snapshot.read yaml", _timed(lambda: snapshot_file.read(snap_yaml), repeat)[0], ""))
+    rows.append(("convert.to_facts", _timed(lambda: convert.to_facts(capture, FactSource.SNAPSHOT), repeat)[0], ""))
+    t, text = _timed(lambda: snapshot_file.render(written, "yaml"), repeat)
+    rows.append(("write yaml: yamlio.dump_yaml", t, f"{len(text) / 1e6:.1f} MB"))
+    if legacy:
+        t, old_text = _timed(lambda: _legacy_dump(written), 1)
+        assert old_text == text, "dump_yaml differs from the representer's output"
+        rows.append(("  before: representer + emitter", t, "once, same bytes"))
+    rows.append(("write json (indent=2)", _timed(lambda: snapshot_file.render(written, "json"), repeat)[0], ""))
+    print(f"snapshot I/O (best of {repeat}; x = ratio to the json.loads floor):")
+    for name, seconds, note in rows:
+        print(f"  {name:34s} {seconds:6.2f}s  x{seconds / floor:5.1f}  {note}")
 
 
 if __name__ == "__main__":

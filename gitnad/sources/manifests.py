@@ -44,8 +44,12 @@ def item_line(seq: Any, index: int, default: int = 0) -> int:
     return seq.item_line(index) if isinstance(seq, LSeq) else default
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def _canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    """Sorted-key compact JSON; one shared encoder (`json.dumps` with options builds one per call)."""
+    return _CANONICAL.encode(obj)
 
 
 def _str_map(value: Any) -> dict[str, str]:

@@ -23,8 +23,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gitnad import __version__
 from gitnad.errors import SnapshotError
 from gitnad.sources import yamlio
@@ -69,20 +67,21 @@ def read(path: Path, max_age: timedelta | None = None, now: datetime | None = No
     )
 
 
-def _load(path: Path, data: bytes) -> tuple[Mapping[str, Any], list[int]]:
+def _load(path: Path, data: bytes) -> tuple[Mapping[str, Any], tuple[int, ...]]:
     """The List body (plain dicts) and the line of each item (empty for JSON)."""
     stripped = data.lstrip()
     if stripped.startswith(b"{"):
         try:
-            root = json.loads(data)
+            with convert.quiet_gc():
+                root = json.loads(data)
         except ValueError as e:
             line = getattr(e, "lineno", None)
             raise SnapshotError(f"{path}:{line or 1}: not valid JSON: {e}") from e
         _check_list(path, root, 1)
-        return root, []
+        return root, ()
     # A snapshot is one big document. Without aliases a node takes at least one byte of the file, so a
     # budget of one node per byte admits any honest file and still stops alias bombs.
-    result = yamlio.load_documents(data, yamlio.YamlLimits(max_nodes=max(yamlio.YamlLimits.max_nodes, len(data))))
+    result = yamlio.load_plain(data, yamlio.YamlLimits(max_nodes=max(yamlio.YamlLimits.max_nodes, len(data))))
     if result.problem is not None:
         raise SnapshotError(f"{path}:{result.problem.line or 1}: {result.problem.message}")
     docs = [d for d in result.documents if d.data is not None]
@@ -90,9 +89,7 @@ def _load(path: Path, data: bytes) -> tuple[Mapping[str, Any], list[int]]:
         raise SnapshotError(f"{path}:1: expected one Kubernetes v1 List document, found {len(docs)} documents")
     root = docs[0].data
     _check_list(path, root, docs[0].line)
-    items = root.get("items")
-    lines = [items.item_line(i) for i in range(len(items))] if isinstance(items, yamlio.LSeq) else []
-    return _plain(root), lines
+    return root, docs[0].item_lines.get("items", ())
 
 
 def _check_list(path: Path, root: Any, line: int) -> None:
@@ -106,17 +103,8 @@ def _check_list(path: Path, root: Any, line: int) -> None:
         raise SnapshotError(f"{path}:{line}: items is not a list")
 
 
-def _plain(value: Any) -> Any:
-    """LMap/LSeq -> dict/list: line marks must not reach the models (live reads have none)."""
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _sort_items(
-    path: Path, items: Any, lines: list[int], annotations: Mapping[str, str]
+    path: Path, items: Any, lines: Sequence[int], annotations: Mapping[str, str]
 ) -> tuple[dict[str, ResourceRead], list[str]]:
     per: dict[str, list[tuple[Mapping[str, Any], int]]] = {r.name: [] for r in kinds.RESOURCES}
     ignored: dict[str, int] = {}
@@ -293,18 +281,11 @@ def _drop(obj: dict[str, Any], path: tuple[str, ...]) -> None:
     parent.pop(path[-1], None)
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """libyaml emitter; never anchors/aliases (kubectl prints none), which also saves ~20% on big Lists."""
-
-    def ignore_aliases(self, data: Any) -> bool:
-        return True
-
-
 def render(body: Mapping[str, Any], fmt: str) -> str:
     """The List as YAML (kubectl style: block style, keys in API order) or indented JSON."""
     if fmt == "json":
         return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
-    return str(yaml.dump(body, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True))
+    return yamlio.dump_yaml(body)
 
 
 def write_atomic(path: Path, text: str) -> None:
