@@ -184,8 +184,9 @@ def collect(ctx: CheckContext, policies: PolicySet) -> tuple[list[Waiver], list[
             w, b = _vm_waivers(vm, report)
             waivers.extend(w)
             bad.extend(b if report else ())
-    labels = vm_labels(ctx)
-    waivers.extend(_exception_waiver(e, ctx, labels) for e in policies.exceptions)
+    if policies.exceptions:  # the label index walks every live VM: only central exceptions need it
+        labels = vm_labels(ctx)
+        waivers.extend(_exception_waiver(e, ctx, labels) for e in policies.exceptions)
     return waivers, bad
 
 
