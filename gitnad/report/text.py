@@ -8,12 +8,9 @@ from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, ScanResult
 from gitnad.report import text_drift
+from gitnad.report.ansi import BOLD, BOLD_RED, BOLD_YELLOW, CYAN, DIM, paint
 
-_COLORS = {"error": "31;1", "warning": "33;1", "info": "36", "dim": "2", "bold": "1", "green": "32;1"}
-
-
-def paint(text: str, style: str, color: bool) -> str:
-    return f"\x1b[{_COLORS[style]}m{text}\x1b[0m" if color else text
+SEVERITY_COLOUR = {Severity.ERROR: BOLD_RED, Severity.WARNING: BOLD_YELLOW, Severity.INFO: CYAN}
 
 
 def short(sha: str | None) -> str:
@@ -28,21 +25,21 @@ def where(file: str | None, line: int | None) -> str:
 
 def _finding_line(f: Finding, color: bool) -> list[str]:
     sev = f.severity.value.upper()
-    tag = paint(f"{sev:<7}", "dim" if f.waived else f.severity.value, color)
+    tag = paint(f"{sev:<7}", DIM if f.waived else SEVERITY_COLOUR[f.severity], color)
     head = f"  {tag} {f.code} {f.rule}  {where(f.file, f.line)}"
     if f.policy:
         head += f"  [policy {f.policy}]"
     lines = [head, f"          {f.message}"]
     if f.waived:
-        lines.append(paint(f"          waived: {f.waiver or 'yes'}", "dim", color))
+        lines.append(paint(f"          waived: {f.waiver or 'yes'}", DIM, color))
     return lines
 
 
 def _summary_line(result: CheckResult, color: bool) -> str:
     s = result.summary
     parts = [
-        paint(f"{s.error} error(s)", "error", color) if s.error else "0 errors",
-        paint(f"{s.warning} warning(s)", "warning", color) if s.warning else "0 warnings",
+        paint(f"{s.error} error(s)", BOLD_RED, color) if s.error else "0 errors",
+        paint(f"{s.warning} warning(s)", BOLD_YELLOW, color) if s.warning else "0 warnings",
         f"{s.info} info",
         f"{s.waived} waived",
     ]
@@ -66,7 +63,7 @@ def _change_what(c: Change) -> str:
 
 def render_check(result: CheckResult, color: bool, quiet: bool = False) -> str:
     out = [
-        paint("gitnad check", "bold", color)
+        paint("gitnad check", BOLD, color)
         + f"  base {short(result.refs.base)} -> head {short(result.refs.head)}"
         + f"  (cluster: {result.cluster_source or 'offline'})",
         "",
@@ -107,7 +104,7 @@ def render_check(result: CheckResult, color: bool, quiet: bool = False) -> str:
 
 
 def render_scan(result: ScanResult, color: bool, quiet: bool = False) -> str:
-    out = [paint("gitnad scan", "bold", color) + f"  {short(result.ref) if result.ref else 'working tree'}", ""]
+    out = [paint("gitnad scan", BOLD, color) + f"  {short(result.ref) if result.ref else 'working tree'}", ""]
     if not quiet:
         out.extend(_inventory(result))
     if result.findings:

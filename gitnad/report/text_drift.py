@@ -9,14 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from gitnad.models.results import Action, ActionOutcome, DriftItem, DriftResult, DriftState, ReconcileResult
-
-RESET = "\x1b[0m"
-BOLD = "\x1b[1m"
-DIM = "\x1b[2m"
-GREEN = "\x1b[32m"
-YELLOW = "\x1b[33m"
-RED = "\x1b[31m"
-MAGENTA = "\x1b[35m"
+from gitnad.report.ansi import BOLD, DIM, GREEN, MAGENTA, RED, YELLOW, paint
 
 HEADERS = ("VM", "NETWORK", "STATE", "DECLARED", "LIVE POD", "DETAIL")
 GAP = "  "
@@ -32,10 +25,6 @@ def state_colour(state: DriftState) -> str:
     return YELLOW
 
 
-def _paint(text: str, colour: str, color: bool) -> str:
-    return f"{colour}{text}{RESET}" if color and text else text
-
-
 def _row(item: DriftItem) -> tuple[str, ...]:
     pod = item.pod or "-"
     return (item.vm, item.network, item.state.value, item.declared or "-", pod, item.detail)
@@ -48,9 +37,9 @@ def _format_rows(rows: Sequence[tuple[str, ...]], states: Sequence[DriftState | 
     for row, state in zip(rows, states, strict=True):
         cells = [row[c].ljust(widths[c]) for c in range(len(widths))]
         if state is None:
-            cells = [_paint(c, BOLD, color) for c in cells]
+            cells = [paint(c, BOLD, color) for c in cells]
         else:
-            cells[2] = _paint(cells[2], state_colour(state), color)
+            cells[2] = paint(cells[2], state_colour(state), color)
         out.append(GAP.join([*cells, row[-1]]).rstrip())
     return out
 
@@ -65,14 +54,14 @@ def drift_table(items: Sequence[DriftItem], color: bool = False) -> list[str]:
 
 def summary_line(items: Sequence[DriftItem], color: bool = False) -> str:
     counts = Counter(i.state for i in items)
-    parts = [f"{counts[s]} {_paint(s.value, state_colour(s), color)}" for s in DriftState if counts[s]]
+    parts = [f"{counts[s]} {paint(s.value, state_colour(s), color)}" for s in DriftState if counts[s]]
     converged = sum(1 for i in items if i.converged)
     if not items:
         verdict = "nothing to check"
     elif converged == len(items):
-        verdict = _paint("CONVERGED", GREEN, color)
+        verdict = paint("CONVERGED", GREEN, color)
     else:
-        verdict = _paint("NOT CONVERGED", RED, color)
+        verdict = paint("NOT CONVERGED", RED, color)
     tally = ", ".join(parts) or "0 items"
     return f"{verdict}: {converged} of {len(items)} network(s) converged ({tally})"
 
@@ -81,7 +70,7 @@ def _header(result: DriftResult, command: str, color: bool) -> str:
     ref = (result.ref or "working tree")[:12]
     base = f" (VMs changed since {result.base[:12]})" if result.base else ""
     source = f"  cluster {result.cluster_source}" if result.cluster_source else ""
-    return _paint(f"gitnad {command}  ref {ref}{base}{source}", BOLD, color)
+    return paint(f"gitnad {command}  ref {ref}{base}{source}", BOLD, color)
 
 
 def render_drift(result: DriftResult, *, color: bool = False, quiet: bool = False, command: str = "drift") -> str:
@@ -95,7 +84,7 @@ def render_drift(result: DriftResult, *, color: bool = False, quiet: bool = Fals
     )
     lines += drift_table(shown, color) or [empty]
     lines += ["", summary_line(result.items, color)]
-    lines += [_paint(f"warning: {w}", YELLOW, color) for w in result.warnings]
+    lines += [paint(f"warning: {w}", YELLOW, color) for w in result.warnings]
     return "\n".join(lines) + "\n"
 
 
@@ -107,7 +96,7 @@ def _action_line(a: Action, color: bool) -> str:
         ActionOutcome.PLANNED: YELLOW,
     }[a.outcome]
     where = f"{a.vm}" + (f" [{a.network}]" if a.network else "")
-    outcome = _paint(f"{a.outcome.value:<8}", outcome_colour, color)
+    outcome = paint(f"{a.outcome.value:<8}", outcome_colour, color)
     result = f" -> {a.result}" if a.result else ""
     return f"  {outcome} {a.kind.value:<17} {where} ({a.state.value}): {a.reason}{result}"
 
@@ -116,7 +105,7 @@ def render_reconcile(result: ReconcileResult, *, color: bool = False, quiet: boo
     drift = render_drift(result.drift, color=color, quiet=quiet, command=result.command)
     mode = "applied" if result.applied else "dry-run: nothing was changed; run with --apply to execute"
     slots = "unknown" if result.free_slots is None else str(result.free_slots)
-    lines = [drift.rstrip("\n"), "", _paint(f"Plan ({mode}); free migration slots: {slots}", BOLD, color)]
+    lines = [drift.rstrip("\n"), "", paint(f"Plan ({mode}); free migration slots: {slots}", BOLD, color)]
     lines += [_action_line(a, color) for a in result.actions] or ["  nothing to do"]
     counts = Counter(a.outcome for a in result.actions)
     if result.actions:
