@@ -8,6 +8,7 @@ import pytest
 
 from gitnad import __version__
 from gitnad.config import OutputFormat
+from gitnad.models.findings import Finding, Severity
 from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, Refs, ScanResult, Summary
 from gitnad.report import RENDERERS, render
 
@@ -47,3 +48,12 @@ def test_json_carries_the_injected_version_and_command(result: ScanResult) -> No
 @pytest.mark.parametrize("result", EMPTY[2:], ids=lambda r: r.command)
 def test_text_header_names_the_command(result: DriftResult) -> None:
     assert render(result, OutputFormat.TEXT).splitlines()[0] == f"gitnad {result.command}  ref {'c' * 12}"
+
+
+def test_check_text_colours_severities_only_when_asked() -> None:
+    f = Finding(code="GN201", rule="target-nad-missing", severity=Severity.ERROR, message="m", file="a.yaml", line=3)
+    result = EMPTY[1].model_copy(update={"findings": (f,), "summary": Summary(error=1)})
+    coloured = render(result, OutputFormat.TEXT, color=True)  # type: ignore[arg-type]
+    assert "  \x1b[31;1mERROR  \x1b[0m GN201 target-nad-missing  a.yaml:3" in coloured
+    assert "Summary: \x1b[31;1m1 error(s)\x1b[0m, 0 warnings, 0 info, 0 waived" in coloured
+    assert "\x1b[" not in render(result, OutputFormat.TEXT)  # type: ignore[arg-type]
