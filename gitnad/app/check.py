@@ -36,9 +36,8 @@ from gitnad.models.results import CheckResult, Refs
 from gitnad.policy import PolicySet
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
-from gitnad.sources.trees import TreeReader
+from gitnad.sources.trees import TreeReader, is_candidate
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 NAD_NEEDLE = "NetworkAttachmentDefinition"
 
 
@@ -70,7 +69,7 @@ class _Side:
     vms_by_file: dict[str, list[VM]] = field(default_factory=dict)
 
     def parse(self, paths: Iterable[str]) -> None:
-        todo = sorted({p for p in paths if p not in self.parsed and p.endswith(MANIFEST_SUFFIXES)})
+        todo = sorted({p for p in paths if p not in self.parsed and is_candidate(p)})
         if not todo:
             return
         result: ManifestSet = scan(self.reader, self.settings, paths=todo)

@@ -200,3 +200,13 @@ def test_pre_commit_hook_imports_no_cluster_client_rich_or_jsonschema(repo: Temp
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert res.stdout == "0 []\n", res.stderr
+
+
+def test_upper_case_extension_is_a_manifest_as_in_scan(tmp_path: Path) -> None:
+    repo = TempRepo(tmp_path / "fleet")
+    base = repo.commit({"nads/vlan.YML": NADS, "vms/DB-1.YAML": vm("vlan-10")}, "initial")
+    head = repo.commit({"vms/DB-1.YAML": vm("vlan-20")}, "move db-1")
+    r = gitnad("check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline", "--format", "json")
+    assert [(c["kind"], c["vm"], c["to"], c["file"]) for c in json.loads(r.output)["changes"]] == [
+        ("nad-swap", "prod/db-1", "prod/vlan-20", "vms/DB-1.YAML")
+    ]
