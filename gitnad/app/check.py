@@ -183,7 +183,6 @@ def build_context(
         head_nads=dict(head.nads),
         head_references=references,
         problems=tuple(head.problems),
-        unreadable_head_files=frozenset(head.unreadable),
         cluster=facts,
         now=now,
     )

@@ -44,7 +44,6 @@ class CheckContext:
     """For each NAD removed by the change: the VMs at head that still reference it."""
     problems: tuple[Finding, ...] = ()
     """GN001 findings from reading the files this check parsed."""
-    unreadable_head_files: frozenset[str] = frozenset()
     cluster: ClusterFacts | None = None
     now: datetime | None = None
 
