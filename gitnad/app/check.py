@@ -25,7 +25,7 @@ from gitnad.app.judge import evaluate, referencing, vm_deltas
 from gitnad.app.policy_files import load_policies
 from gitnad.app.settings import known_rule
 from gitnad.changes import classify_nads
-from gitnad.config import ClusterSettings, OutputSettings, RepoConfig
+from gitnad.config import DEFAULT_POLICY_DIR, ClusterSettings, OutputSettings, RepoConfig
 from gitnad.errors import ExitCode, UsageError
 from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.cluster import ClusterFacts
@@ -195,8 +195,6 @@ def load_policy_set(config: RepoConfig, policy_paths: Sequence[Path], repo_root:
 
 
 def _default_policy_dir(repo_root: Path) -> list[Path]:
-    from gitnad.config import DEFAULT_POLICY_DIR
-
     d = repo_root / DEFAULT_POLICY_DIR
     return [d] if d.is_dir() else []
 
