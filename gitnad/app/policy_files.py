@@ -45,7 +45,7 @@ def policy_files(paths: Iterable[Path]) -> list[PolicyFile]:
     out: dict[Path, PolicyFile] = {}
     for p in paths:
         if p.is_dir():
-            for f in sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in SUFFIXES):
+            for f in sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES):
                 out.setdefault(f, PolicyFile(f, explicit=False))
         elif p.exists():
             out[p] = PolicyFile(p, explicit=True)

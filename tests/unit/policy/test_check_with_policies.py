@@ -154,3 +154,12 @@ def test_exception_naming_an_unknown_rule_is_exit_2_as_in_policy_validate(repo: 
     r, _ = gitnad(repo, base, head, "--policy", str(exception))
     assert r.exit_code == 2
     assert f"{exception}:5: /spec/rules/1: 'vmi-not-migrateable' is not a rule code or name" in r.output
+
+
+def test_policy_file_with_upper_case_extension_in_the_policy_dir_is_loaded(repo: TempRepo) -> None:
+    """A policy that is silently skipped is a policy not enforced: `.YAML` counts like `.yaml`, as for manifests."""
+    base = repo.commit({".gitnad/policies/VLANS.YAML": POLICY}, "policies")
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-25")}, "move")
+    r, doc = gitnad(repo, base, head)
+    assert r.exit_code == 1
+    assert brief(doc) == [("GN306", "error", 24, False, "prod-vlans")]
