@@ -1,9 +1,10 @@
-"""Git at any ref, without checking anything out: the one module that runs git (GitPython finds the repository,
-the git CLI does bulk work).
+"""Git at any ref, without checking anything out: the one module that runs git, always through the git CLI.
 
 Bulk reads use git's batch modes, one process per call: `ls-tree -r -z -l` / `ls-files -s -z` to list a tree,
 one `cat-file --batch` to read every blob, `grep -l -F` to find files by content, `diff --name-status -z -M`
-for changes. Per-object reads through GitPython are ten times slower on a 10k-file repository.
+for changes. Per-object reads through GitPython are ten times slower on a 10k-file repository, and even
+finding the repository with it cost ~75 ms of imports on the pre-commit path, so the package does not use it
+(the tests build their repositories with it).
 Every git failure becomes `GitError`; an unknown ref becomes `RefError` naming the ref.
 """
 
@@ -15,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-
-import git
 
 from gitnad.errors import GitError, RefError, UsageError
 from gitnad.sources.trees import GitTreeReader, TreeEntry, TreeReader, WorktreeReader, directory_reader
@@ -77,17 +76,33 @@ def parse_batch(out: bytes) -> dict[str, bytes]:
     return blobs
 
 
+def _toplevel(path: Path) -> Path:
+    """The working tree root of the repository holding `path` (one `git rev-parse`, no library import)."""
+    not_repo = f"{path} is not inside a git repository (run gitnad from a clone, or pass --repo)"
+    if not path.is_dir():
+        raise GitError(not_repo)
+    try:
+        proc = subprocess.run(
+            ["git", "rev-parse", "--is-bare-repository", "--show-toplevel"],
+            cwd=path,
+            capture_output=True,
+            env={**os.environ, **_GIT_ENV},
+        )
+    except OSError as e:
+        raise GitError(f"cannot run git: {e}; install git and make sure it is on PATH") from e
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if lines[:1] == ["true"]:
+        raise GitError(f"{path} is a bare git repository; gitnad needs a working copy")
+    if proc.returncode != 0 or len(lines) < 2:
+        raise GitError(not_repo)
+    return Path(lines[1]).resolve()
+
+
 class GitRepo:
     """A git working copy, found from any path inside it."""
 
     def __init__(self, path: Path) -> None:
-        try:
-            repo = git.Repo(path, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as e:
-            raise GitError(f"{path} is not inside a git repository (run gitnad from a clone, or pass --repo)") from e
-        if repo.bare or repo.working_tree_dir is None:
-            raise GitError(f"{path} is a bare git repository; gitnad needs a working copy")
-        self.root = Path(repo.working_tree_dir).resolve()
+        self.root = _toplevel(path)
 
     # --- plumbing ----------------------------------------------------------------------------------------
 
