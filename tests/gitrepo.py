@@ -1,42 +1,29 @@
-"""A real temporary git repository for tests (GitPython; nothing mocked)."""
+"""`TempRepo`: an object-style handle over `tests.gitutil` for tests that keep one repository in a fixture."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from git import Repo
+from tests.gitutil import Content, commit, make_repo, stage, write
 
 
 class TempRepo:
-    """Write files, commit, stage, rename: each step is a real git operation."""
+    """A real git repository at `root`; every method is one real git operation through tests.gitutil."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.repo = Repo.init(root, initial_branch="main")
-        with self.repo.config_writer() as cw:
-            cw.set_value("user", "name", "gitnad tests")
-            cw.set_value("user", "email", "tests@gitnad.dev")
+        self.repo = make_repo(root)
 
-    def write(self, files: dict[str, str | bytes | None]) -> None:
-        for rel, content in files.items():
-            path = self.root / rel
-            if content is None:
-                path.unlink()
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    def write(self, files: dict[str, Content]) -> None:
+        write(self.repo, files)
 
-    def stage(self, files: dict[str, str | bytes | None]) -> None:
-        self.write(files)
-        self.repo.git.add("-A")
+    def stage(self, files: dict[str, Content]) -> None:
+        stage(self.repo, files)
 
-    def commit(self, files: dict[str, str | bytes | None], message: str = "change") -> str:
-        self.stage(files)
-        self.repo.git.commit("-q", "--allow-empty", "-m", message)
-        return self.repo.head.commit.hexsha
+    def commit(self, files: dict[str, Content], message: str = "change") -> str:
+        return commit(self.repo, files, message)
 
     def move(self, old: str, new: str, message: str = "rename") -> str:
         (self.root / new).parent.mkdir(parents=True, exist_ok=True)
         self.repo.git.mv(old, new)
-        self.repo.git.commit("-q", "-m", message)
-        return self.repo.head.commit.hexsha
+        return commit(self.repo, {}, message)
