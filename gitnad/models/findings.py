@@ -67,8 +67,6 @@ class Finding(Frozen):
 
 class SkipReason(enum.StrEnum):
     OFFLINE = "offline"
-    NO_CHANGE = "no-change"
-    NOT_INSTALLED = "kubevirt-not-installed"
 
 
 class Skipped(Frozen):
