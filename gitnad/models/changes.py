@@ -23,6 +23,12 @@ class ChangeKind(enum.StrEnum):
     NAD_CHANGED = "nad-changed"
 
 
+SWAP_KINDS: tuple[ChangeKind, ...] = (ChangeKind.NAD_SWAP, ChangeKind.DEFAULT_NETWORK_SWAP)
+"""Changes that move an existing network to another NAD."""
+NEW_REFERENCE_KINDS: tuple[ChangeKind, ...] = (*SWAP_KINDS, ChangeKind.HOTPLUG)
+"""Changes after which a VM references a NAD it did not reference before (rules and policies judge these)."""
+
+
 class Change(Frozen):
     """One classified difference. For VM changes `vm` is set; for NAD changes `nad` is."""
 

@@ -13,14 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from gitnad.models.changes import Change, ChangeKind
+from gitnad.models.changes import NEW_REFERENCE_KINDS, SWAP_KINDS, Change
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, RuleMeta
 from gitnad.policy import codes
 from gitnad.policy.model import Policy, PolicySet, glob_any
-
-SWAP_KINDS = (ChangeKind.NAD_SWAP, ChangeKind.DEFAULT_NETWORK_SWAP)
-SUBJECT_KINDS = (*SWAP_KINDS, ChangeKind.HOTPLUG)
 
 
 @dataclass(frozen=True)
@@ -59,7 +56,7 @@ def subjects(policy: Policy, ctx: CheckContext) -> list[Subject]:
     for delta in ctx.deltas:
         if not policy.match.matches_vm(delta.key, vm_labels(delta)):
             continue
-        for change in delta.of_kind(*SUBJECT_KINDS):
+        for change in delta.of_kind(*NEW_REFERENCE_KINDS):
             if change.to and policy.match.matches_network(change.network):
                 out.append(Subject(delta, change))
     return out

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from gitnad.models.changes import Change, ChangeKind
+from gitnad.models.changes import Change
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, RuleMeta, Severity
 
-NEW_REFERENCE_KINDS = (ChangeKind.NAD_SWAP, ChangeKind.DEFAULT_NETWORK_SWAP, ChangeKind.HOTPLUG)
 """Changes that make a VM reference a NAD it did not reference before (the NAD must exist)."""
 
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitnad.models.changes import ChangeKind
+from gitnad.models.changes import NEW_REFERENCE_KINDS, ChangeKind
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.base import NEW_REFERENCE_KINDS, finding
+from gitnad.rules.base import finding
 from gitnad.rules.clusterfacts import nads_known
 
 META = RuleMeta(

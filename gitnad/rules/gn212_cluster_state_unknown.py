@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from gitnad.models.changes import NEW_REFERENCE_KINDS
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
-from gitnad.rules.base import NEW_REFERENCE_KINDS, finding
+from gitnad.rules.base import finding
 from gitnad.rules.clusterfacts import (
     DAEMONSETS,
     KUBEVIRTS,
