@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gitnad import __version__
 from gitnad.app.common import finalize, load_config, render_result
+from gitnad.app.settings import catalogue
 from gitnad.config import OutputSettings
 from gitnad.errors import ExitCode, GitError, UsageError
 from gitnad.models.findings import Finding, Severity
@@ -48,6 +49,7 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
         nads=tuple(sorted(ms.nads, key=lambda n: (n.file or "", n.line or 0, n.key))),
         findings=findings,
         files_scanned=len(ms.files),
+        rules=catalogue(),
     )
 
 
