@@ -20,7 +20,10 @@ from gitnad.models.results import (
     ReconcileResult,
     ScanResult,
 )
+from gitnad.report import github as github_report
 from gitnad.report import json as json_report
+from gitnad.report import markdown as markdown_report
+from gitnad.report import sarif as sarif_report
 from gitnad.report import text as text_report
 from gitnad.report.common import RESULT_TYPES, Options, Result
 
@@ -31,19 +34,35 @@ def _json(result: Result, opts: Options) -> str:
     return json_report.render(result)
 
 
+def _markdown(result: Result, opts: Options) -> str:
+    return markdown_report.render(result)
+
+
+def _github(result: Result, opts: Options) -> str:
+    return github_report.render(result)
+
+
+def _sarif(result: Result, opts: Options) -> str:
+    return sarif_report.render(result)
+
+
 RENDERERS: dict[OutputFormat, Renderer] = {
     OutputFormat.TEXT: text_report.render,
     OutputFormat.JSON: _json,
+    OutputFormat.MARKDOWN: _markdown,
+    OutputFormat.GITHUB: _github,
+    OutputFormat.SARIF: _sarif,
 }
 
-_EVERYWHERE = frozenset({OutputFormat.TEXT, OutputFormat.JSON})
+_FOR_PEOPLE = frozenset({OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN})
+_FINDINGS = _FOR_PEOPLE | {OutputFormat.GITHUB, OutputFormat.SARIF}
 SUPPORTED: dict[type[Result], frozenset[OutputFormat]] = {
-    ScanResult: _EVERYWHERE,
-    CheckResult: _EVERYWHERE,
-    DriftResult: _EVERYWHERE,
-    ReconcileResult: _EVERYWHERE,
-    PolicyValidateResult: _EVERYWHERE,
-    PolicyTestResult: _EVERYWHERE,
+    ScanResult: _FINDINGS,
+    CheckResult: _FINDINGS,
+    DriftResult: _FINDINGS,
+    ReconcileResult: _FINDINGS,
+    PolicyValidateResult: _FOR_PEOPLE,
+    PolicyTestResult: _FOR_PEOPLE | {OutputFormat.GITHUB},
 }
 """Formats per result type; a test keeps every (type, format) pair here rendered and golden."""
 
@@ -67,4 +86,10 @@ def render(
     return RENDERERS[fmt](result, Options(color=color, quiet=quiet, width=width))
 
 
-__all__ = ["RENDERERS", "RESULT_TYPES", "SUPPORTED", "Result", "formats_for", "render", "supports"]
+def step_summary(result: Result) -> str:
+    """The Markdown job summary for `$GITHUB_STEP_SUMMARY`, under GitHub's 1 MiB per step (the CLI appends it
+    to that file; rendering never reads the environment)."""
+    return markdown_report.step_summary(result)
+
+
+__all__ = ["RENDERERS", "RESULT_TYPES", "SUPPORTED", "Result", "formats_for", "render", "step_summary", "supports"]

@@ -52,7 +52,7 @@ def _summary_line(result: CheckResult, color: bool) -> str:
     return "Summary: " + ", ".join(parts)
 
 
-def _change_what(c: Change) -> str:
+def change_what(c: Change) -> str:
     if c.kind in (ChangeKind.NAD_SWAP, ChangeKind.DEFAULT_NETWORK_SWAP, ChangeKind.COSMETIC_REWRITE):
         return f"{c.from_} -> {c.to}"
     if c.kind is ChangeKind.HOTPLUG:
@@ -74,7 +74,7 @@ def _changes(result: CheckResult) -> list[str]:
     for c in result.changes:
         subject = c.vm or c.nad or "-"
         net = c.network or c.interface or ""
-        out.append(f"  {c.kind.value:<21} {subject:<24} {net:<12} {_change_what(c)}  {where(c.file, c.line)}")
+        out.append(f"  {c.kind.value:<21} {subject:<24} {net:<12} {change_what(c)}  {where(c.file, c.line)}")
     return [*out, ""]
 
 

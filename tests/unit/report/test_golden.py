@@ -45,8 +45,11 @@ NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 EXTENSION = {
     OutputFormat.TEXT: "txt",
     OutputFormat.JSON: "json",
+    OutputFormat.GITHUB: "txt",
+    OutputFormat.SARIF: "sarif",
+    OutputFormat.MARKDOWN: "md",
 }
-JSON_LIKE = ("json",)
+JSON_LIKE = (".json", ".sarif")
 """Golden files of one-line JSON documents, stored indented so their diffs are reviewable."""
 
 Run = Callable[[OutputSettings], tuple[str, ExitCode]]
@@ -77,7 +80,7 @@ def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _stable(text: str) -> str:
-    return text.replace(str(DEMO), "<fixtures>/demo")
+    return text.replace(str(DEMO), "FIXTURES/demo")  # no markup characters: the same in every format
 
 
 def compare(name: str, text: str) -> None:
