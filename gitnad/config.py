@@ -37,7 +37,9 @@ class OutputFormat(enum.StrEnum):
     JSON = "json"
     GITHUB = "github"
     SARIF = "sarif"
+    JUNIT = "junit"
     MARKDOWN = "markdown"
+    OPENMETRICS = "openmetrics"
 
 
 @dataclass(frozen=True)

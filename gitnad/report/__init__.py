@@ -22,7 +22,9 @@ from gitnad.models.results import (
 )
 from gitnad.report import github as github_report
 from gitnad.report import json as json_report
+from gitnad.report import junit as junit_report
 from gitnad.report import markdown as markdown_report
+from gitnad.report import openmetrics as openmetrics_report
 from gitnad.report import sarif as sarif_report
 from gitnad.report import text as text_report
 from gitnad.report.common import RESULT_TYPES, Options, Result
@@ -46,23 +48,34 @@ def _sarif(result: Result, opts: Options) -> str:
     return sarif_report.render(result)
 
 
+def _junit(result: Result, opts: Options) -> str:
+    return junit_report.render(result)
+
+
+def _openmetrics(result: Result, opts: Options) -> str:
+    assert isinstance(result, DriftResult | ReconcileResult)  # SUPPORTED offers it for nothing else
+    return openmetrics_report.render(result)
+
+
 RENDERERS: dict[OutputFormat, Renderer] = {
     OutputFormat.TEXT: text_report.render,
     OutputFormat.JSON: _json,
     OutputFormat.MARKDOWN: _markdown,
     OutputFormat.GITHUB: _github,
     OutputFormat.SARIF: _sarif,
+    OutputFormat.JUNIT: _junit,
+    OutputFormat.OPENMETRICS: _openmetrics,
 }
 
-_FOR_PEOPLE = frozenset({OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN})
-_FINDINGS = _FOR_PEOPLE | {OutputFormat.GITHUB, OutputFormat.SARIF}
+_BASIC = frozenset({OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN, OutputFormat.JUNIT})
+_FINDINGS = _BASIC | {OutputFormat.GITHUB, OutputFormat.SARIF}
 SUPPORTED: dict[type[Result], frozenset[OutputFormat]] = {
     ScanResult: _FINDINGS,
     CheckResult: _FINDINGS,
-    DriftResult: _FINDINGS,
-    ReconcileResult: _FINDINGS,
-    PolicyValidateResult: _FOR_PEOPLE,
-    PolicyTestResult: _FOR_PEOPLE | {OutputFormat.GITHUB},
+    DriftResult: _FINDINGS | {OutputFormat.OPENMETRICS},
+    ReconcileResult: _FINDINGS | {OutputFormat.OPENMETRICS},
+    PolicyValidateResult: _BASIC,
+    PolicyTestResult: _BASIC | {OutputFormat.GITHUB},
 }
 """Formats per result type; a test keeps every (type, format) pair here rendered and golden."""
 

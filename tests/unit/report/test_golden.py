@@ -47,6 +47,8 @@ EXTENSION = {
     OutputFormat.JSON: "json",
     OutputFormat.GITHUB: "txt",
     OutputFormat.SARIF: "sarif",
+    OutputFormat.JUNIT: "xml",
+    OutputFormat.OPENMETRICS: "prom",
     OutputFormat.MARKDOWN: "md",
 }
 JSON_LIKE = (".json", ".sarif")
