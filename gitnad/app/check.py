@@ -34,6 +34,7 @@ from gitnad.models.findings import Finding, Severity
 from gitnad.models.manifest import NAD, VM
 from gitnad.models.results import CheckResult, Refs
 from gitnad.policy import PolicySet
+from gitnad.report import ensure_format
 from gitnad.rules.migration_plan import migration_plan
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
@@ -228,5 +229,6 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
 
 
 def run(req: CheckRequest) -> tuple[str, ExitCode]:
+    ensure_format(req.output.format, CheckResult)  # before any git or cluster read
     result, fail_on = check(req)
     return render_result(result, req.output), findings_exit(result.findings, fail_on)

@@ -23,6 +23,7 @@ from gitnad.config import OutputSettings
 from gitnad.errors import ExitCode, UsageError
 from gitnad.models.results import PolicyCaseReport, PolicyFileReport, PolicyTestResult, PolicyValidateResult
 from gitnad.policy.loader import Collector, check_unique
+from gitnad.report import ensure_format
 
 
 def validate_files(paths: Sequence[Path]) -> PolicyValidateResult:
@@ -53,6 +54,7 @@ def validate_files(paths: Sequence[Path]) -> PolicyValidateResult:
 
 
 def validate(paths: Sequence[Path], out: OutputSettings) -> tuple[str, ExitCode]:
+    ensure_format(out.format, PolicyValidateResult)
     result = validate_files(paths)
     if not result.files:
         raise UsageError(f"no policy files (*.yaml, *.yml, *.json) in {', '.join(str(p) for p in paths)}")
@@ -72,5 +74,6 @@ def run_tests(directory: Path) -> PolicyTestResult:
 
 
 def test(directory: Path, out: OutputSettings) -> tuple[str, ExitCode]:
+    ensure_format(out.format, PolicyTestResult)
     result = run_tests(directory)
     return render_result(result, out), ExitCode.OK if result.passed else ExitCode.FINDINGS

@@ -89,13 +89,20 @@ def supports(fmt: OutputFormat, result: Result) -> bool:
     return fmt in SUPPORTED[type(result)]
 
 
+def ensure_format(fmt: OutputFormat, result_type: type[Result]) -> None:
+    """A `UsageError` naming the formats that work when `fmt` does not fit the command: callers check before
+    doing any work, `render` checks again."""
+    if fmt not in SUPPORTED[result_type]:
+        command = result_type.model_fields["command"].default
+        names = ", ".join(f.value for f in formats_for(result_type))
+        raise UsageError(f"--format {fmt.value} is not available for `gitnad {command}`; use one of: {names}")
+
+
 def render(
     result: Result, fmt: OutputFormat, *, color: bool = False, quiet: bool = False, width: int = DEFAULT_WIDTH
 ) -> str:
-    """`result` in `fmt`; a `UsageError` naming the formats that work when `fmt` does not fit the command."""
-    if not supports(fmt, result):
-        names = ", ".join(f.value for f in formats_for(type(result)))
-        raise UsageError(f"--format {fmt.value} is not available for `gitnad {result.command}`; use one of: {names}")
+    """`result` in `fmt` (see `ensure_format` for a format that does not fit the command)."""
+    ensure_format(fmt, type(result))
     return RENDERERS[fmt](result, Options(color=color, quiet=quiet, width=width))
 
 
@@ -105,4 +112,14 @@ def step_summary(result: Result) -> str:
     return markdown_report.step_summary(result)
 
 
-__all__ = ["RENDERERS", "RESULT_TYPES", "SUPPORTED", "Result", "formats_for", "render", "step_summary", "supports"]
+__all__ = [
+    "RENDERERS",
+    "RESULT_TYPES",
+    "SUPPORTED",
+    "Result",
+    "ensure_format",
+    "formats_for",
+    "render",
+    "step_summary",
+    "supports",
+]

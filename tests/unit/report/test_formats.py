@@ -4,11 +4,15 @@ other pair is a usage error decided in one place."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from gitnad import __version__
-from gitnad.config import OutputFormat
+from gitnad.app import check as app_check
+from gitnad.app import policy as app_policy
+from gitnad.app import scan as app_scan
+from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
 from gitnad.errors import UsageError
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.results import (
@@ -153,3 +157,15 @@ def test_drift_table_keeps_columns_and_wraps_the_detail(width: int, table: list[
     )
     lines = render(DRIFT.model_copy(update={"items": (item,)}), OutputFormat.TEXT, width=width).splitlines()
     assert lines[2 : lines.index("", 2)] == table
+
+
+def test_a_format_that_does_not_fit_fails_before_any_work(tmp_path: Path) -> None:
+    """No git or cluster read happens first: the repository does not even exist."""
+    out = OutputSettings(format=OutputFormat.OPENMETRICS)
+    req = app_check.CheckRequest(tmp_path / "missing", None, None, None, False, None, (), ClusterSettings(), out)
+    with pytest.raises(UsageError, match=r"^--format openmetrics is not available for `gitnad check`; use one of"):
+        app_check.run(req)
+    with pytest.raises(UsageError, match=r"not available for `gitnad scan`"):
+        app_scan.run(tmp_path / "missing", None, None, out)
+    with pytest.raises(UsageError, match=r"not available for `gitnad policy test`"):
+        app_policy.test(tmp_path / "missing", out)
