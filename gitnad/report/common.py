@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Union
@@ -104,16 +103,21 @@ MIN_ROOM = 30
 def wrap(text: str, width: int, indent: str, first: str | None = None) -> list[str]:
     """`text` wrapped at `width` columns, continuation lines indented by `indent` (the first by `first`).
 
-    Words are never split (a file path or NAD name stays whole, even when longer than the line).
+    Greedy, on spaces; words are never split (a file path or NAD name stays whole, even when longer than the
+    line), runs of spaces between words become one. textwrap does the same about five times slower, which
+    shows on a 20,000-row drift table.
     """
     head = indent if first is None else first
     room = max(width, max(len(indent), len(head)) + MIN_ROOM)
-    lines = textwrap.wrap(
-        text,
-        width=room,
-        initial_indent=head,
-        subsequent_indent=indent,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
-    return lines or [head.rstrip()]
+    lines: list[str] = []
+    line = head
+    fresh = True  # nothing but the indent on `line` yet
+    for word in text.split():
+        if fresh or len(line) + 1 + len(word) <= room:
+            line = line + word if fresh else f"{line} {word}"
+            fresh = False
+            continue
+        lines.append(line)
+        line, fresh = indent + word, False
+    lines.append(line if not fresh else line.rstrip())
+    return lines

@@ -14,7 +14,7 @@ from gitnad.config import DEFAULT_WIDTH
 from gitnad.models.results import Action, ActionOutcome, DriftItem, DriftResult, DriftState, ReconcileResult
 from gitnad.report.ansi import BOLD, DIM, GREEN, MAGENTA, RED, YELLOW, paint
 from gitnad.report.common import MIN_ROOM, Options, wrap
-from gitnad.report.escape import clean
+from gitnad.report.escape import clean_all
 
 HEADERS = ("VM", "NETWORK", "STATE", "DECLARED", "LIVE POD", "DETAIL")
 GAP = "  "
@@ -33,7 +33,7 @@ def state_colour(state: DriftState) -> str:
 
 def _row(item: DriftItem) -> tuple[str, ...]:
     cells = (item.vm, item.network, item.state.value, item.declared or "-", item.pod or "-", item.detail)
-    return tuple(clean(c) for c in cells)  # `drift --wait` draws items straight from the cluster
+    return clean_all(cells)  # `drift --wait` draws items straight from the cluster
 
 
 def _format_rows(

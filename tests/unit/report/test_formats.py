@@ -28,6 +28,7 @@ from gitnad.models.results import (
     Summary,
 )
 from gitnad.report import RENDERERS, RESULT_TYPES, SUPPORTED, Result, formats_for, render, supports
+from gitnad.report.common import wrap
 
 DRIFT = DriftResult(version=__version__, ref="c" * 40, items=())
 EMPTY: list[Result] = [
@@ -169,3 +170,22 @@ def test_a_format_that_does_not_fit_fails_before_any_work(tmp_path: Path) -> Non
         app_scan.run(tmp_path / "missing", None, None, out)
     with pytest.raises(UsageError, match=r"not available for `gitnad policy test`"):
         app_policy.test(tmp_path / "missing", out)
+
+
+WRAPS = [
+    ("fits", "a b c", 40, ["> a b c"]),
+    ("empty", "", 40, [">"]),
+    ("spaces-collapse", "  a   b  ", 40, ["> a b"]),
+    (
+        "breaks-at-room",
+        "aaaa bbbb cccc dddd eeee ffff gggg hhhh",
+        36,
+        ["> aaaa bbbb cccc dddd eeee ffff gggg", "  hhhh"],
+    ),
+    ("long-word-whole", "x" * 50 + " y", 36, ["> " + "x" * 50, "  y"]),
+]
+
+
+@pytest.mark.parametrize(("text", "width", "lines"), [w[1:] for w in WRAPS], ids=[w[0] for w in WRAPS])
+def test_wrap(text: str, width: int, lines: list[str]) -> None:
+    assert wrap(text, width, "  ", first="> ") == lines
