@@ -12,10 +12,24 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
+from gitnad.config import OutputFormat
 from gitnad.models.changes import ChangeKind
 from gitnad.models.findings import Severity
 from gitnad.models.manifest import NetworkSource, VMKind
-from gitnad.models.results import ActionKind, ActionOutcome, DriftState, PlanOutcome
+from gitnad.models.results import (
+    ActionKind,
+    ActionOutcome,
+    CheckResult,
+    DriftResult,
+    DriftState,
+    PlanOutcome,
+    PolicyTestResult,
+    PolicyValidateResult,
+    Refs,
+    ScanResult,
+    Summary,
+)
+from gitnad.report import Result, render
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "json"
 COMMANDS = ("scan", "check", "drift", "reconcile", "policy-validate", "policy-test")
@@ -104,3 +118,29 @@ def test_schema_enums_follow_the_models(name: str, path: list[str], enum: type[A
     for key in path:
         node = node[key]
     assert node == [m.value for m in enum]
+
+
+EDGES: list[tuple[str, Result]] = [
+    (
+        "check-staged-offline",
+        CheckResult(
+            version="0.1.0",
+            refs=Refs(base="a" * 40, head="INDEX"),
+            changes=(),
+            findings=(),
+            skipped=(),
+            summary=Summary(),
+            cluster_source="offline",
+        ),
+    ),
+    ("scan-working-tree", ScanResult(version="0.1.0", ref=None, vms=(), nads=(), findings=())),
+    ("drift-nothing", DriftResult(version="0.1.0", ref="c" * 40, items=())),
+    ("policy-validate-empty", PolicyValidateResult(version="0.1.0", files=())),
+    ("policy-test-empty", PolicyTestResult(version="0.1.0", cases=())),
+]
+
+
+@pytest.mark.parametrize("result", [e[1] for e in EDGES], ids=[e[0] for e in EDGES])
+def test_edge_documents_match_their_schema(result: Result) -> None:
+    doc = json.loads(render(result, OutputFormat.JSON))
+    assert errors(result.command.replace(" ", "-"), doc) == []
