@@ -109,18 +109,14 @@ def _with_waves(entries: tuple[PlanEntry, ...], kv: KubeVirtFacts | None) -> Mig
 # --- per VM -----------------------------------------------------------------------------------------
 
 
-def _first(delta: VMDelta) -> Change:
-    return sorted(delta.of_kind(*PLANNED_KINDS), key=Change.sort_key)[0]
-
-
 def _networks(changes: Iterable[Change]) -> tuple[str, ...]:
     return tuple(sorted({c.network or c.interface or "" for c in changes} - {""}))
 
 
 def _entry(
-    scope: _Scope, instance: LiveVM | None, verdict: Verdict, changes: Iterable[Change], node: str | None
+    scope: _Scope, instance: LiveVM | None, verdict: Verdict, changes: Sequence[Change], node: str | None
 ) -> PlanEntry:
-    first = _first(scope.delta)
+    first = min(changes, key=Change.sort_key)  # where the entry points: the first of the changes it is about
     return PlanEntry(
         vm=scope.delta.key,
         instance=instance.key if instance is not None else None,

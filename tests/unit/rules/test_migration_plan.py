@@ -188,6 +188,7 @@ def test_swap_with_restart_required_change_still_migrates() -> None:
     (e,) = plan.entries
     assert (e.outcome, e.networks, e.takes_slot) == (PlanOutcome.LIVE_MIGRATE, ("bridge-net",), True)
     assert e.reason == f"{LIVE}; interface bridge-net: changed model applies only at the next restart"
+    assert e.line == 25  # the swap's networkName, not the model change above it
 
 
 def test_in_flight_migration_is_named() -> None:
