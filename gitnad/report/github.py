@@ -23,7 +23,7 @@ from gitnad.models.results import (
     ReconcileResult,
     ScanResult,
 )
-from gitnad.report.common import Result, attention, drift_of, plural
+from gitnad.report.common import Result, active, attention, drift_of, plural
 from gitnad.report.escape import cleaned
 
 PER_LEVEL = 10
@@ -101,10 +101,12 @@ def capped(annotations: Iterable[Annotation]) -> list[str]:
 def _check(result: CheckResult | ScanResult) -> list[str]:
     findings = result.findings
     lines = capped(_finding(f) for f in sorted(findings, key=lambda f: (f.waived, f.sort_key())))
-    active = [f for f in findings if not f.waived]
-    counts = {s: sum(1 for f in active if f.severity is s) for s in Severity}
+    counting = active(findings)
+    counts = {s: sum(1 for f in counting if f.severity is s) for s in Severity}
     tally = f"{plural(counts[Severity.ERROR], 'error')}, {plural(counts[Severity.WARNING], 'warning')}, "
-    lines.append(f"gitnad {result.command}: {tally}{counts[Severity.INFO]} info, {len(findings) - len(active)} waived")
+    lines.append(
+        f"gitnad {result.command}: {tally}{counts[Severity.INFO]} info, {len(findings) - len(counting)} waived"
+    )
     if isinstance(result, CheckResult) and result.skipped:
         reasons = ", ".join(sorted({s.reason for s in result.skipped}))
         lines.append(f"gitnad check: skipped ({reasons}): {' '.join(s.code for s in result.skipped)}")

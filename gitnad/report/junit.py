@@ -24,7 +24,7 @@ from gitnad.models.results import (
     ReconcileResult,
     ScanResult,
 )
-from gitnad.report.common import Result, drift_of, where
+from gitnad.report.common import Result, active, drift_of, where
 from gitnad.report.escape import cleaned
 
 REPOSITORY = "(repository)"
@@ -85,11 +85,11 @@ def _line(f: Finding) -> str:
 def _finding_case(key: tuple[str, str, str, str], group: list[Finding]) -> Case:
     code, rule, vm, network = key
     case = Case(vm or REPOSITORY, f"{code} {rule}" + (f" [{network}]" if network else ""))
-    active = [f for f in group if not f.waived]
-    failing = [f for f in active if f.severity is not Severity.INFO]
+    counting = active(group)
+    failing = [f for f in counting if f.severity is not Severity.INFO]
     if failing:
         case.failure = (failing[0].severity.value, failing[0].message, "\n".join(_line(f) for f in group))
-    elif not active:
+    elif not counting:
         case.skipped = "waived: " + "; ".join(f.waiver or "yes" for f in group)
     else:
         case.out = [_line(f) for f in group]

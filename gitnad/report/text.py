@@ -22,7 +22,7 @@ from gitnad.models.results import (
 )
 from gitnad.report import text_drift, text_policy
 from gitnad.report.ansi import BOLD, BOLD_RED, BOLD_YELLOW, CYAN, DIM, paint
-from gitnad.report.common import Options, Result, plural, short, where, wrap
+from gitnad.report.common import Options, Result, active, plural, short, where, wrap
 from gitnad.report.escape import cleaned
 
 SEVERITY_COLOUR = {Severity.ERROR: BOLD_RED, Severity.WARNING: BOLD_YELLOW, Severity.INFO: CYAN}
@@ -146,7 +146,7 @@ def render_check(result: CheckResult, opts: Options) -> str:
     out.extend(f"warning: {w}" for w in result.warnings)
     if not opts.quiet:  # quiet: findings and the summary only
         out.extend(_changes(result))
-    out.extend(_findings("Findings", [f for f in result.findings if not f.waived], opts))
+    out.extend(_findings("Findings", active(result.findings), opts))
     out.extend(_findings("Waived", [f for f in result.findings if f.waived], opts))
     out.extend(_skipped(result))
     if not opts.quiet:
