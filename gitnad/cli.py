@@ -339,22 +339,22 @@ def policy() -> None:
 
 @policy.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice([m.value for m in OutputFormat]), default="text")
 def policy_validate(paths: tuple[Path, ...], fmt: str) -> None:
     """Validate policy (and exception) files against the schema."""
     import gitnad.app.policy as app_policy
 
-    run(lambda: app_policy.validate(paths, fmt), None)
+    run(lambda: app_policy.validate(paths, _output_settings(fmt, None, False, 0, False)), None)
 
 
 @policy.command("test")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--format", "fmt", type=click.Choice([m.value for m in OutputFormat]), default="text")
 def policy_test(directory: Path, fmt: str) -> None:
     """Run policy test cases (manifests or a base/head pair, optional snapshot, expected findings)."""
     import gitnad.app.policy as app_policy
 
-    run(lambda: app_policy.test(directory, fmt), None)
+    run(lambda: app_policy.test(directory, _output_settings(fmt, None, False, 0, False)), None)
 
 
 @main.command()

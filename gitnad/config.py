@@ -22,16 +22,24 @@ DEFAULT_PAGE_SIZE = 500
 DEFAULT_BACKOFF_BASE_S = 0.2
 """First retry delay; doubles per retry up to DEFAULT_BACKOFF_MAX_S (when no Retry-After is sent)."""
 DEFAULT_BACKOFF_MAX_S = 5.0
+DEFAULT_WIDTH = 100
+"""Columns the text report wraps long details at (the CLI passes the terminal's width)."""
 
 
 class OutputFormat(enum.StrEnum):
-    """Output formats; each member has a renderer in gitnad.report (a test holds it to that).
+    """Output formats (SPEC §10); each member has a renderer in gitnad.report (a test holds it to that).
 
-    SPEC §10's github, sarif, junit and markdown join here together with their renderers.
+    Which result each format can render is decided in one place, `gitnad.report.supports`
+    (openmetrics is for drift and reconcile only).
     """
 
     TEXT = "text"
     JSON = "json"
+    GITHUB = "github"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
+    OPENMETRICS = "openmetrics"
 
 
 @dataclass(frozen=True)
@@ -82,3 +90,4 @@ class OutputSettings:
     color: bool = False
     verbose: int = 0
     quiet: bool = False
+    width: int = DEFAULT_WIDTH

@@ -23,7 +23,7 @@ from gitnad.app.common import (
 )
 from gitnad.app.judge import evaluate, referencing, vm_deltas
 from gitnad.app.policy_files import load_policies
-from gitnad.app.settings import known_rule
+from gitnad.app.settings import catalogue, known_rule
 from gitnad.changes import classify_nads
 from gitnad.config import DEFAULT_POLICY_DIR, ClusterSettings, OutputSettings, RepoConfig
 from gitnad.errors import ExitCode, UsageError
@@ -34,6 +34,8 @@ from gitnad.models.findings import Finding, Severity
 from gitnad.models.manifest import NAD, VM
 from gitnad.models.results import CheckResult, Refs
 from gitnad.policy import PolicySet
+from gitnad.report import ensure_format
+from gitnad.rules.migration_plan import migration_plan
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
 from gitnad.sources.trees import TreeReader, is_candidate
@@ -220,10 +222,13 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
         summary=summarize(final),
         cluster_source=_cluster_label(req.cluster),
         warnings=tuple(warnings),
+        plan=migration_plan(ctx, final),
+        rules=catalogue(),
     )
     return result, Severity(req.fail_on) if req.fail_on else config.fail_on
 
 
 def run(req: CheckRequest) -> tuple[str, ExitCode]:
+    ensure_format(req.output.format, CheckResult)  # before any git or cluster read
     result, fail_on = check(req)
     return render_result(result, req.output), findings_exit(result.findings, fail_on)

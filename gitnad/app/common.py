@@ -7,8 +7,8 @@ from pathlib import Path
 from gitnad.config import OutputSettings, RepoConfig
 from gitnad.errors import ExitCode
 from gitnad.models.findings import Finding, Severity, sort_findings
-from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, ScanResult, Summary
-from gitnad.report import render
+from gitnad.models.results import Summary
+from gitnad.report import Result, render
 
 
 def load_config(repo_root: Path, config_file: Path | None) -> RepoConfig:
@@ -49,5 +49,5 @@ def finalize(findings: list[Finding]) -> tuple[Finding, ...]:
     return sort_findings(list(dict.fromkeys(findings)))
 
 
-def render_result(result: ScanResult | CheckResult | DriftResult | ReconcileResult, out: OutputSettings) -> str:
-    return render(result, out.format, color=out.color, quiet=out.quiet)
+def render_result(result: Result, out: OutputSettings) -> str:
+    return render(result, out.format, color=out.color, quiet=out.quiet, width=out.width)

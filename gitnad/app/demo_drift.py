@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitnad.app.drift import load_declared, result_of
-from gitnad.config import ClusterSettings
+from gitnad.config import ClusterSettings, OutputFormat
 from gitnad.drift.classify import classify
-from gitnad.report.text_drift import render_drift
+from gitnad.report import render
 from gitnad.sources.cluster import load_facts
 
 
@@ -15,4 +15,4 @@ def drift_report(repo_path: Path, ref: str, snapshot_path: Path, color: bool) ->
     """The text drift report of `repo_path` at `ref` against the snapshot (offline, deterministic)."""
     declared = load_declared(repo_path, None, ref, None)
     facts = load_facts(ClusterSettings(snapshot=snapshot_path), declared.namespaces)
-    return render_drift(result_of(declared, classify(declared.vms, facts), facts), color=color)
+    return render(result_of(declared, classify(declared.vms, facts), facts), OutputFormat.TEXT, color=color)

@@ -28,7 +28,7 @@ from gitnad.models.findings import Finding
 from gitnad.models.manifest import NAD, VM
 from gitnad.policy.loader import problem_at
 from gitnad.policy.model import PolicySet
-from gitnad.policy.schemas import SchemaName
+from gitnad.policy.schemas import SchemaName, line_of
 from gitnad.sources.scanner import ScanSettings, scan_file
 
 TEST_FILE_NAMES = ("gitnad-test.yaml", "gitnad-test.yml")
@@ -45,6 +45,8 @@ class Case:
     root: Path
     policies: PolicySet
     data: Mapping[str, Any]
+    line: int | None = None
+    """Where the case starts in its test file."""
 
     @property
     def label(self) -> str:
@@ -86,7 +88,10 @@ def load_test_file(path: Path) -> list[Case]:
     root = path.parent
     policies = load_policies([root / p for p in data["policies"]], known_rule=known_rule)
     test = data["metadata"]["name"]
-    return [Case(test, file, c["name"], root, policies, c) for c in data["cases"]]
+    return [
+        Case(test, file, c["name"], root, policies, c, line_of(data, ["cases", i]))
+        for i, c in enumerate(data["cases"])
+    ]
 
 
 def load_tests(directory: Path) -> list[Case]:

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from gitnad import __version__
 from gitnad.app.common import finalize, load_config, render_result
+from gitnad.app.settings import catalogue
 from gitnad.config import OutputSettings
 from gitnad.errors import ExitCode, GitError, UsageError
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.manifest import VM
 from gitnad.models.results import ScanResult
+from gitnad.report import ensure_format
 from gitnad.rules import gn101_invalid_nad_reference as gn101
 from gitnad.sources.gitrefs import GitRepo, open_worktree
 from gitnad.sources.scanner import ScanSettings, scan
@@ -48,10 +50,12 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
         nads=tuple(sorted(ms.nads, key=lambda n: (n.file or "", n.line or 0, n.key))),
         findings=findings,
         files_scanned=len(ms.files),
+        rules=catalogue(),
     )
 
 
 def run(path: Path, ref: str | None, config_file: Path | None, out: OutputSettings) -> tuple[str, ExitCode]:
+    ensure_format(out.format, ScanResult)
     result = scan_repo(path, ref, config_file)
     failing = any(f.severity is Severity.ERROR and not f.waived for f in result.findings)
     return render_result(result, out), ExitCode.FINDINGS if failing else ExitCode.OK

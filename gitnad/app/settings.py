@@ -15,7 +15,7 @@ from gitnad import policy, rules
 from gitnad.app.policy_files import load_validated
 from gitnad.config import CONFIG_FILE_NAME, DEFAULT_MAX_FILE_BYTES, DEFAULT_NAMESPACE, RepoConfig
 from gitnad.errors import ConfigError
-from gitnad.models.findings import Severity
+from gitnad.models.findings import RuleMeta, Severity
 from gitnad.policy.loader import problem_at
 from gitnad.policy.schemas import SchemaName
 
@@ -25,6 +25,11 @@ _CODE = re.compile(r"gn[0-9]{3}", re.IGNORECASE)
 def known_rule(code_or_name: str) -> bool:
     """A built-in rule, a policy code (GN3xx) or a waiver meta code (GN9xx), by code or name."""
     return rules.lookup(code_or_name) is not None or policy.lookup(code_or_name) is not None
+
+
+def catalogue() -> tuple[RuleMeta, ...]:
+    """Every rule that can report: built-in rules, then policy codes and waiver meta codes (SARIF's rules)."""
+    return tuple(rules.meta(r) for r in rules.ALL_RULES) + policy.RULES
 
 
 def _kustomize(value: Any) -> tuple[bool, str | None]:

@@ -37,6 +37,13 @@ class RuleMeta(Frozen):
     doc: str = ""
 
 
+class WaiverSource(enum.StrEnum):
+    """Where a waiver is written: on the VM itself (an annotation) or centrally (a NADPolicyException)."""
+
+    ANNOTATION = "annotation"
+    EXCEPTION = "exception"
+
+
 class Finding(Frozen):
     """One finding. `vm`, NAD names are `namespace/name`; `line` is 1-based and exact or None."""
 
@@ -51,6 +58,8 @@ class Finding(Frozen):
     waived: bool = False
     waiver: str | None = None
     """Why the finding is waived (the waiver's reason and where it came from)."""
+    waiver_source: WaiverSource | None = None
+    """Which kind of waiver waived it (SARIF tells in-source from external suppressions)."""
     policy: str | None = None
 
     def sort_key(self) -> tuple[int, str, int, str, str, str, str]:

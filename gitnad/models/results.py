@@ -6,7 +6,7 @@ import enum
 
 from gitnad.models.base import Frozen
 from gitnad.models.changes import Change
-from gitnad.models.findings import Finding, Skipped
+from gitnad.models.findings import Finding, RuleMeta, Skipped
 from gitnad.models.manifest import NAD, VM
 
 
@@ -31,6 +31,61 @@ class ScanResult(Frozen):
     nads: tuple[NAD, ...]
     findings: tuple[Finding, ...]
     files_scanned: int = 0
+    rules: tuple[RuleMeta, ...] = ()
+    """Every rule that can report (built-in, policy and meta codes): SARIF's rule metadata."""
+
+
+class PlanOutcome(enum.StrEnum):
+    """What KubeVirt will do with a VM whose network moves, in the order the plan lists them."""
+
+    LIVE_MIGRATE = "live-migrate"
+    RESTART = "restart"
+    """The move applies only through a restart: by you (RestartRequired, default network) or by KubeVirt (Evict)."""
+    STALL = "stall"
+    """Nothing happens until someone acts: the VMI keeps the old NAD with MigrationRequired=True."""
+    NOT_RUNNING = "not-running"
+    """No running VMI: the new NAD applies at the next start."""
+    UNKNOWN = "unknown"
+    """Facts needed to tell could not be read (GN212 says which)."""
+
+
+class PlanEntry(Frozen):
+    """One VM instance of the change and what will happen to it."""
+
+    vm: str
+    """The declared VM (`namespace/name`; for a VirtualMachinePool the pool's)."""
+    instance: str | None
+    """The live VirtualMachine (a pool's member); None when the cluster has none."""
+    networks: tuple[str, ...]
+    """The networks whose NAD moves (or, for a restart-required change, the networks changed)."""
+    outcome: PlanOutcome
+    reason: str
+    node: str | None = None
+    """The node the VMI runs on (the source of its migration)."""
+    takes_slot: bool = False
+    """KubeVirt creates a migration for it, which takes a slot under the limits (even one that cannot succeed)."""
+    file: str | None = None
+    line: int | None = None
+
+
+class NodeLoad(Frozen):
+    node: str
+    migrations: int
+
+
+class MigrationPlan(Frozen):
+    """The check's migration plan: which VMs live-migrate, in how many waves, which restart, stall or wait."""
+
+    entries: tuple[PlanEntry, ...]
+    waves: int
+    """Expected migration waves (a lower bound, as GN207 computes it); 0 when nothing migrates."""
+    parallel_migrations_per_cluster: int | None = None
+    parallel_outbound_migrations_per_node: int | None = None
+    nodes: tuple[NodeLoad, ...] = ()
+    """Migrations leaving each node (entries that take a slot), by node name."""
+
+    def of(self, outcome: PlanOutcome) -> tuple[PlanEntry, ...]:
+        return tuple(e for e in self.entries if e.outcome is outcome)
 
 
 class CheckResult(Frozen):
@@ -44,6 +99,10 @@ class CheckResult(Frozen):
     cluster_source: str | None = None
     """`offline`, `snapshot:<file>` or `live:<context>`."""
     warnings: tuple[str, ...] = ()
+    plan: MigrationPlan | None = None
+    """None without cluster facts (`--offline`)."""
+    rules: tuple[RuleMeta, ...] = ()
+    """Every rule that can report (built-in, policy and meta codes): SARIF's rule metadata."""
 
 
 class DriftState(enum.StrEnum):
@@ -141,3 +200,57 @@ class ReconcileResult(Frozen):
     drift: DriftResult
     actions: tuple[Action, ...]
     free_slots: int | None = None
+
+
+class PolicyFileReport(Frozen):
+    """`gitnad policy validate`: one policy file and what it holds, or why it is invalid."""
+
+    file: str
+    policies: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+    """`file:line: /pointer: message`, one per problem."""
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+class PolicyValidateResult(Frozen):
+    command: str = "policy validate"
+    version: str
+    files: tuple[PolicyFileReport, ...]
+
+    @property
+    def valid(self) -> bool:
+        return all(f.valid for f in self.files)
+
+
+class PolicyCaseReport(Frozen):
+    """`gitnad policy test`: one case of a test file and how its findings compared with the expected ones."""
+
+    test: str
+    file: str
+    case: str
+    line: int | None = None
+    """Where the case starts in its test file."""
+    missing: tuple[str, ...] = ()
+    unexpected: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return not self.missing and not self.unexpected
+
+    @property
+    def label(self) -> str:
+        return f"{self.test} / {self.case}"
+
+
+class PolicyTestResult(Frozen):
+    command: str = "policy test"
+    version: str
+    cases: tuple[PolicyCaseReport, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.cases)

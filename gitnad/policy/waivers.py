@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from gitnad.models.context import CheckContext
-from gitnad.models.findings import Finding, RuleMeta
+from gitnad.models.findings import Finding, RuleMeta, WaiverSource
 from gitnad.models.manifest import VM
 from gitnad.policy import codes
 from gitnad.policy.model import PolicyException, PolicySet
@@ -38,6 +38,7 @@ class Waiver:
     label: str
     """Where it comes from: `annotation waive.gitnad.dev/x on ns/vm` or `NADPolicyException y (file:line)`."""
     applies: Callable[[Finding], bool]
+    source: WaiverSource
     expires: date | None = None
     owner: str | None = None
     vm: str | None = None
@@ -107,6 +108,7 @@ def _vm_waivers(vm: VM, report_unused: bool) -> tuple[list[Waiver], list[Malform
                 reason=reason,
                 label=f"annotation {key} on {vm.key}",
                 applies=_on_vm(vm.key),
+                source=WaiverSource.ANNOTATION,
                 expires=expires,
                 vm=vm.key,
                 file=vm.file,
@@ -167,6 +169,7 @@ def _exception_waiver(exc: PolicyException, ctx: CheckContext, labels: Mapping[s
         reason=exc.reason,
         label=f"NADPolicyException {exc.name} ({exc.origin.file}:{exc.origin.line})",
         applies=_exception_applies(exc, labels),
+        source=WaiverSource.EXCEPTION,
         expires=exc.expires,
         owner=exc.owner,
         file=exc.origin.file,
@@ -198,7 +201,9 @@ def _waive(f: Finding, waivers: Iterable[Waiver], today: date) -> Finding:
     hits = [w for w in waivers if not w.expired(today) and w.matches(f)]
     for w in hits:
         w.used += 1
-    return f.model_copy(update={"waived": True, "waiver": hits[0].text()}) if hits else f
+    if not hits:
+        return f
+    return f.model_copy(update={"waived": True, "waiver": hits[0].text(), "waiver_source": hits[0].source})
 
 
 def _not_run(w: Waiver, not_run: Collection[str]) -> bool:

@@ -1,37 +1,125 @@
-"""Reporters: pure `render(result) -> str` functions, one module per format, chosen by OutputFormat.
+"""Reporters: pure `render(result, fmt) -> str`, one module per format, chosen by the OutputFormat enum.
 
-Every result model is rendered by every format; reporters never read files, the environment or the
-clock, and never decide exit codes.
+Reporters never read files, the environment or the clock, and never decide exit codes. Which result a
+format can render is decided here and only here (`supports`); asking for another is a `UsageError`.
+Human-facing formats (text, markdown, github, junit) clean every string of control characters first
+(`gitnad.report.escape.clean`); machine formats encode strings themselves.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Union
 
-from gitnad.config import OutputFormat
-from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, ScanResult
+from gitnad.config import DEFAULT_WIDTH, OutputFormat
+from gitnad.errors import UsageError
+from gitnad.models.results import (
+    CheckResult,
+    DriftResult,
+    PolicyTestResult,
+    PolicyValidateResult,
+    ReconcileResult,
+    ScanResult,
+)
+from gitnad.report import github as github_report
 from gitnad.report import json as json_report
+from gitnad.report import junit as junit_report
+from gitnad.report import markdown as markdown_report
+from gitnad.report import openmetrics as openmetrics_report
+from gitnad.report import sarif as sarif_report
 from gitnad.report import text as text_report
+from gitnad.report.common import RESULT_TYPES, Options, Result
 
-Result = Union[ScanResult, CheckResult, DriftResult, ReconcileResult]  # noqa: UP007
-Renderer = Callable[[Result, bool, bool], str]
+Renderer = Callable[[Result, Options], str]
 
 
-def _json(result: Result, color: bool, quiet: bool) -> str:
+def _json(result: Result, opts: Options) -> str:
     return json_report.render(result)
 
 
-def _text(result: Result, color: bool, quiet: bool) -> str:
-    return text_report.render(result, color=color, quiet=quiet)
+def _markdown(result: Result, opts: Options) -> str:
+    return markdown_report.render(result)
+
+
+def _github(result: Result, opts: Options) -> str:
+    return github_report.render(result)
+
+
+def _sarif(result: Result, opts: Options) -> str:
+    return sarif_report.render(result)
+
+
+def _junit(result: Result, opts: Options) -> str:
+    return junit_report.render(result)
+
+
+def _openmetrics(result: Result, opts: Options) -> str:
+    assert isinstance(result, DriftResult | ReconcileResult)  # SUPPORTED offers it for nothing else
+    return openmetrics_report.render(result)
 
 
 RENDERERS: dict[OutputFormat, Renderer] = {
-    OutputFormat.TEXT: _text,
+    OutputFormat.TEXT: text_report.render,
     OutputFormat.JSON: _json,
+    OutputFormat.MARKDOWN: _markdown,
+    OutputFormat.GITHUB: _github,
+    OutputFormat.SARIF: _sarif,
+    OutputFormat.JUNIT: _junit,
+    OutputFormat.OPENMETRICS: _openmetrics,
 }
 
+_BASIC = frozenset({OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN, OutputFormat.JUNIT})
+_FINDINGS = _BASIC | {OutputFormat.GITHUB, OutputFormat.SARIF}
+SUPPORTED: dict[type[Result], frozenset[OutputFormat]] = {
+    ScanResult: _FINDINGS,
+    CheckResult: _FINDINGS,
+    DriftResult: _FINDINGS | {OutputFormat.OPENMETRICS},
+    ReconcileResult: _FINDINGS | {OutputFormat.OPENMETRICS},
+    PolicyValidateResult: _BASIC,
+    PolicyTestResult: _BASIC | {OutputFormat.GITHUB},
+}
+"""Formats per result type; a test keeps every (type, format) pair here rendered and golden."""
 
-def render(result: Result, fmt: OutputFormat, *, color: bool = False, quiet: bool = False) -> str:
-    """Render `result` in `fmt` (every OutputFormat member has a renderer)."""
-    return RENDERERS[fmt](result, color, quiet)
+
+def formats_for(result_type: type[Result]) -> tuple[OutputFormat, ...]:
+    """The formats a result type can be rendered in, in the enum's order."""
+    return tuple(f for f in OutputFormat if f in SUPPORTED[result_type])
+
+
+def supports(fmt: OutputFormat, result: Result) -> bool:
+    return fmt in SUPPORTED[type(result)]
+
+
+def ensure_format(fmt: OutputFormat, result_type: type[Result]) -> None:
+    """A `UsageError` naming the formats that work when `fmt` does not fit the command: callers check before
+    doing any work, `render` checks again."""
+    if fmt not in SUPPORTED[result_type]:
+        command = result_type.model_fields["command"].default
+        names = ", ".join(f.value for f in formats_for(result_type))
+        raise UsageError(f"--format {fmt.value} is not available for `gitnad {command}`; use one of: {names}")
+
+
+def render(
+    result: Result, fmt: OutputFormat, *, color: bool = False, quiet: bool = False, width: int = DEFAULT_WIDTH
+) -> str:
+    """`result` in `fmt` (see `ensure_format` for a format that does not fit the command)."""
+    ensure_format(fmt, type(result))
+    return RENDERERS[fmt](result, Options(color=color, quiet=quiet, width=width))
+
+
+def step_summary(result: Result) -> str:
+    """The Markdown job summary for `$GITHUB_STEP_SUMMARY`, under GitHub's 1 MiB per step (the CLI appends it
+    to that file; rendering never reads the environment)."""
+    return markdown_report.step_summary(result)
+
+
+__all__ = [
+    "RENDERERS",
+    "RESULT_TYPES",
+    "SUPPORTED",
+    "Result",
+    "ensure_format",
+    "formats_for",
+    "render",
+    "step_summary",
+    "supports",
+]

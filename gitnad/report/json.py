@@ -1,4 +1,9 @@
-"""The stable machine contract (SPEC §10): sorted, deterministic JSON for every result."""
+"""The stable machine contract (SPEC §10): sorted, deterministic JSON for every result.
+
+Every document starts with `tool`, `schemaVersion`, `version` and `command`; its shape is the JSON Schema
+`gitnad/data/schemas/<command>.schema.json` (tests validate every golden file against it). `schemaVersion`
+changes only when a field is removed or changes meaning; new fields do not change it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,22 @@ from typing import Any
 from gitnad.models.changes import Change
 from gitnad.models.findings import Finding
 from gitnad.models.manifest import NAD, VM
-from gitnad.models.results import CheckResult, DriftResult, DriftState, ReconcileResult, ScanResult
+from gitnad.models.results import (
+    CheckResult,
+    DriftResult,
+    DriftState,
+    MigrationPlan,
+    PolicyTestResult,
+    PolicyValidateResult,
+    ScanResult,
+)
+from gitnad.report.common import Result
+
+SCHEMA_VERSION = 1
+
+
+def header(command: str, version: str) -> dict[str, Any]:
+    return {"tool": "gitnad", "schemaVersion": SCHEMA_VERSION, "version": version, "command": command}
 
 
 def finding(f: Finding) -> dict[str, Any]:
@@ -82,9 +102,7 @@ def drift_payload(result: DriftResult) -> dict[str, Any]:
     summary: dict[str, Any] = {s.value: counts[s] for s in DriftState if counts[s]}
     summary["converged"] = result.converged
     return {
-        "tool": "gitnad",
-        "version": result.version,
-        "command": "drift",
+        **header("drift", result.version),
         "ref": result.ref,
         "base": result.base,
         "items": [
@@ -109,13 +127,74 @@ def drift_payload(result: DriftResult) -> dict[str, Any]:
     }
 
 
-def payload(result: ScanResult | CheckResult | DriftResult | ReconcileResult) -> dict[str, Any]:
+def plan(p: MigrationPlan | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {
+        "waves": p.waves,
+        "limits": {
+            "parallelMigrationsPerCluster": p.parallel_migrations_per_cluster,
+            "parallelOutboundMigrationsPerNode": p.parallel_outbound_migrations_per_node,
+        },
+        "nodes": [{"node": n.node, "migrations": n.migrations} for n in p.nodes],
+        "entries": [
+            {
+                "vm": e.vm,
+                "instance": e.instance,
+                "networks": list(e.networks),
+                "outcome": e.outcome.value,
+                "reason": e.reason,
+                "node": e.node,
+                "takes_slot": e.takes_slot,
+                "file": e.file,
+                "line": e.line,
+            }
+            for e in p.entries
+        ],
+    }
+
+
+def policy_validate(result: PolicyValidateResult) -> dict[str, Any]:
+    return {
+        **header(result.command, result.version),
+        "valid": result.valid,
+        "files": [
+            {
+                "file": r.file,
+                "valid": r.valid,
+                "policies": list(r.policies),
+                "exceptions": list(r.exceptions),
+                "errors": list(r.errors),
+            }
+            for r in result.files
+        ],
+    }
+
+
+def policy_test(result: PolicyTestResult) -> dict[str, Any]:
+    return {
+        **header(result.command, result.version),
+        "passed": result.passed,
+        "cases": [
+            {
+                "test": r.test,
+                "file": r.file,
+                "case": r.case,
+                "line": r.line,
+                "passed": r.passed,
+                "missing": list(r.missing),
+                "unexpected": list(r.unexpected),
+            }
+            for r in result.cases
+        ],
+    }
+
+
+def payload(result: Result) -> dict[str, Any]:
     """The JSON document for a result, as plain data."""
     if isinstance(result, ScanResult):
         return {
-            "tool": "gitnad",
-            "version": result.version,
-            "command": "scan",
+            **header("scan", result.version),
             "ref": result.ref,
             "vms": [vm(v) for v in result.vms],
             "nads": [nad(n) for n in result.nads],
@@ -123,9 +202,7 @@ def payload(result: ScanResult | CheckResult | DriftResult | ReconcileResult) ->
         }
     if isinstance(result, CheckResult):
         return {
-            "tool": "gitnad",
-            "version": result.version,
-            "command": "check",
+            **header("check", result.version),
             "refs": {"base": result.refs.base, "head": result.refs.head},
             "cluster": result.cluster_source,
             "changes": [change(c) for c in result.changes],
@@ -133,14 +210,17 @@ def payload(result: ScanResult | CheckResult | DriftResult | ReconcileResult) ->
             "skipped": [{"code": s.code, "reason": s.reason} for s in result.skipped],
             "summary": result.summary.model_dump(),
             "warnings": list(result.warnings),
+            "plan": plan(result.plan),
         }
     if isinstance(result, DriftResult):
         return drift_payload(result)
+    if isinstance(result, PolicyValidateResult):
+        return policy_validate(result)
+    if isinstance(result, PolicyTestResult):
+        return policy_test(result)
     drift = drift_payload(result.drift)
     return {
-        "tool": "gitnad",
-        "version": result.version,
-        "command": "reconcile",
+        **header("reconcile", result.version),
         "ref": result.ref,
         "applied": result.applied,
         "free_slots": result.free_slots,
@@ -150,7 +230,7 @@ def payload(result: ScanResult | CheckResult | DriftResult | ReconcileResult) ->
     }
 
 
-def render(result: ScanResult | CheckResult | DriftResult | ReconcileResult) -> str:
+def render(result: Result) -> str:
     """One line of JSON: the C encoder (indenting falls back to the pure-Python one, ~10x slower on big scans).
 
     Pipe through `jq .` (or `python -m json.tool`) to read it.

@@ -1,4 +1,8 @@
-"""Text for people: aligned, grouped, colour only when asked (a TTY)."""
+"""Text for people: aligned, grouped, wrapped at the width, colour only when asked (a TTY).
+
+Every value is passed through `escape.clean` first, so nothing read from a file or the cluster can print a
+fake line or drive the terminal: the only escape sequences in the output are gitnad's own colours.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +10,34 @@ from collections import defaultdict
 
 from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.findings import Finding, Severity
-from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, ScanResult
-from gitnad.report import text_drift
+from gitnad.models.results import (
+    CheckResult,
+    DriftResult,
+    MigrationPlan,
+    PlanEntry,
+    PlanOutcome,
+    PolicyValidateResult,
+    ReconcileResult,
+    ScanResult,
+)
+from gitnad.report import text_drift, text_policy
 from gitnad.report.ansi import BOLD, BOLD_RED, BOLD_YELLOW, CYAN, DIM, paint
+from gitnad.report.common import Options, Result, active, plural, short, where, wrap
+from gitnad.report.escape import cleaned
 
 SEVERITY_COLOUR = {Severity.ERROR: BOLD_RED, Severity.WARNING: BOLD_YELLOW, Severity.INFO: CYAN}
+DETAIL_INDENT = " " * 10
 
 
-def short(sha: str | None) -> str:
-    return "(none)" if sha is None else sha if len(sha) < 40 else sha[:12]
-
-
-def where(file: str | None, line: int | None) -> str:
-    if file is None:
-        return "-"
-    return f"{file}:{line}" if line else file
-
-
-def _finding_line(f: Finding, color: bool) -> list[str]:
+def _finding_lines(f: Finding, opts: Options) -> list[str]:
     sev = f.severity.value.upper()
-    tag = paint(f"{sev:<7}", DIM if f.waived else SEVERITY_COLOUR[f.severity], color)
+    tag = paint(f"{sev:<7}", DIM if f.waived else SEVERITY_COLOUR[f.severity], opts.color)
     head = f"  {tag} {f.code} {f.rule}  {where(f.file, f.line)}"
     if f.policy:
         head += f"  [policy {f.policy}]"
-    lines = [head, f"          {f.message}"]
+    lines = [head, *wrap(f.message, opts.width, DETAIL_INDENT)]
     if f.waived:
-        lines.append(paint(f"          waived: {f.waiver or 'yes'}", DIM, color))
+        lines += [paint(w, DIM, opts.color) for w in wrap(f"waived: {f.waiver or 'yes'}", opts.width, DETAIL_INDENT)]
     return lines
 
 
@@ -46,7 +52,7 @@ def _summary_line(result: CheckResult, color: bool) -> str:
     return "Summary: " + ", ".join(parts)
 
 
-def _change_what(c: Change) -> str:
+def change_what(c: Change) -> str:
     if c.kind in (ChangeKind.NAD_SWAP, ChangeKind.DEFAULT_NETWORK_SWAP, ChangeKind.COSMETIC_REWRITE):
         return f"{c.from_} -> {c.to}"
     if c.kind is ChangeKind.HOTPLUG:
@@ -61,56 +67,102 @@ def _change_what(c: Change) -> str:
     return c.detail or labels.get(c.kind, "")
 
 
-def render_check(result: CheckResult, color: bool, quiet: bool = False) -> str:
+def _changes(result: CheckResult) -> list[str]:
+    if not result.changes:
+        return ["No VM network or NAD changes.", ""]
+    out = [f"Changes ({len(result.changes)})"]
+    for c in result.changes:
+        subject = c.vm or c.nad or "-"
+        net = c.network or c.interface or ""
+        out.append(f"  {c.kind.value:<21} {subject:<24} {net:<12} {change_what(c)}  {where(c.file, c.line)}")
+    return [*out, ""]
+
+
+def _findings(title: str, findings: list[Finding], opts: Options) -> list[str]:
+    if not findings:
+        return []
+    out = [f"{title} ({len(findings)})"]
+    for f in findings:
+        out.extend(_finding_lines(f, opts))
+    return [*out, ""]
+
+
+def _skipped(result: CheckResult) -> list[str]:
+    if not result.skipped:
+        return []
+    by_reason: dict[str, list[str]] = defaultdict(list)
+    for s in result.skipped:
+        by_reason[s.reason].append(s.code)
+    return [f"Skipped ({reason}): {' '.join(codes)}" for reason, codes in sorted(by_reason.items())] + [""]
+
+
+def plan_headline(plan: MigrationPlan) -> str:
+    """`6 live-migrate, 1 restart, ...; 7 migrations take at least 7 waves under ...`: the plan in one sentence."""
+    counts = ", ".join(f"{len(plan.of(o))} {o.value}" for o in PlanOutcome if plan.of(o)) or "nothing planned"
+    if plan.parallel_migrations_per_cluster is None:
+        return f"{counts}; no KubeVirt CR, so nothing migrates"
+    migrations = sum(n.migrations for n in plan.nodes)
+    if not migrations:
+        return f"{counts}; no migration"
+    doomed = migrations - len(plan.of(PlanOutcome.LIVE_MIGRATE))
+    doomed_note = f" ({doomed} of them cannot succeed)" if doomed else ""
+    loads = ", ".join(f"{n.node} {n.migrations}" for n in plan.nodes)
+    return (
+        f"{counts}; {plural(migrations, 'migration')}{doomed_note} take at least "
+        f"{plural(plan.waves, 'wave')} under parallelMigrationsPerCluster {plan.parallel_migrations_per_cluster} "
+        f"and parallelOutboundMigrationsPerNode {plan.parallel_outbound_migrations_per_node} ({loads})"
+    )
+
+
+def instance_label(e: PlanEntry) -> str:
+    """The VM as the cluster knows it: a pool member names its pool; a VM the cluster lacks says so."""
+    if e.instance is None:
+        return f"{e.vm} (not in the cluster)"
+    return e.instance if e.instance == e.vm else f"{e.instance} (pool {e.vm})"
+
+
+def _plan(plan: MigrationPlan | None, opts: Options) -> list[str]:
+    if plan is None:
+        return []
+    out = wrap(plan_headline(plan), opts.width, "  ", first="Migration plan: ")
+    for outcome in PlanOutcome:
+        entries = plan.of(outcome)
+        if entries:
+            out.append(f"  {outcome.value} ({len(entries)})")
+        for e in entries:
+            node = f"  on {e.node}" if e.node else ""
+            out.append(f"    {instance_label(e)}  [{', '.join(e.networks)}]{node}  {where(e.file, e.line)}")
+            out.extend(wrap(e.reason, opts.width, " " * 6))
+    return [*out, ""]
+
+
+def render_check(result: CheckResult, opts: Options) -> str:
     out = [
-        paint("gitnad check", BOLD, color)
+        paint("gitnad check", BOLD, opts.color)
         + f"  base {short(result.refs.base)} -> head {short(result.refs.head)}"
         + f"  (cluster: {result.cluster_source or 'offline'})",
         "",
     ]
     out.extend(f"warning: {w}" for w in result.warnings)
-    if quiet:
-        pass  # findings and the summary only
-    elif result.changes:
-        out.append(f"Changes ({len(result.changes)})")
-        for c in result.changes:
-            subject = c.vm or c.nad or "-"
-            net = c.network or c.interface or ""
-            out.append(f"  {c.kind.value:<21} {subject:<24} {net:<12} {_change_what(c)}  {where(c.file, c.line)}")
-        out.append("")
-    else:
-        out.extend(["No VM network or NAD changes.", ""])
-    active = [f for f in result.findings if not f.waived]
-    waived = [f for f in result.findings if f.waived]
-    if active:
-        out.append(f"Findings ({len(active)})")
-        for f in active:
-            out.extend(_finding_line(f, color))
-        out.append("")
-    if waived:
-        out.append(f"Waived ({len(waived)})")
-        for f in waived:
-            out.extend(_finding_line(f, color))
-        out.append("")
-    if result.skipped:
-        by_reason: dict[str, list[str]] = defaultdict(list)
-        for s in result.skipped:
-            by_reason[s.reason].append(s.code)
-        for reason, codes in sorted(by_reason.items()):
-            out.append(f"Skipped ({reason}): {' '.join(codes)}")
-        out.append("")
-    out.append(_summary_line(result, color))
+    if not opts.quiet:  # quiet: findings and the summary only
+        out.extend(_changes(result))
+    out.extend(_findings("Findings", active(result.findings), opts))
+    out.extend(_findings("Waived", [f for f in result.findings if f.waived], opts))
+    out.extend(_skipped(result))
+    if not opts.quiet:
+        out.extend(_plan(result.plan, opts))
+    out.append(_summary_line(result, opts.color))
     return "\n".join(out) + "\n"
 
 
-def render_scan(result: ScanResult, color: bool, quiet: bool = False) -> str:
-    out = [paint("gitnad scan", BOLD, color) + f"  {short(result.ref) if result.ref else 'working tree'}", ""]
-    if not quiet:
+def render_scan(result: ScanResult, opts: Options) -> str:
+    out = [paint("gitnad scan", BOLD, opts.color) + f"  {short(result.ref) if result.ref else 'working tree'}", ""]
+    if not opts.quiet:
         out.extend(_inventory(result))
     if result.findings:
         out.extend(["", f"Findings ({len(result.findings)})"])
         for f in result.findings:
-            out.extend(_finding_line(f, color))
+            out.extend(_finding_lines(f, opts))
     errors = sum(1 for f in result.findings if f.severity is Severity.ERROR and not f.waived)
     vms, nads = len(result.vms), len(result.nads)
     out.extend(["", f"{result.files_scanned} file(s), {vms} VM(s), {nads} NAD(s), {errors} error(s)"])
@@ -137,13 +189,17 @@ def _inventory(result: ScanResult) -> list[str]:
     return out
 
 
-def render(
-    result: ScanResult | CheckResult | DriftResult | ReconcileResult, *, color: bool = False, quiet: bool = False
-) -> str:
-    if isinstance(result, CheckResult):
-        return render_check(result, color, quiet)
-    if isinstance(result, ScanResult):
-        return render_scan(result, color, quiet)
-    if isinstance(result, DriftResult):
-        return text_drift.render_drift(result, color=color, quiet=quiet)
-    return text_drift.render_reconcile(result, color=color, quiet=quiet)
+def render(result: Result, opts: Options) -> str:
+    """The text report of any result; every string in it is cleaned of control characters first."""
+    safe = cleaned(result)
+    if isinstance(safe, CheckResult):
+        return render_check(safe, opts)
+    if isinstance(safe, ScanResult):
+        return render_scan(safe, opts)
+    if isinstance(safe, DriftResult):
+        return text_drift.render_drift(safe, opts)
+    if isinstance(safe, ReconcileResult):
+        return text_drift.render_reconcile(safe, opts)
+    if isinstance(safe, PolicyValidateResult):
+        return text_policy.render_validate(safe)
+    return text_policy.render_test(safe)

@@ -1,6 +1,8 @@
 """Text reports for people: drift as a per-VM table, reconcile as that table plus the plan and its results.
 
 Pure: a function of the result. ANSI colour only when asked (`color=True`); the caller decides (TTY).
+The table keeps its columns aligned within the width: the free-text detail wraps inside its column when
+there is room, else it goes under its row (`drift --wait` redraws the same table live).
 """
 
 from __future__ import annotations
@@ -8,11 +10,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
+from gitnad.config import DEFAULT_WIDTH
 from gitnad.models.results import Action, ActionOutcome, DriftItem, DriftResult, DriftState, ReconcileResult
 from gitnad.report.ansi import BOLD, DIM, GREEN, MAGENTA, RED, YELLOW, paint
+from gitnad.report.common import MIN_ROOM, Options, wrap
+from gitnad.report.escape import clean_all
 
 HEADERS = ("VM", "NETWORK", "STATE", "DECLARED", "LIVE POD", "DETAIL")
 GAP = "  "
+STACKED_INDENT = "    "
 
 
 def state_colour(state: DriftState) -> str:
@@ -26,13 +32,18 @@ def state_colour(state: DriftState) -> str:
 
 
 def _row(item: DriftItem) -> tuple[str, ...]:
-    pod = item.pod or "-"
-    return (item.vm, item.network, item.state.value, item.declared or "-", pod, item.detail)
+    cells = (item.vm, item.network, item.state.value, item.declared or "-", item.pod or "-", item.detail)
+    return clean_all(cells)  # `drift --wait` draws items straight from the cluster
 
 
-def _format_rows(rows: Sequence[tuple[str, ...]], states: Sequence[DriftState | None], color: bool) -> list[str]:
-    """Left-aligned columns; the last (detail) column is never padded or cut."""
+def _format_rows(
+    rows: Sequence[tuple[str, ...]], states: Sequence[DriftState | None], color: bool, width: int
+) -> list[str]:
+    """Left-aligned columns; the last (detail) column is wrapped, never cut."""
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]) - 1)]
+    start = sum(widths) + len(GAP) * len(widths)
+    room = width - start
+    stacked = room < MIN_ROOM and any(len(r[-1]) > room for r in rows[1:])
     out = []
     for row, state in zip(rows, states, strict=True):
         cells = [row[c].ljust(widths[c]) for c in range(len(widths))]
@@ -40,30 +51,54 @@ def _format_rows(rows: Sequence[tuple[str, ...]], states: Sequence[DriftState | 
             cells = [paint(c, BOLD, color) for c in cells]
         else:
             cells[2] = paint(cells[2], state_colour(state), color)
-        out.append(GAP.join([*cells, row[-1]]).rstrip())
+        prefix = GAP.join(cells) + GAP
+        if stacked:
+            out.append(prefix.rstrip())
+            if state is not None:
+                out.extend(wrap(row[-1], width, STACKED_INDENT))
+            continue
+        detail = row[-1] if state is None else wrap(row[-1], room, "")
+        first, *rest = [detail] if isinstance(detail, str) else detail
+        out.append((prefix + first).rstrip())
+        out.extend(" " * start + line for line in rest)
     return out
 
 
-def drift_table(items: Sequence[DriftItem], color: bool = False) -> list[str]:
+def drift_table(items: Sequence[DriftItem], color: bool = False, width: int = DEFAULT_WIDTH) -> list[str]:
     """The per-(VM, network) table, with a header row; empty list when there is nothing to show."""
     if not items:
         return []
     rows = [HEADERS, *(_row(i) for i in items)]
-    return _format_rows(rows, [None, *(i.state for i in items)], color)
+    return _format_rows(rows, [None, *(i.state for i in items)], color, width)
 
 
 def summary_line(items: Sequence[DriftItem], color: bool = False) -> str:
     counts = Counter(i.state for i in items)
     parts = [f"{counts[s]} {paint(s.value, state_colour(s), color)}" for s in DriftState if counts[s]]
     converged = sum(1 for i in items if i.converged)
-    if not items:
-        verdict = "nothing to check"
-    elif converged == len(items):
-        verdict = paint("CONVERGED", GREEN, color)
-    else:
-        verdict = paint("NOT CONVERGED", RED, color)
+    verdict = summary_line_verdict(items, color)
     tally = ", ".join(parts) or "0 items"
     return f"{verdict}: {converged} of {len(items)} network(s) converged ({tally})"
+
+
+def summary_lines(items: Sequence[DriftItem], color: bool, width: int) -> list[str]:
+    """The verdict line, wrapped at `width` (then only the verdict itself is coloured)."""
+    line = summary_line(items, color)
+    plain = summary_line(items)
+    if len(plain) <= width:
+        return [line]
+    verdict, _, rest = plain.partition(": ")
+    first, *more = wrap(rest, width, "  ", first=f"{verdict}: ")
+    return [summary_line_verdict(items, color) + first[len(verdict) :], *more]
+
+
+def summary_line_verdict(items: Sequence[DriftItem], color: bool) -> str:
+    converged = sum(1 for i in items if i.converged)
+    if not items:
+        return "nothing to check"
+    if converged == len(items):
+        return paint("CONVERGED", GREEN, color)
+    return paint("NOT CONVERGED", RED, color)
 
 
 def _header(result: DriftResult, command: str, color: bool) -> str:
@@ -73,22 +108,24 @@ def _header(result: DriftResult, command: str, color: bool) -> str:
     return paint(f"gitnad {command}  ref {ref}{base}{source}", BOLD, color)
 
 
-def render_drift(result: DriftResult, *, color: bool = False, quiet: bool = False, command: str = "drift") -> str:
+def render_drift(result: DriftResult, opts: Options, command: str = "drift") -> str:
     """The table of every item (only the non-converged ones when `quiet`), the verdict and warnings."""
+    color = opts.color
     lines = [_header(result, command, color), ""]
-    shown = [i for i in result.items if not i.converged] if quiet else list(result.items)
+    shown = [i for i in result.items if not i.converged] if opts.quiet else list(result.items)
     empty = (
         "Every network is converged."
-        if quiet and result.items
+        if opts.quiet and result.items
         else "No VM with a multus network is declared at this ref."
     )
-    lines += drift_table(shown, color) or [empty]
-    lines += ["", summary_line(result.items, color)]
-    lines += [paint(f"warning: {w}", YELLOW, color) for w in result.warnings]
+    lines += drift_table(shown, color, opts.width) or [empty]
+    lines += ["", *summary_lines(result.items, color, opts.width)]
+    for w in result.warnings:
+        lines += [paint(line, YELLOW, color) for line in wrap(w, opts.width, "  ", first="warning: ")]
     return "\n".join(lines) + "\n"
 
 
-def _action_line(a: Action, color: bool) -> str:
+def _action_lines(a: Action, opts: Options) -> list[str]:
     outcome_colour = {
         ActionOutcome.APPLIED: GREEN,
         ActionOutcome.FAILED: RED,
@@ -96,17 +133,21 @@ def _action_line(a: Action, color: bool) -> str:
         ActionOutcome.PLANNED: YELLOW,
     }[a.outcome]
     where = f"{a.vm}" + (f" [{a.network}]" if a.network else "")
-    outcome = paint(f"{a.outcome.value:<8}", outcome_colour, color)
+    outcome = f"{a.outcome.value:<8}"
     result = f" -> {a.result}" if a.result else ""
-    return f"  {outcome} {a.kind.value:<17} {where} ({a.state.value}): {a.reason}{result}"
+    head = f"  {outcome} {a.kind.value:<17} "
+    text = f"{where} ({a.state.value}): {a.reason}{result}"
+    first, *rest = wrap(text, opts.width, " " * len(head), first=head)
+    lead = "  " + paint(outcome, outcome_colour, opts.color)  # `head` starts every first line: colour its cell
+    return [lead + first[2 + len(outcome) :], *rest]
 
 
-def render_reconcile(result: ReconcileResult, *, color: bool = False, quiet: bool = False) -> str:
-    drift = render_drift(result.drift, color=color, quiet=quiet, command=result.command)
+def render_reconcile(result: ReconcileResult, opts: Options) -> str:
+    drift = render_drift(result.drift, opts, command=result.command)
     mode = "applied" if result.applied else "dry-run: nothing was changed; run with --apply to execute"
     slots = "unknown" if result.free_slots is None else str(result.free_slots)
-    lines = [drift.rstrip("\n"), "", paint(f"Plan ({mode}); free migration slots: {slots}", BOLD, color)]
-    lines += [_action_line(a, color) for a in result.actions] or ["  nothing to do"]
+    lines = [drift.rstrip("\n"), "", paint(f"Plan ({mode}); free migration slots: {slots}", BOLD, opts.color)]
+    lines += [line for a in result.actions for line in _action_lines(a, opts)] or ["  nothing to do"]
     counts = Counter(a.outcome for a in result.actions)
     if result.actions:
         lines.append("  " + ", ".join(f"{counts[o]} {o.value}" for o in ActionOutcome if counts[o]))

@@ -1,18 +1,37 @@
-"""Every output format has a renderer, and every renderer handles every result model."""
+"""Every output format has a renderer; every result type renders in each format `supports` allows, and any
+other pair is a usage error decided in one place."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from gitnad import __version__
-from gitnad.config import OutputFormat
+from gitnad.app import check as app_check
+from gitnad.app import policy as app_policy
+from gitnad.app import scan as app_scan
+from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.errors import UsageError
 from gitnad.models.findings import Finding, Severity
-from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, Refs, ScanResult, Summary
-from gitnad.report import RENDERERS, render
+from gitnad.models.results import (
+    CheckResult,
+    DriftItem,
+    DriftResult,
+    DriftState,
+    PolicyTestResult,
+    PolicyValidateResult,
+    ReconcileResult,
+    Refs,
+    ScanResult,
+    Summary,
+)
+from gitnad.report import RENDERERS, RESULT_TYPES, SUPPORTED, Result, formats_for, render, supports
+from gitnad.report.common import wrap
 
-EMPTY = [
+DRIFT = DriftResult(version=__version__, ref="c" * 40, items=())
+EMPTY: list[Result] = [
     ScanResult(version=__version__, ref=None, vms=(), nads=(), findings=()),
     CheckResult(
         version=__version__,
@@ -22,30 +41,51 @@ EMPTY = [
         skipped=(),
         summary=Summary(),
     ),
-    DriftResult(version=__version__, ref="c" * 40, items=()),
+    DRIFT,
+    ReconcileResult(version=__version__, ref="c" * 40, applied=False, drift=DRIFT, actions=()),
+    PolicyValidateResult(version=__version__, files=()),
+    PolicyTestResult(version=__version__, cases=()),
 ]
-EMPTY.append(ReconcileResult(version=__version__, ref="c" * 40, applied=False, drift=EMPTY[2], actions=()))
+PAIRS = [(r, f) for r in EMPTY for f in OutputFormat]
 
 
 def test_every_format_has_a_renderer() -> None:
     assert set(RENDERERS) == set(OutputFormat)
 
 
-@pytest.mark.parametrize("fmt", list(OutputFormat), ids=str)
-@pytest.mark.parametrize("result", EMPTY, ids=lambda r: r.command)
-def test_every_renderer_renders_every_result(fmt: OutputFormat, result: object) -> None:
-    out = render(result, fmt)  # type: ignore[arg-type]
-    assert out.endswith("\n") and len(out) > 10
+def test_every_result_type_is_listed_and_rendered() -> None:
+    assert set(SUPPORTED) == set(RESULT_TYPES) == {type(r) for r in EMPTY}
+    assert all(OutputFormat.TEXT in SUPPORTED[t] and OutputFormat.JSON in SUPPORTED[t] for t in RESULT_TYPES)
+
+
+@pytest.mark.parametrize(("result", "fmt"), PAIRS, ids=[f"{r.command}-{f}" for r, f in PAIRS])
+def test_every_pair_renders_or_is_a_clear_usage_error(result: Result, fmt: OutputFormat) -> None:
+    if supports(fmt, result):
+        out = render(result, fmt)
+        assert out.endswith("\n") and len(out) > 10
+        return
+    names = ", ".join(f.value for f in formats_for(type(result)))
+    with pytest.raises(UsageError) as e:
+        render(result, fmt)
+    assert e.value.message == (
+        f"--format {fmt.value} is not available for `gitnad {result.command}`; use one of: {names}"
+    )
 
 
 @pytest.mark.parametrize("result", EMPTY, ids=lambda r: r.command)
-def test_json_carries_the_injected_version_and_command(result: ScanResult) -> None:
+def test_json_carries_the_injected_version_command_and_schema_version(result: Result) -> None:
     """The version comes from the result (injected), never from the running package: golden files stay stable."""
     doc = json.loads(render(result.model_copy(update={"version": "9.9.9-test"}), OutputFormat.JSON))
-    assert (doc["tool"], doc["version"], doc["command"]) == ("gitnad", "9.9.9-test", result.command)
+    assert list(doc)[:4] == ["tool", "schemaVersion", "version", "command"]
+    assert (doc["tool"], doc["schemaVersion"], doc["version"], doc["command"]) == (
+        "gitnad",
+        1,
+        "9.9.9-test",
+        result.command,
+    )
 
 
-@pytest.mark.parametrize("result", EMPTY[2:], ids=lambda r: r.command)
+@pytest.mark.parametrize("result", EMPTY[2:4], ids=lambda r: r.command)
 def test_text_header_names_the_command(result: DriftResult) -> None:
     assert render(result, OutputFormat.TEXT).splitlines()[0] == f"gitnad {result.command}  ref {'c' * 12}"
 
@@ -53,7 +93,99 @@ def test_text_header_names_the_command(result: DriftResult) -> None:
 def test_check_text_colours_severities_only_when_asked() -> None:
     f = Finding(code="GN201", rule="target-nad-missing", severity=Severity.ERROR, message="m", file="a.yaml", line=3)
     result = EMPTY[1].model_copy(update={"findings": (f,), "summary": Summary(error=1)})
-    coloured = render(result, OutputFormat.TEXT, color=True)  # type: ignore[arg-type]
+    coloured = render(result, OutputFormat.TEXT, color=True)
     assert "  \x1b[31;1mERROR  \x1b[0m GN201 target-nad-missing  a.yaml:3" in coloured
     assert "Summary: \x1b[31;1m1 error(s)\x1b[0m, 0 warnings, 0 info, 0 waived" in coloured
-    assert "\x1b[" not in render(result, OutputFormat.TEXT)  # type: ignore[arg-type]
+    assert "\x1b[" not in render(result, OutputFormat.TEXT)
+
+
+LONG = "word " * 40  # 200 characters
+
+
+@pytest.mark.parametrize("width", [60, 100, 140], ids=str)
+def test_text_wraps_finding_messages_within_the_width(width: int) -> None:
+    f = Finding(code="GN201", rule="target-nad-missing", severity=Severity.ERROR, message=LONG.strip(), file="a.yaml")
+    text = render(EMPTY[1].model_copy(update={"findings": (f,)}), OutputFormat.TEXT, width=width)
+    body = [line for line in text.splitlines() if line.startswith(" " * 10)]
+    assert all(len(line) <= width for line in body)
+    assert " ".join(line.strip() for line in body) == LONG.strip()  # nothing lost, nothing cut
+
+
+W8 = " ".join(["word"] * 8)
+PAD = " " * 59
+TABLES = [
+    (
+        "beside-unwrapped",
+        300,
+        [
+            "VM         NETWORK     STATE   DECLARED      LIVE POD      DETAIL",
+            f"prod/db-1  bridge-net  InSync  prod/vlan-20  prod/vlan-20  {LONG.strip()}",
+        ],
+    ),
+    (
+        "beside-wrapped",
+        100,
+        [
+            "VM         NETWORK     STATE   DECLARED      LIVE POD      DETAIL",
+            f"prod/db-1  bridge-net  InSync  prod/vlan-20  prod/vlan-20  {W8}",
+            *[PAD + W8] * 4,
+        ],
+    ),
+    (
+        "under",
+        60,
+        [
+            "VM         NETWORK     STATE   DECLARED      LIVE POD",
+            "prod/db-1  bridge-net  InSync  prod/vlan-20  prod/vlan-20",
+            *["    " + " ".join(["word"] * 11)] * 3,
+            "    " + " ".join(["word"] * 7),
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("width", "table"), [t[1:] for t in TABLES], ids=[t[0] for t in TABLES])
+def test_drift_table_keeps_columns_and_wraps_the_detail(width: int, table: list[str]) -> None:
+    """The detail wraps in its column when 30 columns are left, else it goes under its row; never cut."""
+    item = DriftItem(
+        vm="prod/db-1",
+        network="bridge-net",
+        declared="prod/vlan-20",
+        pod="prod/vlan-20",
+        state=DriftState.IN_SYNC,
+        converged=True,
+        detail=LONG.strip(),
+    )
+    lines = render(DRIFT.model_copy(update={"items": (item,)}), OutputFormat.TEXT, width=width).splitlines()
+    assert lines[2 : lines.index("", 2)] == table
+
+
+def test_a_format_that_does_not_fit_fails_before_any_work(tmp_path: Path) -> None:
+    """No git or cluster read happens first: the repository does not even exist."""
+    out = OutputSettings(format=OutputFormat.OPENMETRICS)
+    req = app_check.CheckRequest(tmp_path / "missing", None, None, None, False, None, (), ClusterSettings(), out)
+    with pytest.raises(UsageError, match=r"^--format openmetrics is not available for `gitnad check`; use one of"):
+        app_check.run(req)
+    with pytest.raises(UsageError, match=r"not available for `gitnad scan`"):
+        app_scan.run(tmp_path / "missing", None, None, out)
+    with pytest.raises(UsageError, match=r"not available for `gitnad policy test`"):
+        app_policy.test(tmp_path / "missing", out)
+
+
+WRAPS = [
+    ("fits", "a b c", 40, ["> a b c"]),
+    ("empty", "", 40, [">"]),
+    ("spaces-collapse", "  a   b  ", 40, ["> a b"]),
+    (
+        "breaks-at-room",
+        "aaaa bbbb cccc dddd eeee ffff gggg hhhh",
+        36,
+        ["> aaaa bbbb cccc dddd eeee ffff gggg", "  hhhh"],
+    ),
+    ("long-word-whole", "x" * 50 + " y", 36, ["> " + "x" * 50, "  y"]),
+]
+
+
+@pytest.mark.parametrize(("text", "width", "lines"), [w[1:] for w in WRAPS], ids=[w[0] for w in WRAPS])
+def test_wrap(text: str, width: int, lines: list[str]) -> None:
+    assert wrap(text, width, "  ", first="> ") == lines

@@ -1,29 +1,60 @@
-"""Golden files: the demo's check and drift reports in every format, byte for byte.
+"""Golden files: every command's report on the demo, in every format it supports, byte for byte.
 
 The demo history (fixtures/demo/commits) is built into a real git repository; check runs against the
-before-sync snapshot, drift against the after-sync snapshot. Commit shas are deterministic (fixed dates).
-Regenerate after an intended change with `GITNAD_UPDATE_GOLDEN=1 pytest tests/unit/report/test_golden.py`
-and review the diff.
+before-sync snapshot, drift and reconcile against the after-sync snapshot, scan at the head commit, and the
+policy commands on a copy of the shipped examples with two cases made to fail. Commit shas are deterministic
+(fixed dates). Regenerate after an intended change with
+`GITNAD_UPDATE_GOLDEN=1 pytest tests/unit/report/test_golden.py` and review the diff.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from gitnad.app import check as app_check
 from gitnad.app import drift as app_drift
+from gitnad.app import policy as app_policy
+from gitnad.app import reconcile as app_reconcile
+from gitnad.app import scan as app_scan
 from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.errors import ExitCode
+from gitnad.models.results import (
+    CheckResult,
+    DriftResult,
+    PolicyTestResult,
+    PolicyValidateResult,
+    ReconcileResult,
+    ScanResult,
+)
+from gitnad.report import Result, formats_for
 from gitnad.sources.fixture_repo import build
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "fixtures" / "demo"
+EXAMPLES = ROOT / "policies" / "examples"
 GOLDEN = ROOT / "tests" / "golden"
 NOW = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+EXTENSION = {
+    OutputFormat.TEXT: "txt",
+    OutputFormat.JSON: "json",
+    OutputFormat.GITHUB: "txt",
+    OutputFormat.SARIF: "sarif",
+    OutputFormat.JUNIT: "xml",
+    OutputFormat.OPENMETRICS: "prom",
+    OutputFormat.MARKDOWN: "md",
+}
+JSON_LIKE = (".json", ".sarif")
+"""Golden files of one-line JSON documents, stored indented so their diffs are reviewable."""
+
+Run = Callable[[OutputSettings], tuple[str, ExitCode]]
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +63,30 @@ def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]
     return repo, build(DEMO / "commits", repo)
 
 
+@pytest.fixture(scope="module")
+def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped examples, with one case missing an expected finding and one with an unexpected one, and
+    an invalid policy file beside them (for `policy validate`)."""
+    work = tmp_path_factory.mktemp("policies") / "examples"
+    shutil.copytree(EXAMPLES, work)
+    test_file = work / "tests" / "gitnad-test.yaml"
+    doc = yaml.safe_load(test_file.read_text())
+    doc["cases"][1]["expect"] = [{"code": "GN304", "policy": "tenant-a-nads"}, {"code": "GN302"}]
+    doc["cases"][5]["expect"] = doc["cases"][5]["expect"][:-1]
+    test_file.write_text(yaml.safe_dump(doc, sort_keys=False))
+    (work.parent / "broken.yaml").write_text(
+        "apiVersion: gitnad.dev/v1alpha1\nkind: NADPolicyException\nmetadata: {name: broken}\nspec:\n"
+        "  rules: [GN205, not-a-rule]\n  reason: r\n"
+    )
+    return work
+
+
 def _stable(text: str) -> str:
-    return text.replace(str(DEMO), "<fixtures>/demo")
+    return text.replace(str(DEMO), "FIXTURES/demo")  # no markup characters: the same in every format
 
 
-def _compare(name: str, text: str) -> None:
-    if name.endswith(".json"):  # one line on the wire; kept indented here so golden diffs are reviewable
+def compare(name: str, text: str) -> None:
+    if name.endswith(JSON_LIKE):  # one line on the wire; kept indented here so golden diffs are reviewable
         assert text.count("\n") == 1 and text.endswith("\n")
         text = json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
     path = GOLDEN / name
@@ -48,39 +97,67 @@ def _compare(name: str, text: str) -> None:
     assert text == path.read_text()
 
 
-@pytest.mark.parametrize("fmt", list(OutputFormat), ids=str)
-def test_demo_check_report(demo_repo: tuple[Path, list[str]], fmt: OutputFormat) -> None:
-    repo, shas = demo_repo
-    req = app_check.CheckRequest(
-        repo=repo,
-        config_file=None,
-        base=shas[-2],
-        head=shas[-1],
-        staged=False,
-        fail_on=None,
-        policies=(),
-        cluster=ClusterSettings(snapshot=DEMO / "snapshots" / "before-sync.yaml"),
-        output=OutputSettings(format=fmt),
-        now=NOW,
-    )
-    text, code = app_check.run(req)
-    assert int(code) == 1
-    _compare(f"{fmt.value}/demo-check.{'json' if fmt is OutputFormat.JSON else 'txt'}", _stable(text))
+def runs(repo: Path, shas: list[str], policy_dir: Path) -> dict[str, tuple[type[Result], Run, int]]:
+    """Per command: its result type, how to run it with given output settings, and its exit code."""
+    before = ClusterSettings(snapshot=DEMO / "snapshots" / "before-sync.yaml")
+    after = ClusterSettings(snapshot=DEMO / "snapshots" / "after-sync.yaml")
+
+    def check(out: OutputSettings) -> tuple[str, ExitCode]:
+        req = app_check.CheckRequest(repo, None, shas[-2], shas[-1], False, None, (), before, out, now=NOW)
+        return app_check.run(req)
+
+    def drift(out: OutputSettings) -> tuple[str, ExitCode]:
+        return app_drift.run(app_drift.DriftRequest(repo, None, shas[-1], None, False, timedelta(1), after, out))
+
+    def reconcile(out: OutputSettings) -> tuple[str, ExitCode]:
+        req = app_reconcile.ReconcileRequest(repo, None, shas[-1], None, False, True, None, after, out)
+        return app_reconcile.run(req)
+
+    def validate(out: OutputSettings) -> tuple[str, ExitCode]:
+        return app_policy.validate([policy_dir, policy_dir.parent / "broken.yaml"], out)
+
+    return {
+        "scan": (ScanResult, lambda out: app_scan.run(repo, shas[-1], None, out), 1),
+        "check": (CheckResult, check, 1),
+        "drift": (DriftResult, drift, 1),
+        "reconcile": (ReconcileResult, reconcile, 1),
+        "policy-test": (PolicyTestResult, lambda out: app_policy.test(policy_dir / "tests", out), 1),
+        "policy-validate": (PolicyValidateResult, validate, 2),
+    }
 
 
-@pytest.mark.parametrize("fmt", list(OutputFormat), ids=str)
-def test_demo_drift_report(demo_repo: tuple[Path, list[str]], fmt: OutputFormat) -> None:
+CASES = [
+    (command, fmt)
+    for command, result_type in [
+        ("scan", ScanResult),
+        ("check", CheckResult),
+        ("drift", DriftResult),
+        ("reconcile", ReconcileResult),
+        ("policy-test", PolicyTestResult),
+        ("policy-validate", PolicyValidateResult),
+    ]
+    for fmt in formats_for(result_type)
+]
+
+
+@pytest.mark.parametrize(("command", "fmt"), CASES, ids=[f"{c}-{f}" for c, f in CASES])
+def test_demo_report(
+    demo_repo: tuple[Path, list[str]],
+    policy_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    fmt: OutputFormat,
+) -> None:
+    monkeypatch.chdir(policy_dir.parent)  # policy reports name files relative to the working directory
     repo, shas = demo_repo
-    req = app_drift.DriftRequest(
-        repo=repo,
-        config_file=None,
-        ref=shas[-1],
-        base=None,
-        wait=False,
-        timeout=timedelta(seconds=1),
-        cluster=ClusterSettings(snapshot=DEMO / "snapshots" / "after-sync.yaml"),
-        output=OutputSettings(format=fmt),
-    )
-    text, code = app_drift.run(req)
-    assert int(code) == 1
-    _compare(f"{fmt.value}/demo-drift.{'json' if fmt is OutputFormat.JSON else 'txt'}", _stable(text))
+    _, run, code = runs(repo, shas, policy_dir)[command]
+    text, exit_code = run(OutputSettings(format=fmt))
+    assert int(exit_code) == code
+    compare(f"{fmt.value}/demo-{command}.{EXTENSION[fmt]}", _stable(text))
+
+
+def test_every_golden_file_is_produced() -> None:
+    """No stale golden file: each one belongs to a (command, format) pair above."""
+    expected = {f"{fmt.value}/demo-{command}.{EXTENSION[fmt]}" for command, fmt in CASES}
+    present = {str(p.relative_to(GOLDEN)) for p in GOLDEN.rglob("*") if p.is_file()}
+    assert present == expected
