@@ -136,6 +136,8 @@ class _Resolver:
         written, real = found
         kind = self.tree.kind(real)
         k = n.kfile
+        if kind == "missing" and ref.role == "chart-home":
+            return  # charts are looked up there; a chart that is missing is helm's error (or a refused pull)
         if kind == "missing":
             n.problems.append(_problem(k, ref, ProblemKind.MISSING, f"'{ref.value}' does not exist ({written})"))
         elif kind == "dir":
@@ -176,14 +178,13 @@ class _Resolver:
                 _problem(k, ref, ProblemKind.MISSING, f"directory '{written}' holds no kustomization file")
             )
             return
+        n.consumes.append((real, ref))  # even when refused below: it is meant as a base, not a root
         if inside(k.directory, real):
             n.problems.append(
                 _problem(
                     k, ref, ProblemKind.CYCLE, f"'{ref.value}' is at or above this kustomization (kustomize: cycle)"
                 )
             )
-            return
-        n.consumes.append((real, ref))
 
 
 def _read_kustomizations(

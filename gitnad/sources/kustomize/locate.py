@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,8 @@ TRANSFORMATIONS = "alpha.config.kubernetes.io/transformations"
 VM_TEMPLATE = ("spec", "template", "spec")
 POOL_TEMPLATE = ("spec", "virtualMachineTemplate", "spec", "template", "spec")
 IDENTITY = (("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "namespace"))
+Real = Callable[[str], str | None]
+"""Repo path -> the path with symlinks followed (None when a link leaves the repository)."""
 
 
 # --- reading what kustomize annotated ------------------------------------------------------------------------
@@ -60,7 +62,7 @@ def _yaml_value(text: Any) -> Any:
     return plain(docs[0].data) if docs else None
 
 
-def provenance(annotations: Mapping[str, Any], root: str, real: Any) -> Provenance | None:
+def provenance(annotations: Mapping[str, Any], root: str, real: Real) -> Provenance | None:
     """Read kustomize's two annotations (paths relative to the root) into repo paths; `real` resolves links."""
     origin = _yaml_value(annotations.get(ORIGIN))
     if not isinstance(origin, Mapping):
@@ -80,12 +82,11 @@ def provenance(annotations: Mapping[str, Any], root: str, real: Any) -> Provenan
     return None
 
 
-def _repo_path(root: str, rel: str, real: Any) -> str | None:
+def _repo_path(root: str, rel: str, real: Real) -> str | None:
     p = posixpath.normpath(posixpath.join(root, rel)) if root else posixpath.normpath(rel)
     if p.startswith("../") or p == ".." or p.startswith("/"):
         return None
-    resolved = real(p)
-    return resolved if isinstance(resolved, str) else None
+    return real(p)
 
 
 # --- the object's own document in its resource file ---------------------------------------------------------------
@@ -234,9 +235,14 @@ class Patch:
         return self.spec.inline_line if self.first_line is None else self.first_line + inner - 1
 
 
-def parse_patch(spec: PatchSpec, kustomization: Kustomization, contents: Mapping[str, bytes]) -> Patch | None:
+def parse_patch(
+    spec: PatchSpec, kustomization: Kustomization, contents: Mapping[str, bytes], real: Real
+) -> Patch | None:
+    """The patch's documents, from its file (symlinks followed) or the inline text; None when unreadable."""
     if spec.path is not None:
-        file = posixpath.normpath(posixpath.join(kustomization.directory, spec.path))
+        file = real(posixpath.normpath(posixpath.join(kustomization.directory, spec.path)))
+        if file is None:
+            return None
         data: bytes | str | None = contents.get(file)
         first: int | None = 1
     else:
@@ -405,11 +411,11 @@ class Step:
     namespace: tuple[str, int] | None = None
 
 
-def steps(chain: Sequence[Kustomization], contents: Mapping[str, bytes]) -> list[Step]:
+def steps(chain: Sequence[Kustomization], contents: Mapping[str, bytes], real: Real) -> list[Step]:
     """The steps in the order kustomize applies them."""
     out: list[Step] = []
     for k in chain:
-        parsed = [(p, parse_patch(p, k, contents)) for p in k.patches]
+        parsed = [(p, parse_patch(p, k, contents, real)) for p in k.patches]
         before = [Step(k, patch) for spec, patch in parsed if spec.field != "patchesJson6902" and patch is not None]
         after = [Step(k, patch) for spec, patch in parsed if spec.field == "patchesJson6902" and patch is not None]
         out.extend(before)

@@ -182,7 +182,7 @@ def _objects(
             origin = SourceLocation(prov.file, name_line(source), Via.RESOURCE)
         key = tuple(k.file for k in chain)
         if key not in walks:
-            walks[key] = steps(chain, m.contents)
+            walks[key] = steps(chain, m.contents, real)
         locs = locations(Subject(body, source), walks[key], origin)
         out.append(RenderedObject(root, index, body, origin, key, locs))
     return tuple(out)
