@@ -220,3 +220,29 @@ def test_the_same_input_renders_the_same_result(history: History) -> None:
 
 def _without_times(results: tuple[RenderResult, ...]) -> list[tuple[Any, ...]]:
     return [(r.root, r.objects, r.problems, r.inputs) for r in results]
+
+
+def test_non_manifest_inputs_render_from_the_working_tree(tmp_path: Path) -> None:
+    """An extension-less `Kustomization` and a generator's `.env` file are read like any input."""
+    vm = gitops_files()["base/vm.yaml"]
+    repo = TempRepo(tmp_path / "repo")
+    repo.commit({"README.md": "x\n"})
+    repo.write(
+        {
+            "app/Kustomization": "namespace: apps\nresources:\n- vm.yaml\n"
+            "configMapGenerator:\n- name: cfg\n  envs: [app.env]\n",
+            "app/vm.yaml": vm,
+            "app/app.env": "MODE=fast\n",
+        }
+    )
+    reader = input_reader(GitRepo(repo.root), None)
+    graph = discover(reader)
+    (app,) = render(reader, graph)
+    assert (graph.roots, app.problems) == (("app",), ())
+    assert {"app/Kustomization", "app/app.env", "app/vm.yaml"} <= app.inputs
+    (obj,) = app.objects
+    assert (obj.body["metadata"]["namespace"], obj.origin, obj.locate(("metadata", "namespace"))) == (
+        "apps",
+        SourceLocation("app/vm.yaml", 4, Via.RESOURCE),
+        SourceLocation("app/Kustomization", 1, Via.KUSTOMIZATION),
+    )
