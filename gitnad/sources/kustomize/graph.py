@@ -109,6 +109,9 @@ class _Resolver:
     def node(self, k: KFile) -> _Node:
         n = _Node(k, [], {k.file}, set(), [])
         n.files.update(self.tree.link_chain(k.file))
+        own = self.tree.real(k.file)
+        if own is not None:
+            n.files.add(own)
         for ref in k.refs:
             self._ref(n, ref)
         return n
@@ -190,11 +193,13 @@ class _Resolver:
 def _read_kustomizations(
     reader: InputReader, tree: Tree, max_bytes: int, allow_helm: bool
 ) -> tuple[dict[str, KFile], list[Problem]]:
+    """Every kustomization file (a symlink to one is read at its target, as kustomize would)."""
     by_dir: dict[str, list[str]] = {}
     for f in sorted(tree.files):
-        if posixpath.basename(f) in KUSTOMIZATION_FILES and f not in tree.links:
+        if posixpath.basename(f) in KUSTOMIZATION_FILES:
             by_dir.setdefault(parent(f), []).append(f)
-    blobs = reader.read([f for fs in by_dir.values() for f in fs], max_bytes)
+    real = {fs[0]: tree.real(fs[0]) for fs in by_dir.values()}
+    blobs = reader.read(sorted({r for r in real.values() if r is not None}), max_bytes)
     out: dict[str, KFile] = {}
     problems: list[Problem] = []
     for directory, files in sorted(by_dir.items()):
@@ -202,8 +207,21 @@ def _read_kustomizations(
             problems.append(
                 Problem(files[0], None, ProblemKind.INVALID, f"several kustomization files in one directory: {files}")
             )
-        data = blobs.get(files[0])
-        if isinstance(data, FileProblem) or data is None:
+        target = real[files[0]]
+        if target is not None and parent(target) != directory:
+            problems.append(
+                Problem(
+                    files[0],
+                    None,
+                    ProblemKind.OUTSIDE,
+                    f"a symlink to {target}, outside its directory: kustomize does not load it there "
+                    "(LoadRestrictionsRootOnly)",
+                )
+            )
+            out[directory] = KFile(directory, files[0], parsed=False)
+            continue
+        data = blobs.get(target) if target is not None else FileProblem(LEAVES_REPO)
+        if not isinstance(data, bytes):
             why = data.message if isinstance(data, FileProblem) else "cannot be read"
             problems.append(Problem(files[0], getattr(data, "line", None), ProblemKind.UNREADABLE, why))
             out[directory] = KFile(directory, files[0], parsed=False)
@@ -288,10 +306,10 @@ def _cycles(nodes: Mapping[str, _Node], reachable: set[str]) -> list[Problem]:
     return problems
 
 
-def _roots(nodes: Mapping[str, _Node], excluder: Excluder) -> list[str]:
+def _tops(nodes: Mapping[str, _Node]) -> list[str]:
+    """Kustomizations nothing consumes, Components excepted (built alone they render nothing)."""
     consumed = {t for n in nodes.values() for t, _ in n.consumes}
-    candidates = (d for d, n in nodes.items() if d not in consumed and not n.kfile.component)
-    return sorted(d for d in candidates if not excluder.excluded(nodes[d].kfile.file))
+    return sorted(d for d, n in nodes.items() if d not in consumed and not n.kfile.component)
 
 
 def discover(
@@ -312,14 +330,17 @@ def discover(
     problems += [p for n in nodes.values() for p in (*n.kfile.problems, *n.problems)]
     problems += _check_plugin_files(reader, resolver, max_file_bytes)
     problems += _components(nodes)
-    roots = _roots(nodes, Excluder(exclude))
+    tops = _tops(nodes)
+    excluder = Excluder(exclude)
+    roots = [d for d in tops if not excluder.excluded(nodes[d].kfile.file)]
     inputs: dict[str, frozenset[str]] = {}
     reachable: set[str] = set()
-    for root in roots:
-        files, dirs = _closure(root, nodes)
-        inputs[root] = frozenset(files)
+    for top in tops:
+        files, dirs = _closure(top, nodes)
         reachable |= dirs
-    problems += _cycles(nodes, reachable | {d for d in nodes if Excluder(exclude).excluded(nodes[d].kfile.file)})
+        if top in roots:
+            inputs[top] = frozenset(files)
+    problems += _cycles(nodes, reachable)
     return KustomizeGraph(
         kustomizations={d: _public(n) for d, n in sorted(nodes.items())},
         roots=tuple(roots),

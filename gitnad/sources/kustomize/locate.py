@@ -70,7 +70,7 @@ def provenance(annotations: Mapping[str, Any], root: str, real: Real) -> Provena
     chain: list[str] = []
     for step in _yaml_value(annotations.get(TRANSFORMATIONS)) or ():
         where = step.get("configuredIn") if isinstance(step, Mapping) else None
-        file = _repo_path(root, where, real) if isinstance(where, str) else None
+        file = _kustomization_path(root, where, real) if isinstance(where, str) else None
         if file is not None and (not chain or chain[-1] != file):
             chain.append(file)
     if isinstance(origin.get("path"), str):
@@ -82,11 +82,20 @@ def provenance(annotations: Mapping[str, Any], root: str, real: Real) -> Provena
     return None
 
 
+def _kustomization_path(root: str, rel: str, real: Real) -> str | None:
+    """A kustomization file is known by its directory (the file itself may be a symlink to elsewhere)."""
+    directory = _repo_path(root, posixpath.dirname(rel) or ".", real)
+    if directory is None:
+        return None
+    name = posixpath.basename(rel)
+    return f"{directory}/{name}" if directory else name
+
+
 def _repo_path(root: str, rel: str, real: Real) -> str | None:
     p = posixpath.normpath(posixpath.join(root, rel)) if root else posixpath.normpath(rel)
     if p.startswith("../") or p == ".." or p.startswith("/"):
         return None
-    return real(p)
+    return real("" if p == "." else p)
 
 
 # --- the object's own document in its resource file ---------------------------------------------------------------
@@ -246,7 +255,8 @@ def parse_patch(
         data: bytes | str | None = contents.get(file)
         first: int | None = 1
     else:
-        file, data, first = kustomization.file, spec.inline, spec.inline_first_line
+        file = real(kustomization.file) or kustomization.file  # the text is where a symlinked file points
+        data, first = spec.inline, spec.inline_first_line
     if data is None:
         return None
     docs = [d.data for d in load_documents(data).documents if d.data is not None]
@@ -404,11 +414,11 @@ def _smp_sets(patch: Patch, path: FieldPath, body: Any, subject: Subject) -> Sou
 
 @dataclass(frozen=True)
 class Step:
-    """One transformer step of a kustomization that can write a tracked field."""
+    """One transformer step of a kustomization that can write a tracked field: a patch, or `namespace:`
+    (its value, and the file and line that hold it)."""
 
-    kustomization: Kustomization
     patch: Patch | None
-    namespace: tuple[str, int] | None = None
+    namespace: tuple[str, str, int] | None = None
 
 
 def steps(chain: Sequence[Kustomization], contents: Mapping[str, bytes], real: Real) -> list[Step]:
@@ -416,12 +426,10 @@ def steps(chain: Sequence[Kustomization], contents: Mapping[str, bytes], real: R
     out: list[Step] = []
     for k in chain:
         parsed = [(p, parse_patch(p, k, contents, real)) for p in k.patches]
-        before = [Step(k, patch) for spec, patch in parsed if spec.field != "patchesJson6902" and patch is not None]
-        after = [Step(k, patch) for spec, patch in parsed if spec.field == "patchesJson6902" and patch is not None]
-        out.extend(before)
+        out.extend(Step(patch) for spec, patch in parsed if spec.field != "patchesJson6902" and patch is not None)
         if k.namespace is not None:
-            out.append(Step(k, None, k.namespace))
-        out.extend(after)
+            out.append(Step(None, (k.namespace[0], real(k.file) or k.file, k.namespace[1])))
+        out.extend(Step(patch) for spec, patch in parsed if spec.field == "patchesJson6902" and patch is not None)
     return out
 
 
@@ -443,10 +451,10 @@ def locate(path: FieldPath, subject: Subject, walk: Sequence[Step], origin: Sour
 
 def _step_sets(step: Step, path: FieldPath, subject: Subject) -> SourceLocation | None:
     if step.namespace is not None:
-        value, line = step.namespace
+        value, file, line = step.namespace
         ok, rendered = value_at(subject.body, path)
         if path == ("metadata", "namespace") and ok and rendered == value:
-            return SourceLocation(step.kustomization.file, line, Via.KUSTOMIZATION)
+            return SourceLocation(file, line, Via.KUSTOMIZATION)
         return None
     patch = step.patch
     if patch is None:

@@ -45,7 +45,8 @@ def materialize(
     wanted = sorted(set().union(*(graph.inputs[r] for r in roots)))
     links = reader.links()
     link_paths = [p for p in wanted if p in links]
-    blobs = reader.read([p for p in wanted if p not in links], max_bytes)
+    # A path below a symlinked directory exists once the link is written: read only real paths.
+    blobs = reader.read([p for p in wanted if not _through_link(p, links)], max_bytes)
     problems: list[Problem] = []
     contents: dict[str, bytes] = {}
     for path, data in blobs.items():
@@ -55,9 +56,9 @@ def materialize(
             contents[path] = data
     injected: dict[str, tuple[str, ...]] = {}
     for root in roots:
-        k = graph.kustomizations[root]
-        if k.file in contents:
-            contents[k.file], injected[root] = with_build_metadata(contents[k.file])
+        own = resolve_link(graph.kustomizations[root].file, links)
+        if own is not None and own in contents:
+            contents[own], injected[root] = with_build_metadata(contents[own])
     for path, data in contents.items():
         _write(tree, path, data)
     for path in link_paths:
@@ -88,6 +89,12 @@ def with_build_metadata(data: bytes) -> tuple[bytes, tuple[str, ...]]:
                 return appended, missing
     rewritten = {**plain(doc), "buildMetadata": [*have, *missing]}
     return json.dumps(rewritten, indent=1).encode() + b"\n", missing
+
+
+def _through_link(path: str, links: Mapping[str, str]) -> bool:
+    """`path` is a symlink, or lies below one."""
+    parts = path.split("/")
+    return any("/".join(parts[: i + 1]) in links for i in range(len(parts)))
 
 
 def _write(tree: Path, path: str, data: bytes) -> None:

@@ -104,17 +104,16 @@ def _render_tree(
             out[r] = RenderResult(r, (), unreadable, graph.inputs[r])
         else:
             ready.append(r)
-    try:
-        kubectl = find_kubectl(options.kubectl) if ready else None
-    except KubectlMissing as e:
-        for r in ready:
-            out[r] = _failed(graph, r, ProblemKind.NO_KUBECTL, str(e))
+    if not ready:
         return out
-    assert kubectl is not None or not ready
+    try:
+        kubectl = find_kubectl(options.kubectl)
+    except KubectlMissing as e:
+        return out | {r: _failed(graph, r, ProblemKind.NO_KUBECTL, str(e)) for r in ready}
     links = reader.links()
 
     def one(root: str) -> RenderResult:
-        cmd = kustomize_command(kubectl, tree / root if root else tree, graph.allow_helm)  # type: ignore[arg-type]
+        cmd = kustomize_command(kubectl, tree / root if root else tree, graph.allow_helm)
         run = run_bounded(cmd, tmp, scrubbed_env(home), options.timeout, options.max_output_bytes)
         return _result(graph, root, run, m, lambda p: resolve_link(p, links) if links else p, options)
 

@@ -226,11 +226,19 @@ def test_problems_of_a_root_are_those_in_the_files_it_reads(tmp_path: Path) -> N
     assert "base/gone.yaml" in graph.inputs["overlays/prod"]  # adding it later must re-render
 
 
-def test_excluded_roots_are_not_rendered_but_their_bases_are_read(tmp_path: Path) -> None:
-    graph = _graph(tmp_path, dict(gitops_files()), exclude=["overlays/staging"])
-    assert (graph.roots, sorted(graph.kustomizations)) == (
-        ("overlays/prod",),
+@pytest.mark.parametrize(
+    ("exclude", "roots"),
+    [(["overlays/staging"], ("overlays/prod",)), (["overlays"], ())],
+    ids=["one-overlay", "every-overlay"],
+)
+def test_excluded_roots_are_not_rendered_and_their_bases_are_no_cycle(
+    tmp_path: Path, exclude: list[str], roots: tuple[str, ...]
+) -> None:
+    graph = _graph(tmp_path, dict(gitops_files()), exclude=exclude)
+    assert (graph.roots, sorted(graph.kustomizations), graph.problems) == (
+        roots,
         ["base", "components/pool-net", "overlays/prod", "overlays/staging"],
+        (),
     )
 
 
@@ -289,3 +297,34 @@ def test_index_and_working_tree_are_discovered_the_same_way(tmp_path: Path, wher
         repo.write(new)
     graph = discover(input_reader(GitRepo(repo.root), INDEX if where == "index" else None))
     assert (graph.roots, graph.manifest_files) == (("app",), frozenset({"app/vm.yaml"}))
+
+
+def test_a_symlinked_kustomization_file_is_read_at_its_target_and_located_there(tmp_path: Path) -> None:
+    staging = gitops_files()["overlays/staging/kustomization.yaml"]
+    files: dict[str, Content] = {
+        **gitops_files(),
+        "overlays/staging/kustomization.yaml": Symlink("staging.yaml"),
+        "overlays/staging/staging.yaml": staging,
+        "overlays/qa/kustomization.yaml": Symlink("../staging/staging.yaml"),
+    }
+    repo = TempRepo(tmp_path / "repo")
+    repo.commit(files)
+    reader = input_reader(GitRepo(repo.root), "HEAD")
+    graph = discover(reader)
+    assert (graph.roots, graph.problems) == (
+        ("overlays/prod", "overlays/qa", "overlays/staging"),
+        (
+            Problem(
+                "overlays/qa/kustomization.yaml",
+                None,
+                ProblemKind.OUTSIDE,
+                "a symlink to overlays/staging/staging.yaml, outside its directory: kustomize does not load it there "
+                "(LoadRestrictionsRootOnly)",
+            ),
+        ),
+    )
+    qa, stg = render(reader, graph, ["overlays/qa", "overlays/staging"])
+    assert (qa.objects, qa.problems) == ((), graph.problems)
+    vm = next(o for o in stg.objects if o.body["kind"] == "VirtualMachine")
+    assert (stg.problems, vm.kustomizations) == ((), ("overlays/staging/kustomization.yaml",))
+    assert vm.locate(("metadata", "namespace")) == SourceLocation("overlays/staging/staging.yaml", 3, Via.KUSTOMIZATION)
