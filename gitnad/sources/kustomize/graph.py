@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gitnad.config import DEFAULT_MAX_FILE_BYTES
-from gitnad.sources.kustomize.kfile import KUSTOMIZATION_FILES, KFile, Ref, read_kustomization
+from gitnad.sources.kustomize.kfile import KUSTOMIZATION_FILES, KFile, Ref, read_kustomization, refused_remote
 from gitnad.sources.kustomize.model import Kustomization, KustomizeGraph, Problem, ProblemKind
 from gitnad.sources.kustomize.safety import check_plugin_doc
 from gitnad.sources.trees import LEAVES_REPO, Excluder, FileProblem, TreeReader, resolve_link
@@ -113,7 +113,7 @@ class _Resolver:
         if own is not None:
             n.files.add(own)
         for ref in k.refs:
-            self._ref(n, ref)
+            self.resolve(n, ref)
         return n
 
     def _target(self, n: _Node, ref: Ref) -> tuple[str, str] | None:
@@ -132,7 +132,8 @@ class _Resolver:
             n.files.update((written, real))
         return written, real
 
-    def _ref(self, n: _Node, ref: Ref) -> None:
+    def resolve(self, n: _Node, ref: Ref) -> None:
+        """Record what `ref` makes `n` read or consume, or why it cannot."""
         found = self._target(n, ref)
         if found is None:
             return
@@ -230,8 +231,28 @@ def _read_kustomizations(
     return out, problems
 
 
-def _check_plugin_files(reader: InputReader, resolver: _Resolver, max_bytes: int) -> list[Problem]:
-    """Generator/transformer/validator configuration files: builtin plugins only (kustomize would run the rest)."""
+_BUILTIN_FILE_FIELDS = (("path", "file"), ("paths", "file"), ("files", "source"), ("envs", "source"), ("env", "source"))
+
+
+def _builtin_refs(doc: Mapping[str, object], user: Ref) -> list[Ref]:
+    """Files a builtin plugin configuration loads (a PatchTransformer's `path`, a generator's `files`...),
+    relative to the kustomization that lists it; refused entries carry that listing's line."""
+    refs: list[Ref] = []
+    for key, role in _BUILTIN_FILE_FIELDS:
+        value = doc.get(key)
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, str) and v:
+                path = v.split("=", 1)[1] if key == "files" and "=" in v else v
+                refs.append(Ref(user.field, path, user.line, role))
+    return refs
+
+
+def _check_plugin_files(
+    reader: InputReader, resolver: _Resolver, nodes: Mapping[str, _Node], max_bytes: int
+) -> list[Problem]:
+    """Generator/transformer/validator configuration files: builtin plugins only (kustomize would run the rest);
+    the files those builtins load join their kustomization's inputs."""
     problems: list[Problem] = []
     blobs = reader.read(sorted(resolver.plugin_files), max_bytes)
     for path, users in sorted(resolver.plugin_files.items()):
@@ -247,9 +268,17 @@ def _check_plugin_files(reader: InputReader, resolver: _Resolver, max_bytes: int
             if not isinstance(doc.data, Mapping):
                 continue
             reason = check_plugin_doc(doc.data, resolver.allow_helm)
-            if reason is not None:
-                for k, ref in users:
+            for k, ref in users:
+                if reason is not None:
                     problems.append(Problem(k.file, ref.line, reason[0], f"{ref.field}: {path}: {reason[1]}"))
+                    continue
+                node = nodes[k.directory]
+                for extra in _builtin_refs(doc.data, ref):
+                    message = refused_remote(extra)
+                    if message is None:
+                        resolver.resolve(node, extra)
+                    else:
+                        node.problems.append(Problem(k.file, extra.line, ProblemKind.REMOTE, message))
     return problems
 
 
@@ -327,8 +356,8 @@ def discover(
     kfiles, problems = _read_kustomizations(reader, tree, max_file_bytes, allow_helm)
     resolver = _Resolver(tree, allow_helm)
     nodes = {d: resolver.node(k) for d, k in kfiles.items()}
+    problems += _check_plugin_files(reader, resolver, nodes, max_file_bytes)
     problems += [p for n in nodes.values() for p in (*n.kfile.problems, *n.problems)]
-    problems += _check_plugin_files(reader, resolver, max_file_bytes)
     problems += _components(nodes)
     tops = _tops(nodes)
     excluder = Excluder(exclude)

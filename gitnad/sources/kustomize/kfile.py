@@ -343,20 +343,26 @@ def _helm(doc: LMap, keys: dict[str, str], r: _Reader) -> list[Ref]:
     return refs
 
 
+def refused_remote(ref: Ref) -> str | None:
+    """The problem message when `ref` names something remote, else None."""
+    reason = remote_reason(ref.value)
+    if reason is None:
+        return None
+    return (
+        f"{ref.field}: '{ref.value}' is {reason}; gitnad renders without network, so vendor it into the repository "
+        "(or commit the rendered output)"
+    )
+
+
 def _remote_refs(refs: list[Ref], r: _Reader) -> list[Ref]:
     """Refuse every remote entry (kustomize would clone or download it); keep the local ones."""
     local: list[Ref] = []
     for ref in refs:
-        reason = remote_reason(ref.value)
-        if reason is None:
+        message = refused_remote(ref)
+        if message is None:
             local.append(ref)
         else:
-            r.problem(
-                ProblemKind.REMOTE,
-                ref.line,
-                f"{ref.field}: '{ref.value}' is {reason}; gitnad renders without network, so vendor it into the "
-                "repository (or commit the rendered output)",
-            )
+            r.problem(ProblemKind.REMOTE, ref.line, message)
     return local
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,14 @@ class ProblemKind(enum.StrEnum):
     """kubectl printed something gitnad cannot read as YAML."""
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (newlines and terminal escapes from hostile names included) as `\\xNN`."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One reason a root (or an entry of a kustomization) is not rendered; `line` is 1-based when known."""
@@ -58,9 +67,13 @@ class Problem:
     line: int | None
     kind: ProblemKind
     message: str
-    """What is wrong and what to do; never starts with the file name (callers add `file:line`)."""
+    """What is wrong and what to do, on one printable line; never starts with the file name (callers add
+    `file:line`)."""
     root: str | None = None
     """The kustomization root (directory) whose render this stops, when it concerns one root."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", printable(self.message))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ time. Results come back in root order; objects in kubectl's output order.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -202,15 +201,11 @@ def _take_annotations(body: dict[str, Any], injected: Sequence[str]) -> Mapping[
     return found
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def kustomize_message(stderr: bytes, tree: Path) -> str:
-    """kustomize's error with the temporary tree's paths made repo-relative, warnings and control bytes removed."""
+    """kustomize's error on one line, the temporary tree's paths made repo-relative, its warnings left out."""
     text = stderr.decode("utf-8", "replace")
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("# Warning:")]
-    msg = "\n".join(lines).removeprefix("error: ").strip() or "kubectl kustomize failed without a message"
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("# Warning:")]
+    msg = " ".join(lines).removeprefix("error: ").strip() or "kubectl kustomize failed without a message"
     for prefix in (str(tree) + os.sep, str(tree.resolve()) + os.sep):
         msg = msg.replace(prefix, "")
-    msg = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", msg)
     return msg if len(msg) <= MAX_MESSAGE_CHARS else msg[:MAX_MESSAGE_CHARS] + " …"

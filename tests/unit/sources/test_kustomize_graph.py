@@ -328,3 +328,66 @@ def test_a_symlinked_kustomization_file_is_read_at_its_target_and_located_there(
     vm = next(o for o in stg.objects if o.body["kind"] == "VirtualMachine")
     assert (stg.problems, vm.kustomizations) == ((), ("overlays/staging/kustomization.yaml",))
     assert vm.locate(("metadata", "namespace")) == SourceLocation("overlays/staging/staging.yaml", 3, Via.KUSTOMIZATION)
+
+
+PATCH_CONFIG = """apiVersion: builtin
+kind: PatchTransformer
+metadata:
+  name: staging-nad
+path: nad-patch.yaml
+target:
+  kind: VirtualMachine
+  name: web
+"""
+
+
+def test_files_loaded_by_builtin_transformer_configurations_are_inputs(tmp_path: Path) -> None:
+    staging = gitops_files()["overlays/staging/kustomization.yaml"]
+    patches = staging[staging.index("patches:") :]
+    files: dict[str, Content] = {
+        **gitops_files(),
+        "overlays/staging/kustomization.yaml": staging.replace(patches, "transformers:\n  - patch-config.yaml\n"),
+        "overlays/staging/patch-config.yaml": PATCH_CONFIG,
+    }
+    repo = TempRepo(tmp_path / "repo")
+    repo.commit(files)
+    reader = input_reader(GitRepo(repo.root), "HEAD")
+    graph = discover(reader)
+    assert graph.problems == ()
+    assert {"overlays/staging/patch-config.yaml", "overlays/staging/nad-patch.yaml"} <= graph.inputs["overlays/staging"]
+    (staging_result,) = render(reader, graph, ["overlays/staging"])
+    vm = next(o for o in staging_result.objects if o.body["kind"] == "VirtualMachine")
+    path = ("spec", "template", "spec", "networks", 1, "multus", "networkName")
+    assert staging_result.problems == ()
+    # A patch configured through a transformer file is applied, but not pinned to its line: the object's line.
+    assert (vm.body["spec"]["template"]["spec"]["networks"][1]["multus"]["networkName"], vm.locate(path)) == (
+        "vlan-20",
+        SourceLocation("base/vm.yaml", 4, Via.OBJECT),
+    )
+
+
+def test_hostile_names_are_escaped_in_messages(tmp_path: Path) -> None:
+    graph = _graph(tmp_path, {"app/kustomization.yaml": 'resources:\n- "vm\\e[2J\\n.yaml"\n'})
+    assert graph.problems == (
+        Problem(
+            "app/kustomization.yaml",
+            2,
+            ProblemKind.MISSING,
+            "resources: 'vm\\x1b[2J\\x0a.yaml' does not exist (app/vm\\x1b[2J\\x0a.yaml)",
+        ),
+    )
+
+
+def test_a_kustomization_over_the_size_limit_is_unreadable(tmp_path: Path) -> None:
+    graph = _graph(tmp_path, {"app/kustomization.yaml": "resources: []\n" + "#" * 100 + "\n"}, max_file_bytes=64)
+    assert (graph.roots, graph.problems) == (
+        ("app",),
+        (
+            Problem(
+                "app/kustomization.yaml",
+                None,
+                ProblemKind.UNREADABLE,
+                "file is 115 bytes, over the 64-byte limit (maxFileBytes)",
+            ),
+        ),
+    )

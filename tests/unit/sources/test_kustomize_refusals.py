@@ -204,6 +204,19 @@ BROKEN = {
             ),
         ),
     ),
+    "not-a-kubernetes-object": (
+        _staging(BASE_ENTRY, BASE_ENTRY + "  - values.yaml\n", {"overlays/staging/values.yaml": "replicas: 3\n"}),
+        (
+            Problem(
+                STAGING_K,
+                None,
+                ProblemKind.RENDER,
+                "accumulating resources: accumulation err='accumulating resources from 'values.yaml': missing Resource "
+                "metadata': must build at directory: 'overlays/staging/values.yaml': file is not directory",
+                "overlays/staging",
+            ),
+        ),
+    ),
     "kustomize-refuses": (
         _staging(
             "  - path: nad-patch.yaml\n", '  - patch: \'[{"op": "replace", "path": "/spec/no/x", "value": 1}]\'\n'
