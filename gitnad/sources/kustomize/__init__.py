@@ -36,7 +36,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitnad.sources.gitrefs import INDEX, GitRepo
-from gitnad.sources.kustomize.graph import InputReader, discover
+from gitnad.sources.kustomize.graph import discover
 from gitnad.sources.kustomize.model import (
     FieldPath,
     Kustomization,
@@ -49,6 +49,7 @@ from gitnad.sources.kustomize.model import (
     Via,
 )
 from gitnad.sources.kustomize.render import RenderOptions, render
+from gitnad.sources.kustomize.tree import InputReader
 from gitnad.sources.trees import GitTreeReader, WorktreeReader, every_file
 
 __all__ = [

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitnad.sources.kustomize.graph import InputReader, parent
 from gitnad.sources.kustomize.model import KustomizeGraph, Problem, ProblemKind
+from gitnad.sources.kustomize.tree import InputReader, parent
 from gitnad.sources.trees import FileProblem, resolve_link
 from gitnad.sources.yamlio import LMap, load_documents, plain
 

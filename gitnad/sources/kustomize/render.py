@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from gitnad.config import DEFAULT_MAX_FILE_BYTES
-from gitnad.sources.kustomize.graph import InputReader
 from gitnad.sources.kustomize.locate import (
     ORIGIN,
     TRANSFORMATIONS,
     Step,
-    Subject,
     find_source,
     locations,
     name_line,
@@ -38,6 +36,7 @@ from gitnad.sources.kustomize.model import (
     SourceLocation,
     Via,
 )
+from gitnad.sources.kustomize.patches import Subject
 from gitnad.sources.kustomize.runner import (
     KubectlMissing,
     RunResult,
@@ -46,6 +45,7 @@ from gitnad.sources.kustomize.runner import (
     run_bounded,
     scrubbed_env,
 )
+from gitnad.sources.kustomize.tree import InputReader
 from gitnad.sources.manifests import identity, is_nad, vm_kind
 from gitnad.sources.trees import resolve_link
 from gitnad.sources.yamlio import load_plain

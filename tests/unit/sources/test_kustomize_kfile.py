@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from gitnad.sources.kustomize.kfile import Ref, read_kustomization
-from gitnad.sources.kustomize.locate import selector_matches
 from gitnad.sources.kustomize.materialize import with_build_metadata
 from gitnad.sources.kustomize.model import PatchSpec, Problem, ProblemKind, Selector
+from gitnad.sources.kustomize.patches import selector_matches
 from gitnad.sources.kustomize.safety import check_plugin_doc, remote_reason
 
 REMOTE = [

@@ -3,6 +3,7 @@ gets (nothing of the user's but PATH)."""
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import sys
@@ -126,3 +127,33 @@ def test_a_render_printing_more_than_the_limit_is_killed(tmp_path: Path) -> None
             "overlays/prod",
         ),
     )
+
+
+PROCESS_STARTERS = {"gitnad/sources/gitrefs.py", "gitnad/sources/fixture_repo.py", "gitnad/sources/kustomize/runner.py"}
+_OS_SPAWN = ("system", "popen", "exec", "spawn", "posix_spawn", "fork")
+
+
+def _starts_processes(tree: ast.AST) -> list[str]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] in ("subprocess", "pty")]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("subprocess", "pty"):
+            found.append(str(node.module))
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "os" and node.attr.startswith(_OS_SPAWN):
+                found.append(f"os.{node.attr}")
+            if node.value.id == "asyncio" and node.attr.startswith("create_subprocess"):
+                found.append(f"asyncio.{node.attr}")
+    return found
+
+
+def test_only_git_and_kubectl_adapters_start_processes() -> None:
+    """import-linter keeps `subprocess` out of the listed modules; this also covers new modules and os.* calls."""
+    package = Path(__file__).resolve().parents[3] / "gitnad"
+    offenders = {
+        path.relative_to(package.parent).as_posix(): found
+        for path in sorted(package.rglob("*.py"))
+        if (found := _starts_processes(ast.parse(path.read_text())))
+    }
+    assert set(offenders) == PROCESS_STARTERS
