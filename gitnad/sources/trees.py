@@ -10,7 +10,9 @@ this module holds the policy shared by every source: candidates, `exclude` globs
 
 from __future__ import annotations
 
+import contextlib
 import os
+import posixpath
 import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
@@ -317,14 +319,20 @@ class WorktreeReader:
         return list(self._paths)
 
     def links(self) -> dict[str, str]:
-        """Listed symlinks -> their targets as written."""
+        """Listed symlinks -> their targets as written (one directory scan per directory: no syscall per file)."""
+        listed = set(self.paths())
         out: dict[str, str] = {}
-        for path in self.paths():
+        for directory in sorted({posixpath.dirname(p) for p in listed}):
+            prefix = directory + "/" if directory else ""
             try:
-                out[path] = os.readlink(self.root / path)
+                with os.scandir(self.root / directory) as it:
+                    links = [e for e in it if e.is_symlink() and prefix + e.name in listed]
             except OSError:
-                continue  # not a symlink (or gone)
-        return out
+                continue  # the directory is gone (or unreadable): its files are absent too
+            for entry in links:
+                with contextlib.suppress(OSError):  # replaced since the scan: no longer a link
+                    out[prefix + entry.name] = os.readlink(entry.path)
+        return dict(sorted(out.items()))
 
     def read(self, paths: Sequence[str], max_bytes: int) -> dict[str, bytes | FileProblem]:
         out: dict[str, bytes | FileProblem] = {}

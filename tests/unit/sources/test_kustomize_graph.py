@@ -391,3 +391,24 @@ def test_a_kustomization_over_the_size_limit_is_unreadable(tmp_path: Path) -> No
             ),
         ),
     )
+
+
+@pytest.mark.parametrize("where", ["commit", "index", "worktree"])
+def test_input_readers_list_every_file_and_their_symlinks(tmp_path: Path, where: str) -> None:
+    repo = TempRepo(tmp_path / "repo")
+    files: dict[str, Content] = {
+        "app/Kustomization": "resources: [vm.yaml]\n",
+        "app/app.env": "A=1\n",
+        "app/vm.yaml": VM.format(name="a"),
+        "app/base": Symlink("../base"),
+        "base/kustomization.yaml": "resources: []\n",
+        "link.yaml": Symlink("app/vm.yaml"),
+    }
+    sha = repo.commit(files)
+    repo.write({"app/app.env": None} if where == "worktree" else {})  # deleted on disk only
+    reader = input_reader(GitRepo(repo.root), {"commit": sha, "index": INDEX, "worktree": None}[where])
+    assert reader.links() == {"app/base": "../base", "link.yaml": "app/vm.yaml"}
+    expected = {"app/Kustomization": b"resources: [vm.yaml]\n", "app/app.env": b"A=1\n"}
+    if where == "worktree":
+        del expected["app/app.env"]
+    assert reader.read(["app/Kustomization", "app/app.env"], 1000) == expected
