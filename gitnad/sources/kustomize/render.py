@@ -113,7 +113,10 @@ def _render_tree(
 
     def one(root: str) -> RenderResult:
         cmd = kustomize_command(kubectl, tree / root if root else tree, graph.allow_helm)
-        run = run_bounded(cmd, tmp, scrubbed_env(home), options.timeout, options.max_output_bytes)
+        try:
+            run = run_bounded(cmd, tmp, scrubbed_env(home), options.timeout, options.max_output_bytes)
+        except KubectlMissing as e:
+            return _failed(graph, root, ProblemKind.NO_KUBECTL, str(e))
         return _result(graph, root, run, m, lambda p: resolve_link(p, links) if links else p, options)
 
     with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:

