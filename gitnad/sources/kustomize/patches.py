@@ -160,6 +160,13 @@ def json6902_sets(patch: Patch, path: FieldPath, body: Any) -> SourceLocation | 
         if tokens is None or not _prefix(tokens, path):
             continue
         rest = path[len(tokens) :]
+        if (
+            rest
+            and tokens
+            and isinstance(path[len(tokens) - 1], int)
+            and not _same_item(op["value"], path, tokens, body)
+        ):
+            continue  # the operation writes another item of the list (`-` appends, indexes shift)
         if not rest:
             value, line = op["value"], op.key_line("value")
         else:
@@ -170,6 +177,11 @@ def json6902_sets(patch: Patch, path: FieldPath, body: Any) -> SourceLocation | 
         if same(value, rendered, isinstance(path[-1], int)):
             return SourceLocation(patch.file, patch.line(line), Via.JSON6902)
     return None
+
+
+def _same_item(value: Any, path: FieldPath, tokens: list[str], body: Any) -> bool:
+    ok, item = value_at(body, path[: len(tokens)])
+    return ok and same(value, item, True)
 
 
 def _pointer(value: Any) -> list[str] | None:

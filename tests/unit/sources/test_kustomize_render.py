@@ -246,3 +246,56 @@ def test_non_manifest_inputs_render_from_the_working_tree(tmp_path: Path) -> Non
         SourceLocation("app/vm.yaml", 4, Via.RESOURCE),
         SourceLocation("app/Kustomization", 1, Via.KUSTOMIZATION),
     )
+
+
+HOTPLUG = """resources:
+  - ../../base
+patches:
+  - target:
+      kind: VirtualMachine
+    patch: |
+      - op: add
+        path: /spec/template/spec/networks/-
+        value:
+          name: extra
+          multus:
+            networkName: vlan-50
+      - op: add
+        path: /spec/template/spec/domain/devices/interfaces/-
+        value: {name: extra, bridge: {}}
+  - patch: |-
+      apiVersion: kubevirt.io/v1
+      kind: VirtualMachine
+      metadata:
+        name: web
+      spec:
+        runStrategy: Halted
+"""
+
+
+def test_an_overlay_appending_a_network_points_into_the_appended_value(tmp_path: Path) -> None:
+    repo = TempRepo(tmp_path / "repo")
+    sha = repo.commit({**gitops_files(), "overlays/hotplug/kustomization.yaml": HOTPLUG})
+    reader = input_reader(GitRepo(repo.root), sha)
+    (hotplug,) = render(reader, discover(reader), ["overlays/hotplug"])
+    vm = _object((hotplug,), "overlays/hotplug", "VirtualMachine", "web")
+    file = "overlays/hotplug/kustomization.yaml"
+    spec = vm.body["spec"]
+    assert (spec["runStrategy"], spec["template"]["spec"]["networks"][2]) == (
+        "Halted",
+        {"multus": {"networkName": "vlan-50"}, "name": "extra"},
+    )
+    assert {p[-3:]: vm.locate(p) for p in vm.locations if p[-1] != "namespace"} == {
+        ("metadata", "name"): SourceLocation("base/vm.yaml", 4, Via.RESOURCE),
+        ("spec", "networks", 0): SourceLocation("base/vm.yaml", 22, Via.RESOURCE),
+        ("spec", "networks", 1): SourceLocation("base/vm.yaml", 24, Via.RESOURCE),
+        (1, "multus", "networkName"): SourceLocation("base/vm.yaml", 26, Via.RESOURCE),
+        ("spec", "networks", 2): SourceLocation(file, 9, Via.JSON6902),
+        (2, "multus", "networkName"): SourceLocation(file, 12, Via.JSON6902),
+        ("devices", "interfaces", 0): SourceLocation("base/vm.yaml", 14, Via.RESOURCE),
+        ("interfaces", 0, "masquerade"): SourceLocation("base/vm.yaml", 15, Via.RESOURCE),
+        ("devices", "interfaces", 1): SourceLocation("base/vm.yaml", 16, Via.RESOURCE),
+        ("interfaces", 1, "bridge"): SourceLocation("base/vm.yaml", 17, Via.RESOURCE),
+        ("devices", "interfaces", 2): SourceLocation(file, 15, Via.JSON6902),
+        ("interfaces", 2, "bridge"): SourceLocation(file, 15, Via.JSON6902),
+    }
