@@ -341,4 +341,5 @@ def _public(n: _Node) -> Kustomization:
         namespace=k.namespace,
         name_prefix=k.name_prefix,
         name_suffix=k.name_suffix,
+        replacements=k.replacements,
     )

@@ -14,7 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gitnad.sources.kustomize.model import PatchSpec, Problem, ProblemKind, Selector
+from gitnad.sources.kustomize.model import PatchSpec, Problem, ProblemKind, ReplacementSpec, Selector
+from gitnad.sources.kustomize.replacements import replacement_targets
 from gitnad.sources.kustomize.safety import check_plugin_doc, remote_reason
 from gitnad.sources.yamlio import LMap, LSeq, load_documents
 
@@ -61,6 +62,7 @@ class KFile:
     name_prefix: str = ""
     name_suffix: str = ""
     build_metadata: tuple[str, ...] = ()
+    replacements: tuple[ReplacementSpec, ...] = ()
     problems: tuple[Problem, ...] = ()
 
 
@@ -151,17 +153,8 @@ def _selector(value: Any, line: int, r: _Reader) -> Selector | None:
     if not isinstance(value, LMap):
         r.problem(ProblemKind.INVALID, line, "patch 'target' must be a mapping")
         return None
-    f = _sub(value, _SELECTOR_FIELDS, "a patch target", r)
-    s = {k: v if isinstance(v, str) else "" for k, v in f.items()}
-    return Selector(
-        group=s.get("group", ""),
-        version=s.get("version", ""),
-        kind=s.get("kind", ""),
-        name=s.get("name", ""),
-        namespace=s.get("namespace", ""),
-        label_selector=s.get("labelSelector", ""),
-        annotation_selector=s.get("annotationSelector", ""),
-    )
+    _sub(value, _SELECTOR_FIELDS, "a patch target", r)  # reports unknown fields
+    return Selector.of(value)
 
 
 def _patch_entry(fname: str, entry: Any, line: int, r: _Reader) -> PatchSpec | None:
@@ -238,19 +231,26 @@ def _generator_sources(fname: str, value: Any, line: int, r: _Reader) -> Iterato
             yield Ref(fname, env, _value_line(gen, "env", gline), "source")
 
 
-def _replacement_paths(value: Any, line: int, r: _Reader) -> Iterator[Ref]:
+def _replacements(value: Any, line: int, r: _Reader) -> list[ReplacementSpec]:
+    """`replacements`: entries with a `path` (a file of replacements) or inline source/targets."""
     if value is None:
-        return
+        return []
     if not isinstance(value, LSeq):
         r.problem(ProblemKind.INVALID, line, "'replacements' must be a list")
-        return
+        return []
+    out: list[ReplacementSpec] = []
     for i, entry in enumerate(value):
         path = entry.get("path") if isinstance(entry, LMap) else None
         if isinstance(path, str) and path:
-            yield Ref("replacements", path, _value_line(entry, "path", value.item_line(i)), "file")
+            out.append(ReplacementSpec(_value_line(entry, "path", value.item_line(i)), path=path))
+        elif isinstance(entry, LMap):
+            out.append(ReplacementSpec(value.item_line(i), targets=replacement_targets(entry)))
+    return out
 
 
-def _refs(doc: LMap, keys: dict[str, str], patches: list[PatchSpec], r: _Reader) -> list[Ref]:
+def _refs(
+    doc: LMap, keys: dict[str, str], patches: list[PatchSpec], replacements: list[ReplacementSpec], r: _Reader
+) -> list[Ref]:
     refs: list[Ref] = []
     for fname, role in (("resources", "resource"), ("bases", "resource"), ("components", "component")):
         if fname in keys:
@@ -262,8 +262,7 @@ def _refs(doc: LMap, keys: dict[str, str], patches: list[PatchSpec], r: _Reader)
     for fname in ("configMapGenerator", "secretGenerator"):
         if fname in keys:
             refs.extend(_generator_sources(fname, doc[keys[fname]], doc.key_line(keys[fname]), r))
-    if "replacements" in keys:
-        refs.extend(_replacement_paths(doc[keys["replacements"]], doc.key_line(keys["replacements"]), r))
+    refs.extend(Ref("replacements", x.path, x.line, "file") for x in replacements if x.path is not None)
     if "openapi" in keys:
         api = doc[keys["openapi"]]
         path = api.get("path") if isinstance(api, LMap) else None
@@ -400,8 +399,10 @@ def read_kustomization(directory: str, file: str, data: bytes, allow_helm: bool)
     keys = fold_fields(doc, _BY_FOLDED, "a kustomization", r)
     component = _kind(doc, keys, r)
     patches = _patches(doc, keys, r)
+    key = keys.get("replacements")
+    replacements = _replacements(doc[key], doc.key_line(key), r) if key is not None else []
     plugin_refs = _plugins(doc, keys, r)
-    refs = _remote_refs([*_refs(doc, keys, patches, r), *plugin_refs, *_helm(doc, keys, r)], r)
+    refs = _remote_refs([*_refs(doc, keys, patches, replacements, r), *plugin_refs, *_helm(doc, keys, r)], r)
     prefix = _scalar(doc, keys, "namePrefix", r)
     suffix = _scalar(doc, keys, "nameSuffix", r)
     return KFile(
@@ -411,6 +412,7 @@ def read_kustomization(directory: str, file: str, data: bytes, allow_helm: bool)
         component=component,
         refs=tuple(refs),
         patches=tuple(p for p in patches if p.path is None or remote_reason(p.path) is None),
+        replacements=tuple(x for x in replacements if x.path is None or remote_reason(x.path) is None),
         namespace=_scalar(doc, keys, "namespace", r),
         name_prefix=prefix[0] if prefix else "",
         name_suffix=suffix[0] if suffix else "",

@@ -3,15 +3,15 @@
 kustomize says which resource file an object came from (`config.kubernetes.io/origin`) and which kustomization
 files' transformers ran on it, in order (`alpha.config.kubernetes.io/transformations`). Within one kustomization
 the builtin transformers run in a fixed order (api/internal/target/kusttarget_configplugin.go):
-patchesStrategicMerge, patches, namespace, prefix, suffix, labels, annotations, patchesJson6902, ... So the
-value of a field was set by the last of those steps, in that order, that writes the field and selects the object,
-and whose written value is the rendered one; if none, by the resource file itself when it holds that value.
+patchesStrategicMerge, patches, namespace, prefix, suffix, labels, annotations, patchesJson6902, replicas,
+images, replacements. So a field was written by the last of those steps that selects the object and writes the
+field (for a patch: with the rendered value); if none, by the resource file itself when it holds that value.
 
-How a patch selects an object and points at a line is `patches`' business; list items are matched by `name`
-(`values`). Anything not pinned down (a replacement, a label, a value only a transformer changed, a patch
-configured through a transformers file) gets the object's own line with `Via.OBJECT`: never a guess.
-`metadata.name` points at the name in the resource file: `Via.RESOURCE` when no namePrefix/nameSuffix changed it,
-else `Via.OBJECT` (the same line).
+How a patch selects an object and points at a line is `patches`' business, a replacement's `replacements`';
+list items are matched by `name` (`values`). Anything not pinned down (a label, a value only a transformer
+changed, a patch configured through a transformers file) gets the object's own line with `Via.OBJECT`: never a
+guess. `metadata.name` points at the name in the resource file: `Via.RESOURCE` when no namePrefix/nameSuffix
+changed it, else `Via.OBJECT` (the same line).
 """
 
 from __future__ import annotations
@@ -21,7 +21,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitnad.sources.kustomize.model import FieldPath, Kustomization, SourceLocation, Via
+from gitnad.sources.kustomize.model import (
+    FieldPath,
+    Kustomization,
+    ReplacementSpec,
+    ReplacementTarget,
+    Selector,
+    SourceLocation,
+    Via,
+)
 from gitnad.sources.kustomize.patches import (
     Patch,
     Real,
@@ -31,6 +39,7 @@ from gitnad.sources.kustomize.patches import (
     smp_sets,
     targets,
 )
+from gitnad.sources.kustomize.replacements import field_path_writes, replacement_targets, replacements_in
 from gitnad.sources.kustomize.values import descend, name_of, namespace_of, same, value_at
 from gitnad.sources.manifests import BINDINGS, POOL_GROUP, group_of
 from gitnad.sources.yamlio import LMap, LSeq, load_documents, plain
@@ -139,11 +148,12 @@ def name_line(doc: LMap) -> int:
 
 @dataclass(frozen=True)
 class Step:
-    """One transformer step of a kustomization that can write a tracked field: a patch, or `namespace:`
-    (its value, and the file and line that hold it)."""
+    """One transformer step of a kustomization that can write a tracked field: a patch, `namespace:` (its value,
+    and the file and line that hold it), or a replacement (the file holding its targets, and the targets)."""
 
-    patch: Patch | None
+    patch: Patch | None = None
     namespace: tuple[str, str, int] | None = None
+    replacement: tuple[str, tuple[ReplacementTarget, ...]] | None = None
 
 
 def steps(chain: Sequence[Kustomization], contents: Mapping[str, bytes], real: Real) -> list[Step]:
@@ -153,9 +163,23 @@ def steps(chain: Sequence[Kustomization], contents: Mapping[str, bytes], real: R
         parsed = [(p, parse_patch(p, k, contents, real)) for p in k.patches]
         out.extend(Step(patch) for spec, patch in parsed if spec.field != "patchesJson6902" and patch is not None)
         if k.namespace is not None:
-            out.append(Step(None, (k.namespace[0], real(k.file) or k.file, k.namespace[1])))
+            out.append(Step(namespace=(k.namespace[0], real(k.file) or k.file, k.namespace[1])))
         out.extend(Step(patch) for spec, patch in parsed if spec.field == "patchesJson6902" and patch is not None)
+        out.extend(Step(replacement=r) for r in (_replacement(x, k, contents, real) for x in k.replacements) if r)
     return out
+
+
+def _replacement(
+    spec: ReplacementSpec, k: Kustomization, contents: Mapping[str, bytes], real: Real
+) -> tuple[str, tuple[ReplacementTarget, ...]] | None:
+    if spec.path is None:
+        return real(k.file) or k.file, spec.targets
+    file = real(posixpath.normpath(posixpath.join(k.directory, spec.path)))
+    data = contents.get(file) if file is not None else None
+    if file is None or data is None:
+        return None
+    docs = [d.data for d in load_documents(data).documents]
+    return file, tuple(t for r in replacements_in(docs) for t in replacement_targets(r))
 
 
 def locate(path: FieldPath, subject: Subject, walk: Sequence[Step], origin: SourceLocation) -> SourceLocation:
@@ -181,6 +205,8 @@ def _step_sets(step: Step, path: FieldPath, subject: Subject) -> SourceLocation 
         if path == ("metadata", "namespace") and ok and rendered == value:
             return SourceLocation(file, line, Via.KUSTOMIZATION)
         return None
+    if step.replacement is not None:
+        return _replacement_sets(*step.replacement, path, subject)
     patch = step.patch
     if patch is None:
         return None
@@ -189,6 +215,20 @@ def _step_sets(step: Step, path: FieldPath, subject: Subject) -> SourceLocation 
     if patch.json6902:
         return json6902_sets(patch, path, subject.body)
     return smp_sets(patch, path, subject.body, subject)
+
+
+def _replacement_sets(
+    file: str, targets_: tuple[ReplacementTarget, ...], path: FieldPath, subject: Subject
+) -> SourceLocation | None:
+    """The last fieldPath of the last target selecting the object (and not rejecting it) that names `path`."""
+    for target in reversed(targets_):
+        rejected = any(targets(r, subject) for r in target.reject if r != Selector())
+        if rejected or not targets(target.select, subject):
+            continue
+        for field_path, line in reversed(target.field_paths):
+            if field_path_writes(field_path, path, subject.body):
+                return SourceLocation(file, line, Via.REPLACEMENT)
+    return None
 
 
 # --- which fields ---------------------------------------------------------------------------------------------

@@ -88,6 +88,43 @@ class Selector:
     label_selector: str = ""
     annotation_selector: str = ""
 
+    @classmethod
+    def of(cls, value: object) -> Selector:
+        """A selector from a mapping, field names matched case-insensitively (as encoding/json does)."""
+        fields = {str(k).lower(): v for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+        def text(name: str) -> str:
+            v = fields.get(name.lower())
+            return v if isinstance(v, str) else ""
+
+        return cls(
+            group=text("group"),
+            version=text("version"),
+            kind=text("kind"),
+            name=text("name"),
+            namespace=text("namespace"),
+            label_selector=text("labelSelector"),
+            annotation_selector=text("annotationSelector"),
+        )
+
+
+@dataclass(frozen=True)
+class ReplacementTarget:
+    """One `targets` entry of a replacement: which objects, and the fieldPaths it writes (each with its line)."""
+
+    select: Selector
+    reject: tuple[Selector, ...]
+    field_paths: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class ReplacementSpec:
+    """One `replacements` entry: inline targets, or a `path` to a file of replacements."""
+
+    line: int
+    path: str | None = None
+    targets: tuple[ReplacementTarget, ...] = ()
+
 
 @dataclass(frozen=True)
 class PatchSpec:
@@ -129,6 +166,7 @@ class Kustomization:
     """`namespace:` and its line."""
     name_prefix: str = ""
     name_suffix: str = ""
+    replacements: tuple[ReplacementSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -180,6 +218,8 @@ class Via(enum.StrEnum):
     """A strategic-merge patch (a patch file, or an inline patch in a kustomization)."""
     KUSTOMIZATION = "kustomization"
     """A kustomization field (`namespace:`)."""
+    REPLACEMENT = "replacement"
+    """A `replacements` entry: the line of the target fieldPath that writes the field."""
     OBJECT = "object"
     """Not pinned down (a replacement, a transformer, a generator): the line of the object in its resource file."""
 

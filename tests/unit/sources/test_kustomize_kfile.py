@@ -12,6 +12,7 @@ from gitnad.sources.kustomize.kfile import Ref, read_kustomization
 from gitnad.sources.kustomize.materialize import with_build_metadata
 from gitnad.sources.kustomize.model import PatchSpec, Problem, ProblemKind, Selector
 from gitnad.sources.kustomize.patches import selector_matches
+from gitnad.sources.kustomize.replacements import field_path_writes
 from gitnad.sources.kustomize.safety import check_plugin_doc, remote_reason
 
 REMOTE = [
@@ -268,3 +269,21 @@ def test_build_metadata_is_merged_as_json_otherwise(data: bytes, have: list[str]
 def test_build_metadata_already_complete_is_left_alone() -> None:
     data = b"buildMetadata: [transformerAnnotations, originAnnotations]\n"
     assert with_build_metadata(data) == (data, ())
+
+
+BODY = {"spec": {"networks": [{"name": "pod"}, {"name": "data", "multus": {"networkName": "a"}}]}}
+FIELD_PATHS = [
+    ("spec.networks.[name=data].multus.networkName", True),
+    ("spec.networks.1.multus.networkName", True),
+    ("spec.networks.*.multus.networkName", True),
+    ("spec.networks.[name=data]", True),
+    ("spec.networks.[name=pod].multus.networkName", False),
+    ("spec.networks.0.multus.networkName", False),
+    ("spec.networks.1.multus.networkName.extra", False),
+    ("metadata.name", False),
+]
+
+
+@pytest.mark.parametrize(("field_path", "writes"), FIELD_PATHS, ids=[f for f, _ in FIELD_PATHS])
+def test_replacement_field_paths(field_path: str, writes: bool) -> None:
+    assert field_path_writes(field_path, ("spec", "networks", 1, "multus", "networkName"), BODY) is writes

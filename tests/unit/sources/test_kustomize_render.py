@@ -299,3 +299,60 @@ def test_an_overlay_appending_a_network_points_into_the_appended_value(tmp_path:
         ("devices", "interfaces", 2): SourceLocation(file, 15, Via.JSON6902),
         ("interfaces", 2, "bridge"): SourceLocation(file, 15, Via.JSON6902),
     }
+
+
+REPLACED = """resources:
+  - ../../base
+configMapGenerator:
+  - name: net
+    literals:
+      - nad=vlan-77
+generatorOptions:
+  disableNameSuffixHash: true
+replacements:
+  - source:
+      kind: ConfigMap
+      name: net
+      fieldPath: data.nad
+    targets:
+      - select:
+          kind: VirtualMachine
+        fieldPaths:
+          - spec.template.spec.networks.[name=data].multus.networkName
+  - path: pool-replacement.yaml
+"""
+POOL_REPLACEMENT = """source:
+  kind: ConfigMap
+  name: net
+  fieldPath: data.nad
+targets:
+  - select:
+      kind: VirtualMachinePool
+    fieldPaths:
+      - spec.virtualMachineTemplate.spec.template.spec.networks.0.multus.networkName
+"""
+
+
+def test_a_network_name_set_by_a_replacement_points_at_its_field_path(tmp_path: Path) -> None:
+    repo = TempRepo(tmp_path / "repo")
+    sha = repo.commit(
+        {
+            **gitops_files(),
+            "overlays/repl/kustomization.yaml": REPLACED,
+            "overlays/repl/pool-replacement.yaml": POOL_REPLACEMENT,
+        }
+    )
+    reader = input_reader(GitRepo(repo.root), sha)
+    (repl,) = render(reader, discover(reader), ["overlays/repl"])
+    vm = _object((repl,), "overlays/repl", "VirtualMachine", "web")
+    pool = _object((repl,), "overlays/repl", "VirtualMachinePool", "workers")
+    vm_path = (*VM_T, "networks", 1, "multus", "networkName")
+    pool_path = (*POOL_T, "networks", 0, "multus", "networkName")
+    vm_net = vm.body["spec"]["template"]["spec"]["networks"][1]["multus"]["networkName"]
+    pool_net = pool.body["spec"]["virtualMachineTemplate"]["spec"]["template"]["spec"]["networks"][0]["multus"]
+    assert (vm_net, pool_net["networkName"]) == ("vlan-77", "vlan-77")
+    assert (vm.locate(vm_path), pool.locate(pool_path)) == (
+        SourceLocation("overlays/repl/kustomization.yaml", 18, Via.REPLACEMENT),
+        SourceLocation("overlays/repl/pool-replacement.yaml", 9, Via.REPLACEMENT),
+    )
+    assert vm.locate((*VM_T, "networks", 0)) == SourceLocation("base/vm.yaml", 22, Via.RESOURCE)
