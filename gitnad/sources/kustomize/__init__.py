@@ -22,7 +22,10 @@ The API (for the scanner and the check):
 
 Identity comes from the rendered object: one base VM rendered by two overlays is two objects, each with its
 overlay's namespace and name prefix. Locations are `SourceLocation(file, line, via)` with `via` one of resource,
-json6902, strategic-merge, kustomization, object (`locate` says how each is found).
+json6902, strategic-merge, kustomization (`namespace:`), replacement, object (not pinned down: the object's line);
+`locate` says how each is found. `locate.tracked_paths(body)` lists the located fields: name, namespace, each
+network and its `multus.networkName`, each interface and its binding key, a NAD's `spec.config`
+(`locate.template_prefix(body)` is where a VM's or a pool's template spec sits).
 
 Safety: before kubectl runs, discovery refuses remote bases and files (URLs, `git::`, `github.com/...`,
 `?ref=`), exec/Go/KRM-function plugins, Helm charts (unless `discover(..., allow_helm=True)`), files outside a
