@@ -4,7 +4,9 @@ networkName, binding, namespace and name."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -356,3 +358,30 @@ def test_a_network_name_set_by_a_replacement_points_at_its_field_path(tmp_path: 
         SourceLocation("overlays/repl/pool-replacement.yaml", 9, Via.REPLACEMENT),
     )
     assert vm.locate((*VM_T, "networks", 0)) == SourceLocation("base/vm.yaml", 22, Via.RESOURCE)
+
+
+DUMP = """
+import sys
+from pathlib import Path
+from gitnad.sources.gitrefs import GitRepo
+from gitnad.sources.kustomize import discover, input_reader, render, RenderOptions
+reader = input_reader(GitRepo(Path(sys.argv[1])), sys.argv[2])
+graph = discover(reader)
+print(repr((graph.roots, sorted((r, sorted(i)) for r, i in graph.inputs.items()), graph.problems)))
+for r in render(reader, graph, options=RenderOptions(workers=int(sys.argv[3]))):
+    print(repr((r.root, r.problems, [(o.index, o.body, o.origin, o.kustomizations, list(o.locations.items()))
+                                     for o in r.objects])))
+"""
+
+
+def test_results_do_not_depend_on_hash_seed_or_worker_count(history: History) -> None:
+    outputs = set()
+    for seed, workers in (("1", "1"), ("2", "2")):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        proc = subprocess.run(
+            [sys.executable, "-c", DUMP, str(history.repo.root), history.c2, workers],
+            capture_output=True, check=True, env=env,
+        )  # fmt: skip
+        outputs.add(proc.stdout)
+    assert len(outputs) == 1
+    assert b"stg-web" in outputs.pop()
