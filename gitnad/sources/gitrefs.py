@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from gitnad.errors import GitError, RefError, UsageError
-from gitnad.sources.trees import GitTreeReader, TreeEntry, TreeReader, WorktreeReader, directory_reader
+from gitnad.sources.trees import (
+    GitTreeReader,
+    TreeEntry,
+    TreeReader,
+    WorktreeReader,
+    directory_reader,
+    is_candidate,
+)
 
 INDEX = "INDEX"
 """Pseudo-rev for the staging area."""
@@ -174,8 +181,11 @@ class GitRepo:
         sha = self.resolve(rev)
         return GitTreeReader(self, sha, sha, exclude)
 
-    def worktree_reader(self, subpath: Path | None = None, exclude: Sequence[str] = ()) -> TreeReader:
-        """Manifests in the working tree (tracked and untracked files, `.gitignore` respected)."""
+    def worktree_reader(
+        self, subpath: Path | None = None, exclude: Sequence[str] = (), accept: Callable[[str], bool] = is_candidate
+    ) -> WorktreeReader:
+        """Manifests (or the files `accept` takes) in the working tree (tracked and untracked files,
+        `.gitignore` respected)."""
         spec = self._pathspec(subpath)
 
         def listing() -> list[str]:
@@ -185,7 +195,7 @@ class GitRepo:
         def grep(needles: Sequence[str]) -> set[str]:
             return self._grep(["--untracked"], needles, spec)
 
-        return WorktreeReader(self.root, listing=listing, exclude=exclude, grep=grep)
+        return WorktreeReader(self.root, listing=listing, exclude=exclude, grep=grep, accept=accept)
 
     def _pathspec(self, subpath: Path | None) -> list[str]:
         if subpath is None:

@@ -10,7 +10,9 @@ this module holds the policy shared by every source: candidates, `exclude` globs
 
 from __future__ import annotations
 
+import contextlib
 import os
+import posixpath
 import re
 import stat
 from collections.abc import Callable, Iterable, Sequence
@@ -61,6 +63,11 @@ class TreeReader(Protocol):
 
 def is_candidate(path: str) -> bool:
     return path.lower().endswith(MANIFEST_SUFFIXES)
+
+
+def every_file(path: str) -> bool:
+    """`accept` for readers of kustomize inputs: kustomize reads any file (`Kustomization`, `.env`, ...)."""
+    return True
 
 
 def too_large(size: int, max_bytes: int) -> FileProblem:
@@ -130,9 +137,9 @@ class Excluder:
         return any(rx.fullmatch(p) for rx in self._regexes for p in prefixes)
 
 
-def select(paths: Iterable[str], excluder: Excluder) -> list[str]:
-    """Manifest candidates among `paths`, excluded ones removed, sorted."""
-    return sorted(p for p in paths if is_candidate(p) and not excluder.excluded(p))
+def select(paths: Iterable[str], excluder: Excluder, accept: Callable[[str], bool] = is_candidate) -> list[str]:
+    """Manifest candidates (or what `accept` takes) among `paths`, excluded ones removed, sorted."""
+    return sorted(p for p in paths if accept(p) and not excluder.excluded(p))
 
 
 # --- git trees -----------------------------------------------------------------------------------------------
@@ -197,11 +204,20 @@ def resolve_link(path: str, links: dict[str, str]) -> str | None:
 class GitTreeReader:
     """Manifests of a commit or of the index, read from git objects (nothing is checked out)."""
 
-    def __init__(self, objects: GitObjects, rev: str, label: str, exclude: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        objects: GitObjects,
+        rev: str,
+        label: str,
+        exclude: Sequence[str] = (),
+        accept: Callable[[str], bool] = is_candidate,
+    ) -> None:
+        """`accept` picks the files the reader lists and reads (default: manifest candidates)."""
         self.label = label
         self._objects = objects
         self._rev = rev
         self._excluder = Excluder(exclude)
+        self._accept = accept
         self._entries: dict[str, TreeEntry] | None = None
         self._links: dict[str, str] | None = None
 
@@ -218,11 +234,15 @@ class GitTreeReader:
         return self._links
 
     def paths(self) -> list[str]:
-        return select(self._all(), self._excluder)
+        return select(self._all(), self._excluder, self._accept)
+
+    def links(self) -> dict[str, str]:
+        """Every symlink of the tree (accepted or not) -> its target as written."""
+        return dict(self._link_targets())
 
     def read(self, paths: Sequence[str], max_bytes: int) -> dict[str, bytes | FileProblem]:
         entries = self._all()
-        wanted = [entries[p] for p in select(set(paths), self._excluder) if p in entries]
+        wanted = [entries[p] for p in select(set(paths), self._excluder, self._accept) if p in entries]
         out: dict[str, bytes | FileProblem] = {}
         files: list[TreeEntry] = []
         for e in wanted:
@@ -250,7 +270,7 @@ class GitTreeReader:
     def grep(self, needles: Sequence[str]) -> set[str]:
         if not needles:
             return set()
-        return set(select(self._objects.grep(self._rev, needles), self._excluder))
+        return set(select(self._objects.grep(self._rev, needles), self._excluder, self._accept))
 
 
 # --- the working tree (or a plain directory) -------------------------------------------------------------
@@ -280,24 +300,43 @@ class WorktreeReader:
         listing: Callable[[], list[str]] | None = None,
         exclude: Sequence[str] = (),
         grep: Callable[[Sequence[str]], set[str]] | None = None,
+        accept: Callable[[str], bool] = is_candidate,
     ) -> None:
         """`listing` returns the repo-relative files to consider (default: walk the directory);
-        `grep` finds files by content (default: search the candidates' bytes)."""
+        `grep` finds files by content (default: search the candidates' bytes); `accept` picks the files
+        listed and read (default: manifest candidates)."""
         self.root = root.resolve()
         self._listing = listing or (lambda: walk(self.root))
         self._grep = grep
         self._excluder = Excluder(exclude)
+        self._accept = accept
         self._paths: list[str] | None = None
         self._dirs_inside: dict[Path, bool] = {}
 
     def paths(self) -> list[str]:
         if self._paths is None:
-            self._paths = select(self._listing(), self._excluder)
+            self._paths = select(self._listing(), self._excluder, self._accept)
         return list(self._paths)
+
+    def links(self) -> dict[str, str]:
+        """Listed symlinks -> their targets as written (one directory scan per directory: no syscall per file)."""
+        listed = set(self.paths())
+        out: dict[str, str] = {}
+        for directory in sorted({posixpath.dirname(p) for p in listed}):
+            prefix = directory + "/" if directory else ""
+            try:
+                with os.scandir(self.root / directory) as it:
+                    links = [e for e in it if e.is_symlink() and prefix + e.name in listed]
+            except OSError:
+                continue  # the directory is gone (or unreadable): its files are absent too
+            for entry in links:
+                with contextlib.suppress(OSError):  # replaced since the scan: no longer a link
+                    out[prefix + entry.name] = os.readlink(entry.path)
+        return dict(sorted(out.items()))
 
     def read(self, paths: Sequence[str], max_bytes: int) -> dict[str, bytes | FileProblem]:
         out: dict[str, bytes | FileProblem] = {}
-        for path in select(set(paths), self._excluder):
+        for path in select(set(paths), self._excluder, self._accept):
             result = self._read_one(path, max_bytes)
             if result is not None:
                 out[path] = result
@@ -341,7 +380,7 @@ class WorktreeReader:
         if not needles:
             return set()
         if self._grep is not None:
-            return set(select(self._grep(needles), self._excluder))
+            return set(select(self._grep(needles), self._excluder, self._accept))
         wanted = [n.encode("utf-8") for n in needles]
         found: set[str] = set()
         for path in self.paths():
