@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gitnad import __version__
+from gitnad.app.check_refs import resolve_refs
 from gitnad.app.common import (
     finalize,
     findings_exit,
@@ -26,7 +27,7 @@ from gitnad.app.policy_files import load_policies
 from gitnad.app.settings import known_rule
 from gitnad.changes import classify_nads
 from gitnad.config import DEFAULT_POLICY_DIR, ClusterSettings, OutputSettings, RepoConfig
-from gitnad.errors import ExitCode, UsageError
+from gitnad.errors import ExitCode
 from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.context import CheckContext, VMDelta
@@ -34,7 +35,7 @@ from gitnad.models.findings import Finding, Severity
 from gitnad.models.manifest import NAD, VM
 from gitnad.models.results import CheckResult, Refs
 from gitnad.policy import PolicySet
-from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
+from gitnad.sources.gitrefs import FileDelta, GitRepo
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
 from gitnad.sources.trees import TreeReader, is_candidate
 
@@ -84,21 +85,6 @@ class _Side:
 
     def vms_in(self, paths: Iterable[str]) -> dict[str, VM]:
         return {vm.key: vm for p in paths for vm in self.vms_by_file.get(p, ())}
-
-
-def _refs(repo: GitRepo, req: CheckRequest) -> tuple[str, str, str | None]:
-    """(base sha, head sha or INDEX, head label)."""
-    env_from, env_to = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
-    if req.staged and not (env_from and env_to):
-        return repo.resolve(req.base or "HEAD"), INDEX, None
-    base = req.base or env_from
-    head = req.head or env_to or "HEAD"
-    if base is None:
-        base = repo.default_base()
-        if base is None:
-            raise UsageError("no --base given and no default branch to take a merge-base with; pass --base REF")
-    head_sha = repo.resolve(head)
-    return repo.resolve(base), head_sha, head_sha
 
 
 def _touched(deltas: Sequence[FileDelta]) -> tuple[set[str], set[str]]:
@@ -204,7 +190,8 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     repo = GitRepo(req.repo)
     config = load_config(repo.root, req.config_file)
     policies = load_policy_set(config, req.policies, repo.root)  # bad policy files fail before any cluster read
-    base_sha, head_rev, head_label = _refs(repo, req)
+    refs = resolve_refs(repo, req.base, req.head, req.staged, os.environ)
+    base_sha, head_rev = refs.base, refs.head
     now = req.now or datetime.now(UTC)
     ctx = build_context(repo, base_sha, head_rev, config, req.cluster, now)
     findings, skipped = evaluate(ctx, config, policies)
@@ -213,7 +200,7 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     warnings = ctx.cluster.warnings if ctx.cluster is not None else ()
     result = CheckResult(
         version=__version__,
-        refs=Refs(base=base_sha, head=head_label or "INDEX"),
+        refs=Refs(base=base_sha, head=head_rev),
         changes=changes,
         findings=final,
         skipped=tuple(skipped),

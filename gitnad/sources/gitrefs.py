@@ -103,6 +103,9 @@ class GitRepo:
 
     def __init__(self, path: Path) -> None:
         self.root = _toplevel(path)
+        self._listings: dict[str, list[TreeEntry]] = {}
+        """Tree listings by rev: the manifest readers and the config files of one ref share one `ls-tree`."""
+        self._empty_tree: str | None = None
 
     # --- plumbing ----------------------------------------------------------------------------------------
 
@@ -151,19 +154,38 @@ class GitRepo:
         revs = ["--cached", base] if head == INDEX else [base, head]
         return parse_name_status(self._git(*args, *revs, "--"))
 
-    def default_base(self) -> str | None:
-        """Merge-base of HEAD with the default branch (origin's HEAD, main or master), None if there is none."""
-        head = self._try_resolve("HEAD")
-        if head is None:
-            return None
-        for branch in DEFAULT_BRANCHES:
-            tip = self._try_resolve(branch)
-            if tip is None:
-                continue
-            base = self._git("merge-base", head, tip, ok=(0, 1)).decode("ascii").strip()
-            if base:
-                return base
+    def default_branch(self) -> tuple[str, str] | None:
+        """(ref, sha) of the default branch: the first of origin's HEAD (named by the branch it points to),
+        origin/main, origin/master, main, master that exists here; None when none does."""
+        for ref in DEFAULT_BRANCHES:
+            sha = self._try_resolve(ref)
+            if sha is not None:
+                return self._symbolic_target(ref) or ref, sha
         return None
+
+    def _symbolic_target(self, ref: str) -> str | None:
+        """What a symbolic ref (origin's HEAD) points to, e.g. refs/remotes/origin/main."""
+        proc = self._run("symbolic-ref", "-q", ref)
+        return proc.stdout.decode("utf-8", "surrogateescape").strip() or None if proc.returncode == 0 else None
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        """The best common ancestor of two commits; None when git finds none in this repository."""
+        out = self._git("merge-base", "--end-of-options", a, b, ok=(0, 1)).decode("ascii").strip()
+        return out or None
+
+    def is_shallow(self) -> bool:
+        """A depth-limited clone (CI checkouts by default): older commits are simply not here."""
+        return self._git("rev-parse", "--is-shallow-repository").strip() == b"true"
+
+    def has_commits(self) -> bool:
+        return self._try_resolve("HEAD") is not None
+
+    def empty_tree(self) -> str:
+        """The id of the empty tree (in this repository's hash), the base of a repository's first commit;
+        `reader` and `diff` take it like a commit."""
+        if self._empty_tree is None:
+            self._empty_tree = self._git("hash-object", "-t", "tree", "--stdin", stdin=b"").decode("ascii").strip()
+        return self._empty_tree
 
     # --- trees ---------------------------------------------------------------------------------------------
 
@@ -171,7 +193,7 @@ class GitRepo:
         """Manifests of a commit (any ref) or of the index (`INDEX`), read from git objects."""
         if rev == INDEX:
             return GitTreeReader(self, INDEX, "index", exclude)
-        sha = self.resolve(rev)
+        sha = rev if rev == self._empty_tree else self.resolve(rev)
         return GitTreeReader(self, sha, sha, exclude)
 
     def worktree_reader(self, subpath: Path | None = None, exclude: Sequence[str] = ()) -> TreeReader:
@@ -201,8 +223,11 @@ class GitRepo:
     # --- GitObjects (used by GitTreeReader) ---------------------------------------------------------------
 
     def entries(self, rev: str) -> list[TreeEntry]:
-        if rev == INDEX:
-            return self._index_entries()
+        if rev not in self._listings:
+            self._listings[rev] = self._index_entries() if rev == INDEX else self._tree_entries(rev)
+        return list(self._listings[rev])
+
+    def _tree_entries(self, rev: str) -> list[TreeEntry]:
         out = self._git("ls-tree", "-r", "-z", "-l", "--full-tree", rev)
         entries = []
         for record in out.decode("utf-8", "surrogateescape").split("\0"):

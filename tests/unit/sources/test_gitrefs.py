@@ -3,6 +3,7 @@ tree readers at a commit / the index / the working tree, grep, and that nothing 
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -150,38 +151,64 @@ def test_batch_parsing_keeps_binary_data_and_skips_missing_objects() -> None:
     assert parse_batch(out) == {"aaa": b"x\ny", "ccc": b""}
 
 
-def test_default_base_is_the_merge_base_with_main(tmp_path: Path) -> None:
+def test_merge_base_with_the_default_branch(tmp_path: Path) -> None:
     repo, git_repo = _repo(tmp_path)
     fork_point = commit(repo, {"a.yaml": "a: 1\n"})
     repo.git.checkout("-q", "-b", "feature")
-    commit(repo, {"a.yaml": "a: 2\n"})
+    feature = commit(repo, {"a.yaml": "a: 2\n"})
     repo.git.checkout("-q", "main")
-    commit(repo, {"b.yaml": "b: 1\n"})
+    main = commit(repo, {"b.yaml": "b: 1\n"})
     repo.git.checkout("-q", "feature")
-    assert git_repo.default_base() == fork_point
+    assert git_repo.default_branch() == ("refs/heads/main", main)
+    assert git_repo.merge_base(feature, main) == fork_point
 
 
-def test_default_base_prefers_origin_over_a_local_main(tmp_path: Path) -> None:
+def test_no_merge_base_between_unrelated_histories(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    main = commit(repo, {"a.yaml": "a: 1\n"})
+    repo.git.checkout("-q", "--orphan", "other")
+    other = commit(repo, {"b.yaml": "b: 1\n"})
+    assert git_repo.merge_base(other, main) is None
+
+
+def test_default_branch_prefers_origin_named_by_what_its_head_points_to(tmp_path: Path) -> None:
     origin = make_repo(tmp_path / "origin")
     shared = commit(origin, {"a.yaml": "a: 1\n"})
     Repo.clone_from(str(tmp_path / "origin"), str(tmp_path / "clone"))
     clone = make_repo(tmp_path / "clone")  # re-init keeps the clone, sets the test identity
     commit(clone, {"local.yaml": "l: 1\n"})  # local main moves ahead of origin/main
-    clone.git.checkout("-q", "-b", "work")
-    commit(clone, {"b.yaml": "b: 1\n"})
-    assert GitRepo(tmp_path / "clone").default_base() == shared
+    assert GitRepo(tmp_path / "clone").default_branch() == ("refs/remotes/origin/main", shared)
 
 
 @pytest.mark.parametrize("branch", ["trunk", "develop"])
-def test_no_default_branch_means_no_default_base(tmp_path: Path, branch: str) -> None:
+def test_no_default_branch(tmp_path: Path, branch: str) -> None:
     repo = make_repo(tmp_path / "repo", branch=branch)
     commit(repo, {"a.yaml": "a: 1\n"})
-    assert GitRepo(tmp_path / "repo").default_base() is None
+    assert GitRepo(tmp_path / "repo").default_branch() is None
 
 
-def test_empty_repository_has_no_default_base(tmp_path: Path) -> None:
+def test_empty_repository_has_no_commits_and_no_default_branch(tmp_path: Path) -> None:
     make_repo(tmp_path / "repo")
-    assert GitRepo(tmp_path / "repo").default_base() is None
+    git_repo = GitRepo(tmp_path / "repo")
+    assert (git_repo.has_commits(), git_repo.default_branch()) == (False, None)
+
+
+def test_shallowness_is_what_git_says(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    commit(repo, {"a.yaml": "a: 1\n"})
+    commit(repo, {"a.yaml": "a: 2\n"})
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", git_repo.root.as_uri(), str(shallow)], check=True)
+    assert (git_repo.is_shallow(), GitRepo(shallow).is_shallow()) == (False, True)
+
+
+def test_the_empty_tree_reads_as_a_tree_without_files(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    stage(repo, {"a.yaml": "a: 1\n"})
+    git_repo = GitRepo(tmp_path / "repo")
+    empty = git_repo.empty_tree()
+    assert empty == "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    assert (git_repo.reader(empty).paths(), git_repo.diff(empty, INDEX)) == ([], [FileDelta("A", "a.yaml")])
 
 
 def test_readers_at_a_commit_the_index_and_the_working_tree_see_their_own_content(tmp_path: Path) -> None:
