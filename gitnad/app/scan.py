@@ -8,7 +8,7 @@ from pathlib import Path
 from gitnad import __version__
 from gitnad.app.common import finalize, load_config, render_result
 from gitnad.config import OutputSettings
-from gitnad.errors import ExitCode, GitError, UsageError
+from gitnad.errors import BareRepositoryError, ExitCode, NotAWorkingCopyError, UsageError
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.manifest import VM
 from gitnad.models.results import ScanResult
@@ -26,8 +26,10 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
     """Scan the working tree at `path` (git-aware when inside a repository), or a ref of its repository."""
     try:
         repo: GitRepo | None = GitRepo(path)
-    except GitError:
-        repo = None
+    except BareRepositoryError:
+        raise  # a bare repository is no directory of manifests: refused like everywhere else
+    except NotAWorkingCopyError:
+        repo = None  # a plain directory of manifests
     root = repo.root if repo is not None else path
     config = load_config(root, config_file)
     sha: str | None = None

@@ -5,7 +5,8 @@ one `cat-file --batch` to read every blob, `grep -l -F` to find files by content
 for changes. Per-object reads through GitPython are ten times slower on a 10k-file repository, and even
 finding the repository with it cost ~75 ms of imports on the pre-commit path, so the package does not use it
 (the tests build their repositories with it).
-Every git failure becomes `GitError`; an unknown ref becomes `RefError` naming the ref.
+Every git failure becomes `GitError`; an unknown ref becomes `RefError` naming the ref; a path that is not a
+working copy (outside any repository, a bare one) `NotAWorkingCopyError`, a usage error.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from gitnad.errors import GitError, RefError, UsageError
+from gitnad.errors import BareRepositoryError, GitError, NotAWorkingCopyError, RefError, UsageError
 from gitnad.sources.trees import GitTreeReader, TreeEntry, TreeReader, WorktreeReader, directory_reader
 
 INDEX = "INDEX"
@@ -29,8 +30,12 @@ DEFAULT_BRANCHES = (
     "refs/heads/main",
     "refs/heads/master",
 )
+MAX_NEEDLE = 1024
+"""Characters of a grep needle given to git (see `GitRepo._grep`)."""
 PATHSPECS = (":(icase)*.yaml", ":(icase)*.yml", ":(icase)*.json")
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "LANGUAGE": "C"}
+_NOT_A_WORKING_COPY = ("not a git repository", "must be run in a work tree")
+"""git's own words (LC_ALL=C) for "no working copy here", as opposed to a repository git refuses to read."""
 _STATUS: dict[str, Literal["A", "M", "D", "R"]] = {"A": "A", "M": "M", "D": "D", "R": "R", "T": "M", "U": "M"}
 
 
@@ -77,10 +82,14 @@ def parse_batch(out: bytes) -> dict[str, bytes]:
 
 
 def _toplevel(path: Path) -> Path:
-    """The working tree root of the repository holding `path` (one `git rev-parse`, no library import)."""
-    not_repo = f"{path} is not inside a git repository (run gitnad from a clone, or pass --repo)"
+    """The working tree root of the repository holding `path` (one `git rev-parse`, no library import).
+
+    Not a working copy (outside any repository, inside a `.git` directory, a bare repository) is the user's
+    usage error; any other refusal of git (a broken config, "dubious ownership") is a git failure.
+    """
+    hint = "run gitnad from a clone of the repository, or pass --repo PATH"
     if not path.is_dir():
-        raise GitError(not_repo)
+        raise NotAWorkingCopyError(f"{path} is not a directory; {hint}")
     try:
         proc = subprocess.run(
             ["git", "rev-parse", "--is-bare-repository", "--show-toplevel"],
@@ -92,10 +101,13 @@ def _toplevel(path: Path) -> Path:
         raise GitError(f"cannot run git: {e}; install git and make sure it is on PATH") from e
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     if lines[:1] == ["true"]:
-        raise GitError(f"{path} is a bare git repository; gitnad needs a working copy")
-    if proc.returncode != 0 or len(lines) < 2:
-        raise GitError(not_repo)
-    return Path(lines[1]).resolve()
+        raise BareRepositoryError(f"{path} is a bare git repository (no working tree); {hint}")
+    if proc.returncode == 0 and len(lines) >= 2:
+        return Path(lines[1]).resolve()
+    complaint = proc.stderr.decode("utf-8", "replace").strip()
+    if any(sign in complaint for sign in _NOT_A_WORKING_COPY):
+        raise NotAWorkingCopyError(f"{path} is not inside a git working copy; {hint}")
+    raise GitError(f"git rev-parse failed in {path}: {complaint or f'exit code {proc.returncode}'}")
 
 
 class GitRepo:
@@ -274,12 +286,19 @@ class GitRepo:
         return {p.removeprefix(prefix) for p in self._grep([rev], needles, [])}
 
     def _grep(self, where: list[str], needles: Sequence[str], within: list[str]) -> set[str]:
-        """`git grep -l -F`; a subdirectory is searched whole (the reader keeps only manifest candidates)."""
+        """`git grep -l -F`; a subdirectory is searched whole (the reader keeps only manifest candidates).
+
+        grep finds candidates that callers then parse, so it may find more than asked, never less. Needles go to
+        git on stdin (`-f -`), never on the command line, where the kernel refuses any one argument over 128 KiB;
+        git reads one pattern per line (a needle holding a newline becomes several, finding more); and git
+        compiles each pattern into a regex that glibc caps near 32 KiB, so a needle is cut to its first
+        MAX_NEEDLE characters: a file holding the whole needle holds its start.
+        """
         if not needles:
             return set()
-        patterns = [arg for n in needles for arg in ("-e", n)]
+        patterns = "".join(n[:MAX_NEEDLE] + "\n" for n in needles).encode("utf-8", "surrogateescape")
         specs = within or list(PATHSPECS)
-        out = self._git("grep", "-l", "-z", "-F", *patterns, *where, "--", *specs, ok=(0, 1))
+        out = self._git("grep", "-l", "-z", "-F", "-f", "-", *where, "--", *specs, stdin=patterns, ok=(0, 1))
         return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
 
 
@@ -287,6 +306,8 @@ def open_worktree(path: Path, exclude: Sequence[str] = ()) -> TreeReader:
     """The working tree at `path`: through git when it is inside a repository, else the plain directory."""
     try:
         repo = GitRepo(path)
-    except GitError:
+    except BareRepositoryError:
+        raise
+    except NotAWorkingCopyError:
         return directory_reader(path, exclude)
     return repo.worktree_reader(path, exclude)
