@@ -1,20 +1,19 @@
-"""The PR / pre-commit check: diff two refs, parse only what the change touches, classify, judge, report.
+"""The PR / pre-commit check: resolve the two refs, parse what the change needs, judge, report.
 
-Work is proportional to the change, not to the repository: only touched files are parsed, plus the
-files `git grep` finds for NAD resolution (NetworkAttachmentDefinitions, references to removed NADs,
-VMs that look removed).
+Refs: `check_refs`; parsing both sides: `check_sides`; judging: `judge` (shared with `policy test`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from gitnad import __version__
 from gitnad.app.check_refs import resolve_refs
+from gitnad.app.check_sides import Side, parse_change
 from gitnad.app.common import (
     finalize,
     findings_exit,
@@ -22,24 +21,19 @@ from gitnad.app.common import (
     render_result,
     summarize,
 )
-from gitnad.app.judge import evaluate, referencing, vm_deltas
+from gitnad.app.judge import evaluate
 from gitnad.app.policy_files import load_policies
 from gitnad.app.settings import known_rule
-from gitnad.changes import classify_nads
 from gitnad.config import DEFAULT_POLICY_DIR, ClusterSettings, OutputSettings, RepoConfig
 from gitnad.errors import ExitCode
-from gitnad.models.changes import Change, ChangeKind
+from gitnad.models.changes import Change
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.context import CheckContext, VMDelta
-from gitnad.models.findings import Finding, Severity
-from gitnad.models.manifest import NAD, VM
+from gitnad.models.findings import Severity
 from gitnad.models.results import CheckResult, Refs
 from gitnad.policy import PolicySet
-from gitnad.sources.gitrefs import FileDelta, GitRepo
-from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
-from gitnad.sources.trees import TreeReader, is_candidate
-
-NAD_NEEDLE = "NetworkAttachmentDefinition"
+from gitnad.sources.gitrefs import GitRepo
+from gitnad.sources.scanner import ScanSettings
 
 
 @dataclass(frozen=True)
@@ -54,55 +48,6 @@ class CheckRequest:
     cluster: ClusterSettings
     output: OutputSettings
     now: datetime | None = None
-
-
-@dataclass
-class _Side:
-    """One ref of the check: its reader and everything parsed from it so far (parsed at most once)."""
-
-    reader: TreeReader
-    settings: ScanSettings
-    vms: dict[str, VM] = field(default_factory=dict)
-    nads: dict[str, NAD] = field(default_factory=dict)
-    problems: list[Finding] = field(default_factory=list)
-    unreadable: set[str] = field(default_factory=set)
-    parsed: set[str] = field(default_factory=set)
-    vms_by_file: dict[str, list[VM]] = field(default_factory=dict)
-
-    def parse(self, paths: Iterable[str]) -> None:
-        todo = sorted({p for p in paths if p not in self.parsed and is_candidate(p)})
-        if not todo:
-            return
-        result: ManifestSet = scan(self.reader, self.settings, paths=todo)
-        self.parsed.update(todo)
-        for vm in result.vms:
-            self.vms.setdefault(vm.key, vm)
-            self.vms_by_file.setdefault(vm.file, []).append(vm)
-        for nad in result.nads:
-            self.nads.setdefault(nad.key, nad)
-        self.problems.extend(result.problems)
-        self.unreadable.update(result.unreadable)
-
-    def vms_in(self, paths: Iterable[str]) -> dict[str, VM]:
-        return {vm.key: vm for p in paths for vm in self.vms_by_file.get(p, ())}
-
-
-def _touched(deltas: Sequence[FileDelta]) -> tuple[set[str], set[str]]:
-    base_paths: set[str] = set()
-    head_paths: set[str] = set()
-    for d in deltas:
-        if d.status in ("M", "D", "R"):
-            base_paths.add(d.old_path or d.path)
-        if d.status in ("A", "M", "R"):
-            head_paths.add(d.path)
-    return base_paths, head_paths
-
-
-def _referencing(side: _Side, nad_keys: set[str]) -> dict[str, tuple[VM, ...]]:
-    if not nad_keys:
-        return {}
-    side.parse(side.reader.grep(sorted({k.split("/", 1)[1] for k in nad_keys})))
-    return referencing(side.vms.values(), nad_keys)
 
 
 def _namespaces(deltas: Sequence[VMDelta], nad_changes: Sequence[Change]) -> list[str]:
@@ -138,37 +83,17 @@ def build_context(
 ) -> CheckContext:
     """Parse what the change needs at both refs and assemble the rules' input."""
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
-    base = _Side(repo.reader(base_sha, exclude=config.exclude), settings)
-    head = _Side(repo.reader(head_rev, exclude=config.exclude), settings)
-    file_deltas = repo.diff(base_sha, head_rev)
-    base_paths, head_paths = _touched(file_deltas)
-    base.parse(base_paths)
-    head.parse(head_paths)
-    base_vms, head_vms = base.vms_in(base_paths), head.vms_in(head_paths)
-    # A VM that seems gone from the touched files may live on in an untouched file at head.
-    gone = sorted(k for k in base_vms.keys() - head_vms.keys())
-    if gone:
-        head.parse(head.reader.grep([k.split("/", 1)[1] for k in gone]))
-        head_vms.update({k: head.vms[k] for k in gone if k in head.vms})
-    new = sorted(k for k in head_vms.keys() - base_vms.keys())
-    if new:
-        base.parse(base.reader.grep([k.split("/", 1)[1] for k in new]))
-        base_vms.update({k: base.vms[k] for k in new if k in base.vms})
-    # Every NAD of the repo at both refs, found by git grep (no full parse of the repo).
-    base.parse(base.reader.grep([NAD_NEEDLE]))
-    head.parse(head.reader.grep([NAD_NEEDLE]))
-    deltas = vm_deltas(base_vms, head_vms, head.unreadable)
-    nad_changes = classify_nads(base.nads, head.nads)
-    removed = {c.nad for c in nad_changes if c.kind is ChangeKind.NAD_REMOVED and c.nad}
-    references = _referencing(head, removed)
-    facts = _load_cluster(cluster, _namespaces(deltas, nad_changes))
+    base = Side(repo.reader(base_sha, exclude=config.exclude), settings)
+    head = Side(repo.reader(head_rev, exclude=config.exclude), settings)
+    parsed = parse_change(base, head, repo.diff(base_sha, head_rev), base_sha)
+    facts = _load_cluster(cluster, _namespaces(parsed.deltas, parsed.nad_changes))
     return CheckContext(
-        deltas=deltas,
-        nad_changes=nad_changes,
-        base_nads=dict(base.nads),
-        head_nads=dict(head.nads),
-        head_references=references,
-        problems=tuple(head.problems),
+        deltas=parsed.deltas,
+        nad_changes=parsed.nad_changes,
+        base_nads=parsed.base_nads,
+        head_nads=parsed.head_nads,
+        head_references=parsed.head_references,
+        problems=parsed.problems,
         cluster=facts,
         now=now,
     )
