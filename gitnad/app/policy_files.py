@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gitnad.errors import ConfigError
-from gitnad.policy.loader import Collector, RuleCheck, add_document, is_foreign, policy_set
+from gitnad.policy.loader import Collector, RuleCheck, add_document, is_foreign, is_policy_test, policy_set
 from gitnad.policy.model import PolicySet
 from gitnad.policy.schemas import SchemaName, validate
 from gitnad.sources.yamlio import Document, load_documents
@@ -75,7 +75,7 @@ def load_file(file: PolicyFile, collector: Collector) -> bool:
     """Load one file into the collector; False when a file found in a directory holds no policy document."""
     name, documents, errors = read_documents(file.path)
     if not file.explicit:
-        documents = [d for d in documents if not is_foreign(d.data)]
+        documents = [d for d in documents if not (is_foreign(d.data) or is_policy_test(d.data))]
         if not documents and not errors:
             return False
     collector.files.append(name)

@@ -96,7 +96,7 @@ INVALID = [
         "wrong-api-version",
         "apiVersion: gitnad.dev/v1\nkind: NADPolicy\nmetadata: {name: p}\n"
         "spec:\n  constraints: {maxSwapsPerChange: 1}\n",
-        ["p.yaml:1: /apiVersion: 'gitnad.dev/v1alpha1' was expected"],
+        ["p.yaml:1: /apiVersion: 'gitnad.dev/v1' is unknown; expected 'gitnad.dev/v1alpha1'"],
     ),
     (
         "bad-name",
