@@ -1,6 +1,8 @@
-"""The PR / pre-commit check: resolve the two refs, parse what the change needs, judge, report.
+"""The PR / pre-commit check: resolve the two refs, load the reviewed configuration, parse what the change
+needs, judge, report.
 
-Refs: `check_refs`; parsing both sides: `check_sides`; judging: `judge` (shared with `policy test`).
+Refs: `check_refs`; configuration, policies and GN903: `check_config`; parsing both sides: `check_sides`;
+judging: `judge` (shared with `policy test`).
 """
 
 from __future__ import annotations
@@ -12,28 +14,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gitnad import __version__
-from gitnad.app.check_refs import resolve_refs
+from gitnad.app.check_config import Applied, ConfigRequest, apply_config
+from gitnad.app.check_refs import CheckRefs, resolve_refs
 from gitnad.app.check_sides import Side, parse_change
 from gitnad.app.common import (
     finalize,
     findings_exit,
-    load_config,
     render_result,
     summarize,
 )
 from gitnad.app.judge import evaluate
-from gitnad.app.policy_files import load_policies
-from gitnad.app.settings import known_rule
-from gitnad.config import DEFAULT_POLICY_DIR, ClusterSettings, OutputSettings, RepoConfig
+from gitnad.config import ClusterSettings, ConfigFrom, OutputSettings, RepoConfig
 from gitnad.errors import ExitCode
 from gitnad.models.changes import Change
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Severity
 from gitnad.models.results import CheckResult, Refs
-from gitnad.policy import PolicySet
-from gitnad.sources.gitrefs import GitRepo
+from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
 from gitnad.sources.scanner import ScanSettings
+from gitnad.sources.trees import Excluder, is_candidate
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ class CheckRequest:
     cluster: ClusterSettings
     output: OutputSettings
     now: datetime | None = None
+    config_from: ConfigFrom = ConfigFrom.BASE
+    """Where `.gitnad.yaml` and the policy files come from (`--config-from`); `--config`/`--policy` from disk."""
 
 
 def _namespaces(deltas: Sequence[VMDelta], nad_changes: Sequence[Change]) -> list[str]:
@@ -79,13 +81,19 @@ def _cluster_label(settings: ClusterSettings) -> str:
 
 
 def build_context(
-    repo: GitRepo, base_sha: str, head_rev: str, config: RepoConfig, cluster: ClusterSettings, now: datetime
+    repo: GitRepo,
+    refs: CheckRefs,
+    file_deltas: Sequence[FileDelta],
+    applied: Applied,
+    cluster: ClusterSettings,
+    now: datetime,
 ) -> CheckContext:
     """Parse what the change needs at both refs and assemble the rules' input."""
+    config = applied.config
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
-    base = Side(repo.reader(base_sha, exclude=config.exclude), settings)
-    head = Side(repo.reader(head_rev, exclude=config.exclude), settings)
-    parsed = parse_change(base, head, repo.diff(base_sha, head_rev), base_sha)
+    base = Side(repo.reader(refs.base, exclude=config.exclude), settings)
+    head = Side(repo.reader(refs.head, exclude=config.exclude), settings)
+    parsed = parse_change(base, head, file_deltas, refs.base)
     facts = _load_cluster(cluster, _namespaces(parsed.deltas, parsed.nad_changes))
     return CheckContext(
         deltas=parsed.deltas,
@@ -94,46 +102,54 @@ def build_context(
         head_nads=parsed.head_nads,
         head_references=parsed.head_references,
         problems=parsed.problems,
+        config_changes=applied.changes,
         cluster=facts,
         now=now,
     )
 
 
-def load_policy_set(config: RepoConfig, policy_paths: Sequence[Path], repo_root: Path) -> PolicySet:
-    """`--policy` paths, else `policies:` of the config, else `.gitnad/policies/` when it exists."""
-    paths = list(policy_paths) or [repo_root / p for p in config.policies] or _default_policy_dir(repo_root)
-    return load_policies(paths, known_rule=known_rule)  # the same verdict as `policy validate`
-
-
-def _default_policy_dir(repo_root: Path) -> list[Path]:
-    d = repo_root / DEFAULT_POLICY_DIR
-    return [d] if d.is_dir() else []
+def exclude_warning(repo: GitRepo, refs: CheckRefs, file_deltas: Sequence[FileDelta], config: RepoConfig) -> str | None:
+    """`exclude:` globs that match every manifest file of the head: the check would read nothing at all."""
+    if not config.exclude:
+        return None
+    excluder = Excluder(config.exclude)
+    if any(d.status != "D" and is_candidate(d.path) and not excluder.excluded(d.path) for d in file_deltas):
+        return None  # a touched manifest is checked: no need to list the tree
+    candidates = repo.reader(refs.head).paths()
+    if not candidates or any(not excluder.excluded(p) for p in candidates):
+        return None
+    where = "in the index" if refs.head == INDEX else f"at {refs.head}"
+    return (
+        f"exclude in {config.source} matches every manifest file {where} ({len(candidates)}): nothing was "
+        "checked; narrow the globs"
+    )
 
 
 def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     """The check's result and the severity at which it fails (`--fail-on`, else `failOn`, else error)."""
     repo = GitRepo(req.repo)
-    config = load_config(repo.root, req.config_file)
-    policies = load_policy_set(config, req.policies, repo.root)  # bad policy files fail before any cluster read
     refs = resolve_refs(repo, req.base, req.head, req.staged, os.environ)
-    base_sha, head_rev = refs.base, refs.head
+    file_deltas = repo.diff(refs.base, refs.head)
+    request = ConfigRequest(config_file=req.config_file, policies=req.policies, config_from=req.config_from)
+    applied = apply_config(repo, refs, file_deltas, request)  # bad config or policy files: before any cluster read
     now = req.now or datetime.now(UTC)
-    ctx = build_context(repo, base_sha, head_rev, config, req.cluster, now)
-    findings, skipped = evaluate(ctx, config, policies)
+    ctx = build_context(repo, refs, file_deltas, applied, req.cluster, now)
+    findings, skipped = evaluate(ctx, applied.config, applied.policies)
     final = finalize(findings)
     changes = tuple(sorted(ctx.changes, key=Change.sort_key))
-    warnings = ctx.cluster.warnings if ctx.cluster is not None else ()
+    excluded = exclude_warning(repo, refs, file_deltas, applied.config)
+    warnings = (*(ctx.cluster.warnings if ctx.cluster is not None else ()), *([excluded] if excluded else []))
     result = CheckResult(
         version=__version__,
-        refs=Refs(base=base_sha, head=head_rev),
+        refs=Refs(base=refs.base, head=refs.head),
         changes=changes,
         findings=final,
         skipped=tuple(skipped),
         summary=summarize(final),
         cluster_source=_cluster_label(req.cluster),
-        warnings=tuple(warnings),
+        warnings=warnings,
     )
-    return result, Severity(req.fail_on) if req.fail_on else config.fail_on
+    return result, Severity(req.fail_on) if req.fail_on else applied.config.fail_on
 
 
 def run(req: CheckRequest) -> tuple[str, ExitCode]:

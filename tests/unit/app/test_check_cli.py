@@ -174,6 +174,7 @@ def test_invalid_policy_is_exit_2_before_any_cluster_read(repo: TempRepo, tmp_pa
         },
         "policy",
     )
+    repo.commit({"vms/db-1.yaml": vm("vlan-20")}, "move")  # the base of the check holds the invalid policy
     unreachable = tmp_path / "kubeconfig"
     unreachable.write_text(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\n"

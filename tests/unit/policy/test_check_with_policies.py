@@ -101,7 +101,11 @@ def test_invalid_config_is_exit_2(repo: TempRepo) -> None:
     head = repo.commit({"vms/db-1.yaml": vm("vlan-20")}, "move")
     r, _ = gitnad(repo, base, head)
     assert r.exit_code == 2
-    assert "/.gitnad.yaml:1: /failOn: 'sometimes' is not one of ['error', 'warning', 'info']" in r.output
+    assert r.output == (
+        "gitnad: error: invalid configuration:\n.gitnad.yaml:1: /failOn: 'sometimes' is not one of ['error', "
+        f"'warning', 'info']\n(read at base {base}: check applies the configuration of the reviewed state, so a "
+        "change cannot repair the one that judges it; check the repairing change with --config-from head)\n"
+    )
 
 
 def test_unused_annotation_waiver_warns_and_cluster_waivers_are_quiet_offline(repo: TempRepo) -> None:
@@ -187,6 +191,8 @@ def test_policy_with_an_unknown_api_version_in_the_policy_dir_is_exit_2(repo: Te
     r, _ = gitnad(repo, base, head)
     assert r.exit_code == 2
     assert r.output == (
-        f"gitnad: error: invalid policy file:\n{repo.root}/.gitnad/policies/vlans.yaml:1: /apiVersion: "
-        "'gitnad.io/v1alpha1' is unknown; expected 'gitnad.dev/v1alpha1'\n"
+        "gitnad: error: invalid policy file:\n.gitnad/policies/vlans.yaml:1: /apiVersion: 'gitnad.io/v1alpha1' is "
+        f"unknown; expected 'gitnad.dev/v1alpha1'\n(read at base {base}: check applies the configuration of the "
+        "reviewed state, so a change cannot repair the one that judges it; check the repairing change with "
+        "--config-from head)\n"
     )

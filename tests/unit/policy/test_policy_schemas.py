@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from gitnad.app.policy_files import display_path, load_policies
+from gitnad.app.policy_files import load_policies
 from gitnad.errors import ConfigError
 from gitnad.policy.schemas import SchemaName, schema_path, validate
+from gitnad.sources.ownfiles import display_path
 from gitnad.sources.yamlio import load_documents
 
 HEAD = "apiVersion: gitnad.dev/v1alpha1\nkind: NADPolicy\nmetadata:\n  name: p\nspec:\n"
