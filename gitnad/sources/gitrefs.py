@@ -118,6 +118,7 @@ class GitRepo:
         self._listings: dict[str, list[TreeEntry]] = {}
         """Tree listings by rev: the manifest readers and the config files of one ref share one `ls-tree`."""
         self._empty_tree: str | None = None
+        self._commits: set[str] = set()
 
     # --- plumbing ----------------------------------------------------------------------------------------
 
@@ -150,8 +151,11 @@ class GitRepo:
 
     def resolve(self, ref: str) -> str:
         """The full sha of the commit `ref` names; RefError naming the ref when there is none."""
+        if ref in self._commits:
+            return ref  # a sha this repository already resolved (the readers of a check's two refs)
         sha, complaint = (None, "") if not ref or ref.startswith("-") or ref == INDEX else self._rev_parse(ref)
         if sha is not None:
+            self._commits.add(sha)
             return sha
         self._git("rev-parse", "--git-dir")  # a broken repository is a GitError, not the user's ref
         detail = f" ({complaint})" if complaint else ""
