@@ -108,16 +108,22 @@ def add_document(data: Any, line: int, file: str, collector: Collector) -> None:
         collector.exceptions.append(build_exception(data, origin))
 
 
-def check_unique(collector: Collector) -> None:
+def check_unique(collector: Collector) -> list[tuple[str, str]]:
+    """Names defined twice, as errors of the collector; returned as (file of the later definition, error) so
+    that a per-file report needs no parsing of the text."""
+    found: list[tuple[str, str]] = []
     for kind, items in (("NADPolicy", collector.policies), ("NADPolicyException", collector.exceptions)):
         seen: dict[str, Origin] = {}
         for item in items:
             first = seen.setdefault(item.name, item.origin)
             if first is not item.origin:
-                collector.errors.append(
+                error = (
                     f"{item.origin.file}:{item.origin.line}: /metadata/name: {kind} {item.name!r} is already "
                     f"defined at {first.file}:{first.line}"
                 )
+                collector.errors.append(error)
+                found.append((item.origin.file, error))
+    return found
 
 
 def policy_set(collector: Collector) -> PolicySet:

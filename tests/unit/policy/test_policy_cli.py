@@ -210,3 +210,19 @@ def test_a_file_in_a_policy_directory_that_looks_meant_for_gitnad_is_never_skipp
         assert (r.exit_code, r.output.splitlines()) == (2, [ok, *errors, "2 file(s) checked, 1 invalid"])
     else:
         assert (r.exit_code, r.output.splitlines()) == (0, [ok, "1 file(s) checked, 0 invalid"])
+
+
+def test_a_duplicate_name_is_reported_on_the_later_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attributed by structure, not by text: a file named like another's error prefix gets none of its errors."""
+    monkeypatch.chdir(tmp_path)
+    Path("dir").mkdir()
+    policy = (EXAMPLES / "no-legacy-nads.yaml").read_text()
+    Path("dir/a.yaml").write_text(policy)
+    Path("dir/a.yaml:1: b.yaml").write_text(policy)
+    r = gitnad("policy", "validate", "dir")
+    assert r.exit_code == 2
+    assert r.output.splitlines() == [
+        "dir/a.yaml: ok (NADPolicy no-legacy-nads)",
+        "dir/a.yaml:1: b.yaml:5: /metadata/name: NADPolicy 'no-legacy-nads' is already defined at dir/a.yaml:5",
+        "2 file(s) checked, 1 invalid",
+    ]
