@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from gitnad import __version__
-from gitnad.config import DEFAULT_WAIT_TIMEOUT, ClusterSettings, OutputFormat, OutputSettings
+from gitnad.config import DEFAULT_WAIT_TIMEOUT, ClusterSettings, ConfigFrom, OutputFormat, OutputSettings
 from gitnad.errors import ExitCode, GitnadError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -168,6 +168,14 @@ def scan(
     "--fail-on", type=click.Choice(["error", "warning", "info"]), default=None, help="Default: error (or failOn)."
 )
 @click.option("--policy", "policies", multiple=True, type=click.Path(path_type=Path), help="Policy file or dir.")
+@click.option(
+    "--config-from",
+    type=click.Choice(["base", "head"]),
+    default="base",
+    show_default=True,
+    help="Read .gitnad.yaml and the policy files from this ref (base: the reviewed state, so a change cannot relax "
+    "its own rules). --config/--policy files are read from disk.",
+)
 @cluster_options
 @common_options
 def check(
@@ -177,6 +185,7 @@ def check(
     offline: bool,
     fail_on: str | None,
     policies: tuple[Path, ...],
+    config_from: str,
     snapshot: Path | None,
     kubeconfig: Path | None,
     context: str | None,
@@ -208,6 +217,7 @@ def check(
             policies=policies,
             cluster=cluster,
             output=out,
+            config_from=ConfigFrom(config_from),
         )
         return app_check.run(req)
 

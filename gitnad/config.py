@@ -42,6 +42,15 @@ class OutputFormat(enum.StrEnum):
     OPENMETRICS = "openmetrics"
 
 
+class ConfigFrom(enum.StrEnum):
+    """Which ref `check` reads `.gitnad.yaml` and the policy files from (`--config-from`)."""
+
+    BASE = "base"
+    """The reviewed state: a change cannot relax the rules that judge it (default)."""
+    HEAD = "head"
+    """The change's own configuration, for repositories that want it."""
+
+
 @dataclass(frozen=True)
 class ClusterSettings:
     """How to reach the cluster (live) or which snapshot to read."""
@@ -80,7 +89,8 @@ class RepoConfig:
     cluster_context: str | None = None
     cluster_deadline_s: float | None = None
     cluster_request_timeout_s: float | None = None
-    source: Path | None = None
+    source: str | None = None
+    """Where it was read, for messages (`.gitnad.yaml at base <sha>`); None for the defaults."""
 
 
 @dataclass(frozen=True)

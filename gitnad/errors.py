@@ -42,6 +42,20 @@ class RefError(GitnadError):
     exit_code = ExitCode.USAGE
 
 
+class BaseRefError(RefError):
+    """`check` has no base to compare with: base and head are one commit, there is no merge-base, or the base
+    commit is not in this (shallow) clone. Comparing head with itself would pass without checking anything."""
+
+
+class NotAWorkingCopyError(UsageError):
+    """The path is not inside a git working copy: run from a clone or pass --repo (`scan PATH` alone also reads
+    a plain directory)."""
+
+
+class BareRepositoryError(NotAWorkingCopyError):
+    """The path is a bare repository: it has refs but no working tree, and no command reads it as a directory."""
+
+
 class GitError(GitnadError):
     """git failed in a way that is not the user's ref."""
 

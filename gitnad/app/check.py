@@ -1,46 +1,42 @@
-"""The PR / pre-commit check: diff two refs, parse only what the change touches, classify, judge, report.
+"""The PR / pre-commit check: resolve the two refs, load the reviewed configuration, parse what the change
+needs, judge, report.
 
-Work is proportional to the change, not to the repository: only touched files are parsed, plus the
-files `git grep` finds for NAD resolution (NetworkAttachmentDefinitions, references to removed NADs,
-VMs that look removed).
+Refs: `check_refs`; configuration, policies and GN903: `check_config`; parsing both sides: `check_sides`;
+judging: `judge` (shared with `policy test`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from gitnad import __version__
+from gitnad.app.check_config import Applied, ConfigRequest, apply_config
+from gitnad.app.check_refs import CheckRefs, resolve_refs
+from gitnad.app.check_sides import Side, parse_change
 from gitnad.app.common import (
     finalize,
     findings_exit,
-    load_config,
     render_result,
     summarize,
 )
-from gitnad.app.judge import evaluate, referencing, vm_deltas
-from gitnad.app.policy_files import load_policies
-from gitnad.app.settings import catalogue, known_rule
-from gitnad.changes import classify_nads
-from gitnad.config import DEFAULT_POLICY_DIR, ClusterSettings, OutputSettings, RepoConfig
-from gitnad.errors import ExitCode, UsageError
-from gitnad.models.changes import Change, ChangeKind
+from gitnad.app.judge import evaluate
+from gitnad.app.settings import catalogue
+from gitnad.config import ClusterSettings, ConfigFrom, OutputSettings, RepoConfig
+from gitnad.errors import ExitCode
+from gitnad.models.changes import Change
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.context import CheckContext, VMDelta
-from gitnad.models.findings import Finding, Severity
-from gitnad.models.manifest import NAD, VM
+from gitnad.models.findings import Severity
 from gitnad.models.results import CheckResult, Refs
-from gitnad.policy import PolicySet
 from gitnad.report import ensure_format
 from gitnad.rules.migration_plan import migration_plan
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
-from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
-from gitnad.sources.trees import TreeReader, is_candidate
-
-NAD_NEEDLE = "NetworkAttachmentDefinition"
+from gitnad.sources.scanner import ScanSettings
+from gitnad.sources.trees import Excluder, is_candidate
 
 
 @dataclass(frozen=True)
@@ -55,70 +51,8 @@ class CheckRequest:
     cluster: ClusterSettings
     output: OutputSettings
     now: datetime | None = None
-
-
-@dataclass
-class _Side:
-    """One ref of the check: its reader and everything parsed from it so far (parsed at most once)."""
-
-    reader: TreeReader
-    settings: ScanSettings
-    vms: dict[str, VM] = field(default_factory=dict)
-    nads: dict[str, NAD] = field(default_factory=dict)
-    problems: list[Finding] = field(default_factory=list)
-    unreadable: set[str] = field(default_factory=set)
-    parsed: set[str] = field(default_factory=set)
-    vms_by_file: dict[str, list[VM]] = field(default_factory=dict)
-
-    def parse(self, paths: Iterable[str]) -> None:
-        todo = sorted({p for p in paths if p not in self.parsed and is_candidate(p)})
-        if not todo:
-            return
-        result: ManifestSet = scan(self.reader, self.settings, paths=todo)
-        self.parsed.update(todo)
-        for vm in result.vms:
-            self.vms.setdefault(vm.key, vm)
-            self.vms_by_file.setdefault(vm.file, []).append(vm)
-        for nad in result.nads:
-            self.nads.setdefault(nad.key, nad)
-        self.problems.extend(result.problems)
-        self.unreadable.update(result.unreadable)
-
-    def vms_in(self, paths: Iterable[str]) -> dict[str, VM]:
-        return {vm.key: vm for p in paths for vm in self.vms_by_file.get(p, ())}
-
-
-def _refs(repo: GitRepo, req: CheckRequest) -> tuple[str, str, str | None]:
-    """(base sha, head sha or INDEX, head label)."""
-    env_from, env_to = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
-    if req.staged and not (env_from and env_to):
-        return repo.resolve(req.base or "HEAD"), INDEX, None
-    base = req.base or env_from
-    head = req.head or env_to or "HEAD"
-    if base is None:
-        base = repo.default_base()
-        if base is None:
-            raise UsageError("no --base given and no default branch to take a merge-base with; pass --base REF")
-    head_sha = repo.resolve(head)
-    return repo.resolve(base), head_sha, head_sha
-
-
-def _touched(deltas: Sequence[FileDelta]) -> tuple[set[str], set[str]]:
-    base_paths: set[str] = set()
-    head_paths: set[str] = set()
-    for d in deltas:
-        if d.status in ("M", "D", "R"):
-            base_paths.add(d.old_path or d.path)
-        if d.status in ("A", "M", "R"):
-            head_paths.add(d.path)
-    return base_paths, head_paths
-
-
-def _referencing(side: _Side, nad_keys: set[str]) -> dict[str, tuple[VM, ...]]:
-    if not nad_keys:
-        return {}
-    side.parse(side.reader.grep(sorted({k.split("/", 1)[1] for k in nad_keys})))
-    return referencing(side.vms.values(), nad_keys)
+    config_from: ConfigFrom = ConfigFrom.BASE
+    """Where `.gitnad.yaml` and the policy files come from (`--config-from`); `--config`/`--policy` from disk."""
 
 
 def _namespaces(deltas: Sequence[VMDelta], nad_changes: Sequence[Change]) -> list[str]:
@@ -150,82 +84,77 @@ def _cluster_label(settings: ClusterSettings) -> str:
 
 
 def build_context(
-    repo: GitRepo, base_sha: str, head_rev: str, config: RepoConfig, cluster: ClusterSettings, now: datetime
+    repo: GitRepo,
+    refs: CheckRefs,
+    file_deltas: Sequence[FileDelta],
+    applied: Applied,
+    cluster: ClusterSettings,
+    now: datetime,
 ) -> CheckContext:
     """Parse what the change needs at both refs and assemble the rules' input."""
+    config = applied.config
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
-    base = _Side(repo.reader(base_sha, exclude=config.exclude), settings)
-    head = _Side(repo.reader(head_rev, exclude=config.exclude), settings)
-    file_deltas = repo.diff(base_sha, head_rev)
-    base_paths, head_paths = _touched(file_deltas)
-    base.parse(base_paths)
-    head.parse(head_paths)
-    base_vms, head_vms = base.vms_in(base_paths), head.vms_in(head_paths)
-    # A VM that seems gone from the touched files may live on in an untouched file at head.
-    gone = sorted(k for k in base_vms.keys() - head_vms.keys())
-    if gone:
-        head.parse(head.reader.grep([k.split("/", 1)[1] for k in gone]))
-        head_vms.update({k: head.vms[k] for k in gone if k in head.vms})
-    new = sorted(k for k in head_vms.keys() - base_vms.keys())
-    if new:
-        base.parse(base.reader.grep([k.split("/", 1)[1] for k in new]))
-        base_vms.update({k: base.vms[k] for k in new if k in base.vms})
-    # Every NAD of the repo at both refs, found by git grep (no full parse of the repo).
-    base.parse(base.reader.grep([NAD_NEEDLE]))
-    head.parse(head.reader.grep([NAD_NEEDLE]))
-    deltas = vm_deltas(base_vms, head_vms, head.unreadable)
-    nad_changes = classify_nads(base.nads, head.nads)
-    removed = {c.nad for c in nad_changes if c.kind is ChangeKind.NAD_REMOVED and c.nad}
-    references = _referencing(head, removed)
-    facts = _load_cluster(cluster, _namespaces(deltas, nad_changes))
+    base = Side(repo.reader(refs.base, exclude=config.exclude), settings)
+    head = Side(repo.reader(refs.head, exclude=config.exclude), settings)
+    parsed = parse_change(base, head, file_deltas, refs.base)
+    facts = _load_cluster(cluster, _namespaces(parsed.deltas, parsed.nad_changes))
     return CheckContext(
-        deltas=deltas,
-        nad_changes=nad_changes,
-        base_nads=dict(base.nads),
-        head_nads=dict(head.nads),
-        head_references=references,
-        problems=tuple(head.problems),
+        deltas=parsed.deltas,
+        nad_changes=parsed.nad_changes,
+        base_nads=parsed.base_nads,
+        head_nads=parsed.head_nads,
+        head_references=parsed.head_references,
+        problems=parsed.problems,
+        config_changes=applied.changes,
         cluster=facts,
         now=now,
     )
 
 
-def load_policy_set(config: RepoConfig, policy_paths: Sequence[Path], repo_root: Path) -> PolicySet:
-    """`--policy` paths, else `policies:` of the config, else `.gitnad/policies/` when it exists."""
-    paths = list(policy_paths) or [repo_root / p for p in config.policies] or _default_policy_dir(repo_root)
-    return load_policies(paths, known_rule=known_rule)  # the same verdict as `policy validate`
-
-
-def _default_policy_dir(repo_root: Path) -> list[Path]:
-    d = repo_root / DEFAULT_POLICY_DIR
-    return [d] if d.is_dir() else []
+def exclude_warning(repo: GitRepo, refs: CheckRefs, file_deltas: Sequence[FileDelta], config: RepoConfig) -> str | None:
+    """`exclude:` globs that match every manifest file of the head: the check would read nothing at all."""
+    if not config.exclude:
+        return None
+    excluder = Excluder(config.exclude)
+    if any(d.status != "D" and is_candidate(d.path) and not excluder.excluded(d.path) for d in file_deltas):
+        return None  # a touched manifest is checked: no need to list the tree
+    candidates = repo.reader(refs.head).paths()
+    if not candidates or any(not excluder.excluded(p) for p in candidates):
+        return None
+    where = "in the index" if refs.head == INDEX else f"at {refs.head}"
+    return (
+        f"exclude in {config.source} matches every manifest file {where} ({len(candidates)}): nothing was "
+        "checked; narrow the globs"
+    )
 
 
 def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     """The check's result and the severity at which it fails (`--fail-on`, else `failOn`, else error)."""
     repo = GitRepo(req.repo)
-    config = load_config(repo.root, req.config_file)
-    policies = load_policy_set(config, req.policies, repo.root)  # bad policy files fail before any cluster read
-    base_sha, head_rev, head_label = _refs(repo, req)
+    refs = resolve_refs(repo, req.base, req.head, req.staged, os.environ)
+    file_deltas = repo.diff(refs.base, refs.head)
+    request = ConfigRequest(config_file=req.config_file, policies=req.policies, config_from=req.config_from)
+    applied = apply_config(repo, refs, file_deltas, request)  # bad config or policy files: before any cluster read
     now = req.now or datetime.now(UTC)
-    ctx = build_context(repo, base_sha, head_rev, config, req.cluster, now)
-    findings, skipped = evaluate(ctx, config, policies)
+    ctx = build_context(repo, refs, file_deltas, applied, req.cluster, now)
+    findings, skipped = evaluate(ctx, applied.config, applied.policies)
     final = finalize(findings)
     changes = tuple(sorted(ctx.changes, key=Change.sort_key))
-    warnings = ctx.cluster.warnings if ctx.cluster is not None else ()
+    excluded = exclude_warning(repo, refs, file_deltas, applied.config)
+    warnings = (*(ctx.cluster.warnings if ctx.cluster is not None else ()), *([excluded] if excluded else []))
     result = CheckResult(
         version=__version__,
-        refs=Refs(base=base_sha, head=head_label or "INDEX"),
+        refs=Refs(base=refs.base, head=refs.head),
         changes=changes,
         findings=final,
         skipped=tuple(skipped),
         summary=summarize(final),
         cluster_source=_cluster_label(req.cluster),
-        warnings=tuple(warnings),
+        warnings=warnings,
         plan=migration_plan(ctx, final),
         rules=catalogue(),
     )
-    return result, Severity(req.fail_on) if req.fail_on else config.fail_on
+    return result, Severity(req.fail_on) if req.fail_on else applied.config.fail_on
 
 
 def run(req: CheckRequest) -> tuple[str, ExitCode]:

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitnad.config import OutputSettings, RepoConfig
+from gitnad.config import CONFIG_FILE_NAME, OutputSettings, RepoConfig
 from gitnad.errors import ExitCode
 from gitnad.models.findings import Finding, Severity, sort_findings
 from gitnad.models.results import Summary
 from gitnad.report import Result, render
+from gitnad.sources.gitrefs import GitRepo
+from gitnad.sources.ownfiles import RefFiles
 
 
 def load_config(repo_root: Path, config_file: Path | None) -> RepoConfig:
-    """`.gitnad.yaml` (or `--config`), validated; defaults when there is none."""
+    """`--config FILE`, else `.gitnad.yaml` of the working tree, validated; defaults when there is none."""
     import gitnad.app.settings as settings
 
     return settings.load_repo_config(repo_root, config_file)
+
+
+def load_config_at(repo: GitRepo, sha: str, config_file: Path | None) -> RepoConfig:
+    """`--config FILE`, else `.gitnad.yaml` of the commit whose manifests are read (from git objects)."""
+    import gitnad.app.settings as settings
+
+    if config_file is not None:
+        return settings.load_repo_config(repo.root, config_file)
+    return settings.load_config_file(RefFiles(repo, sha, f"at {sha}"), CONFIG_FILE_NAME)
 
 
 def apply_severity(findings: list[Finding], config: RepoConfig) -> list[Finding]:

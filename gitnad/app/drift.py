@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gitnad import __version__
-from gitnad.app.common import load_config, render_result
+from gitnad.app.common import load_config_at, render_result
 from gitnad.config import ClusterSettings, OutputSettings
 from gitnad.drift.affected import affected
 from gitnad.drift.classify import classify
@@ -62,9 +62,9 @@ class Declared:
 def load_declared(repo_path: Path, config_file: Path | None, ref: str, base: str | None) -> Declared:
     """Scan the repo at `ref` (and at `base`, keeping only the VMs whose NAD changed)."""
     repo = GitRepo(repo_path)
-    config = load_config(repo.root, config_file)
-    settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
     sha = repo.resolve(ref)
+    config = load_config_at(repo, sha, config_file)  # the configuration of the declared state
+    settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
     ms = scan(repo.reader(sha, exclude=config.exclude), settings)
     warnings = tuple(
         p.message if p.message.startswith(p.file or "\0") else f"{p.file}: {p.message}" for p in ms.problems

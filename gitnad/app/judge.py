@@ -22,14 +22,22 @@ from gitnad.rules import run_rules
 
 
 def vm_deltas(
-    base: Mapping[str, VM], head: Mapping[str, VM], unreadable_head: Collection[str] = ()
+    base: Mapping[str, VM],
+    head: Mapping[str, VM],
+    *,
+    unknown_at_head: Collection[str] = (),
+    unknown_at_base: Collection[str] = (),
 ) -> tuple[VMDelta, ...]:
-    """Every VM that changed between the two sides (by `namespace/name`), with its classified changes."""
+    """Every VM that changed between the two sides (by `namespace/name`), with its classified changes.
+
+    A VM on one side only is not "removed" (or "added") when it is `unknown` on the other side: a file there
+    could not be read and may hold it (its GN001 covers it).
+    """
     out = []
     for key in sorted(base.keys() | head.keys()):
         old, new = base.get(key), head.get(key)
-        if new is None and old is not None and old.file in unreadable_head:
-            continue  # its file could not be read at head: GN001 covers it, not a removal
+        if (new is None and key in unknown_at_head) or (old is None and key in unknown_at_base):
+            continue
         changes = classify_vm(old, new)
         if changes:
             out.append(VMDelta(key=key, base=old, head=new, changes=changes))

@@ -37,11 +37,11 @@ def validate_files(paths: Sequence[Path]) -> PolicyValidateResult:
         collectors.append(c)
         combined.policies.extend(c.policies)
         combined.exceptions.extend(c.exceptions)
-    check_unique(combined)
+    duplicates = check_unique(combined)
     reports = []
     for c in collectors:
         name = c.files[0]
-        dupes = [e for e in combined.errors if e.startswith(f"{name}:")]
+        dupes = [error for file, error in duplicates if file == name]
         reports.append(
             PolicyFileReport(
                 file=name,

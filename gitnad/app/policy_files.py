@@ -1,68 +1,66 @@
 """Finding and reading gitnad's own YAML files: policies (files or directories), `.gitnad.yaml`, policy tests.
 
-Parsing goes through `gitnad.sources.yamlio` (line marks for every node); validation and models are the
-policy package's. Every problem is reported with file, line and JSON pointer (ConfigError, exit 2).
+Files come from disk (what the user names on the command line) or from a git ref (`check` reads the
+configuration of the reviewed commit), through `gitnad.sources.ownfiles`. Parsing goes through
+`gitnad.sources.yamlio` (line marks for every node); validation and models are the policy package's. Every
+problem is reported with file, line and JSON pointer (ConfigError, exit 2).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gitnad.errors import ConfigError
-from gitnad.policy.loader import Collector, RuleCheck, add_document, is_foreign, policy_set
+from gitnad.policy.loader import Collector, RuleCheck, add_document, is_foreign, is_policy_test, policy_set
 from gitnad.policy.model import PolicySet
 from gitnad.policy.schemas import SchemaName, validate
+from gitnad.sources.ownfiles import DiskFiles, Kind, OwnFiles
+from gitnad.sources.trees import FileProblem
 from gitnad.sources.yamlio import Document, load_documents
 
 SUFFIXES = (".yaml", ".yml", ".json")
 MAX_POLICY_BYTES = 1024 * 1024
-
-
-def display_path(path: Path) -> str:
-    """The path as the user would write it: relative to the working directory when inside it."""
-    if path.is_absolute():
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
-    return os.path.normpath(path)
+DISK = DiskFiles()
 
 
 @dataclass(frozen=True)
 class PolicyFile:
-    path: Path
+    path: str
     explicit: bool
     """Named on the command line / in config (every document must be a policy) rather than found in a
-    directory (documents of other API groups, e.g. the manifests of policy tests, are skipped)."""
+    directory (documents meant for others, e.g. the manifests of policy tests, are skipped)."""
 
 
-def policy_files(paths: Iterable[Path]) -> list[PolicyFile]:
+def is_policy_path(path: str) -> bool:
+    return path.lower().endswith(SUFFIXES)
+
+
+def policy_files(paths: Iterable[Path | str], files: OwnFiles = DISK) -> list[PolicyFile]:
     """Files named directly, plus every YAML/JSON file under the directories named (sorted)."""
-    out: dict[Path, PolicyFile] = {}
-    for p in paths:
-        if p.is_dir():
-            for f in sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES):
-                out.setdefault(f, PolicyFile(f, explicit=False))
-        elif p.exists():
+    out: dict[str, PolicyFile] = {}
+    for given in paths:
+        p = str(given)
+        kind = files.kind(p)
+        if kind is Kind.DIRECTORY:
+            for f in files.files_under(p):
+                if is_policy_path(f):
+                    out.setdefault(f, PolicyFile(f, explicit=False))
+        elif kind is Kind.FILE:
             out[p] = PolicyFile(p, explicit=True)
         else:
-            raise ConfigError(f"{display_path(p)}: policy path does not exist")
+            raise ConfigError(f"{files.display(p)}: policy path does not exist {files.where}")
     return list(out.values())
 
 
-def read_documents(path: Path) -> tuple[str, list[Document], list[str]]:
+def read_documents(path: str, files: OwnFiles = DISK) -> tuple[str, list[Document], list[str]]:
     """(display name, documents, errors) of one YAML/JSON file; documents before a syntax error are kept."""
-    name = display_path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        return name, [], [f"{name}: cannot read: {e.strerror or e}"]
-    if len(data) > MAX_POLICY_BYTES:
-        return name, [], [f"{name}: larger than {MAX_POLICY_BYTES} bytes"]
+    name = files.display(path)
+    data = files.read(path, MAX_POLICY_BYTES)
+    if isinstance(data, FileProblem):
+        return name, [], [f"{name}: {data.message}"]
     result = load_documents(data)
     errors = []
     if result.problem is not None:
@@ -71,11 +69,11 @@ def read_documents(path: Path) -> tuple[str, list[Document], list[str]]:
     return name, [d for d in result.documents if d.data is not None], errors
 
 
-def load_file(file: PolicyFile, collector: Collector) -> bool:
+def load_file(file: PolicyFile, collector: Collector, files: OwnFiles = DISK) -> bool:
     """Load one file into the collector; False when a file found in a directory holds no policy document."""
-    name, documents, errors = read_documents(file.path)
+    name, documents, errors = read_documents(file.path, files)
     if not file.explicit:
-        documents = [d for d in documents if not is_foreign(d.data)]
+        documents = [d for d in documents if not (is_foreign(d.data) or is_policy_test(d.data))]
         if not documents and not errors:
             return False
     collector.files.append(name)
@@ -85,24 +83,32 @@ def load_file(file: PolicyFile, collector: Collector) -> bool:
     return True
 
 
-def load_policies(paths: Sequence[Path], known_rule: RuleCheck | None = None) -> PolicySet:
+def load_policies(
+    paths: Sequence[Path | str], known_rule: RuleCheck | None = None, files: OwnFiles = DISK
+) -> PolicySet:
     """Every NADPolicy and NADPolicyException in `paths` (files or directories); ConfigError lists all problems.
 
     `known_rule` (code or name -> bool), when given, makes an exception naming an unknown rule an error.
     """
     collector = Collector(known_rule=known_rule)
-    for file in policy_files(paths):
-        load_file(file, collector)
+    for file in policy_files(paths, files):
+        load_file(file, collector, files)
     return policy_set(collector)
 
 
-def load_validated(path: Path, schema: SchemaName, what: str) -> tuple[str, Any]:
-    """(display name, data) of a single-document file valid against `schema`; ConfigError lists every problem."""
-    name, documents, errors = read_documents(path)
+def validated_document(path: Path | str, schema: SchemaName, files: OwnFiles = DISK) -> tuple[str, Any, list[str]]:
+    """(display name, data, problems) of a single-document file checked against `schema`."""
+    name, documents, errors = read_documents(str(path), files)
     if not errors and len(documents) != 1:
         errors.append(f"{name}: expected exactly one YAML document, found {len(documents)}")
     if not errors:
         errors.extend(p.render(name) for p in validate(documents[0].data, schema))
+    return name, documents[0].data if documents else None, errors
+
+
+def load_validated(path: Path | str, schema: SchemaName, what: str, files: OwnFiles = DISK) -> tuple[str, Any]:
+    """(display name, data) of a single-document file valid against `schema`; ConfigError lists every problem."""
+    name, data, errors = validated_document(path, schema, files)
     if errors:
         raise ConfigError(f"invalid {what}:\n" + "\n".join(errors))
-    return name, documents[0].data
+    return name, data

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitnad import __version__
-from gitnad.app.common import finalize, load_config, render_result
+from gitnad.app.common import finalize, load_config, load_config_at, render_result
 from gitnad.app.settings import catalogue
 from gitnad.config import OutputSettings
-from gitnad.errors import ExitCode, GitError, UsageError
+from gitnad.errors import BareRepositoryError, ExitCode, NotAWorkingCopyError, UsageError
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.manifest import VM
 from gitnad.models.results import ScanResult
@@ -28,17 +28,19 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
     """Scan the working tree at `path` (git-aware when inside a repository), or a ref of its repository."""
     try:
         repo: GitRepo | None = GitRepo(path)
-    except GitError:
-        repo = None
-    root = repo.root if repo is not None else path
-    config = load_config(root, config_file)
+    except BareRepositoryError:
+        raise  # a bare repository is no directory of manifests: refused like everywhere else
+    except NotAWorkingCopyError:
+        repo = None  # a plain directory of manifests
     sha: str | None = None
     if ref is not None:
         if repo is None:
             raise UsageError(f"--ref {ref} needs a git repository, and {path} is not inside one")
         sha = repo.resolve(ref)
+        config = load_config_at(repo, sha, config_file)  # the configuration of the commit scanned
         reader = repo.reader(sha, exclude=config.exclude)
     else:
+        config = load_config(repo.root if repo is not None else path, config_file)
         reader = open_worktree(path, exclude=config.exclude)
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
     ms = scan(reader, settings)

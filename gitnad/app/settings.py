@@ -1,25 +1,33 @@
 """`.gitnad.yaml` (SPEC §12) -> frozen `RepoConfig`, validated by `policies/schema/config.schema.json`.
 
 Errors name the file, line and JSON pointer and exit 2 (`ConfigError`). Severity overrides are keyed by
-rule code or name; unknown rules are an error here rather than a silently ignored override.
+rule code or name; unknown rules are an error here rather than a silently ignored override. Policy paths are
+relative to the repository root and may not leave it (absolute, `..`): the configuration of a commit names
+files of that commit, never of the machine that runs the check.
+
+The file comes from disk (`--config FILE`, the working tree of `scan`) or from a git ref (`check`, `drift`,
+`reconcile`, `scan --ref`), through `gitnad.sources.ownfiles`.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from gitnad import policy, rules
-from gitnad.app.policy_files import load_validated
+from gitnad.app.policy_files import DISK, validated_document
 from gitnad.config import CONFIG_FILE_NAME, DEFAULT_MAX_FILE_BYTES, DEFAULT_NAMESPACE, RepoConfig
 from gitnad.errors import ConfigError
 from gitnad.models.findings import RuleMeta, Severity
 from gitnad.policy.loader import problem_at
 from gitnad.policy.schemas import SchemaName
+from gitnad.sources.ownfiles import Kind, OwnFiles
 
 _CODE = re.compile(r"gn[0-9]{3}", re.IGNORECASE)
+_DRIVE = re.compile(r"[A-Za-z]:")
 
 
 def known_rule(code_or_name: str) -> bool:
@@ -38,23 +46,45 @@ def _kustomize(value: Any) -> tuple[bool, str | None]:
     return value is not False, None
 
 
-def _severity(file: str, data: Mapping[str, Any]) -> dict[str, Severity]:
+def leaves_repository(path: str) -> bool:
+    """Absolute (POSIX, Windows drive or UNC) or climbing out with `..` once normalized."""
+    if path.startswith(("/", "\\")) or _DRIVE.match(path):
+        return True
+    normal = posixpath.normpath(path.replace("\\", "/"))
+    return normal == ".." or normal.startswith("../")
+
+
+def config_problems(file: str, data: Mapping[str, Any]) -> list[str]:
+    """What the schema cannot say: unknown rules in `severity`, policy paths that leave the repository."""
+    problems = [
+        problem_at(file, data, ["severity", k], f"{k!r} is not a rule code or name")
+        for k in data.get("severity", {})
+        if not known_rule(k)
+    ]
+    problems += [
+        problem_at(file, data, ["policies", i], f"{p!r} leaves the repository; policy paths are relative to its root")
+        for i, p in enumerate(data.get("policies", ()))
+        if leaves_repository(p)
+    ]
+    return problems
+
+
+def _severity(data: Mapping[str, Any]) -> dict[str, Severity]:
     overrides = data.get("severity", {})
-    unknown = [k for k in overrides if not known_rule(k)]
-    if unknown:
-        problems = [problem_at(file, data, ["severity", k], f"{k!r} is not a rule code or name") for k in unknown]
-        raise ConfigError("invalid configuration:\n" + "\n".join(problems))
     return {(k.upper() if _CODE.fullmatch(k) else k): Severity(v) for k, v in overrides.items()}
 
 
-def to_config(file: str, data: Mapping[str, Any], source: Path) -> RepoConfig:
+def to_config(file: str, data: Mapping[str, Any], source: str) -> RepoConfig:
+    problems = config_problems(file, data)
+    if problems:
+        raise ConfigError("invalid configuration:\n" + "\n".join(problems))
     kustomize, kubectl = _kustomize(data.get("kustomize", True))
     cluster = data.get("cluster", {})
     return RepoConfig(
         default_namespace=data.get("defaultNamespace", DEFAULT_NAMESPACE),
         exclude=tuple(data.get("exclude", ())),
         policies=tuple(data.get("policies", ())),
-        severity=_severity(file, data),
+        severity=_severity(data),
         fail_on=Severity(data.get("failOn", Severity.ERROR.value)),
         kustomize=kustomize,
         kubectl=kubectl,
@@ -66,12 +96,22 @@ def to_config(file: str, data: Mapping[str, Any], source: Path) -> RepoConfig:
     )
 
 
-def load_repo_config(repo_root: Path, config_file: Path | None) -> RepoConfig:
-    """`--config FILE` (must exist), else `.gitnad.yaml` at the repo root if present, else the defaults."""
-    path = config_file if config_file is not None else repo_root / CONFIG_FILE_NAME
-    if not path.is_file():
-        if config_file is not None:
-            raise ConfigError(f"{config_file}: configuration file not found")
+def load_config_file(files: OwnFiles, path: str, required: bool = False) -> RepoConfig:
+    """The configuration in `path` of `files`; the defaults when it is absent (a ConfigError if `required`)."""
+    kind = files.kind(path)
+    if kind is Kind.MISSING and not required:
         return RepoConfig()
-    file, data = load_validated(path, SchemaName.CONFIG, "configuration")
-    return to_config(file, data, path)
+    if kind is not Kind.FILE:
+        what = "not found" if kind is Kind.MISSING else "is a directory"
+        raise ConfigError(f"{files.display(path)}: configuration file {what} {files.where}".rstrip())
+    file, data, errors = validated_document(path, SchemaName.CONFIG, files)
+    if errors:
+        raise ConfigError("invalid configuration:\n" + "\n".join(errors))
+    return to_config(file, data, f"{file} {files.where}")
+
+
+def load_repo_config(repo_root: Path, config_file: Path | None) -> RepoConfig:
+    """`--config FILE` (must exist), else `.gitnad.yaml` of the working tree at the repo root, else defaults."""
+    if config_file is not None:
+        return load_config_file(DISK, str(config_file), required=True)
+    return load_config_file(DISK, str(repo_root / CONFIG_FILE_NAME))

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.cluster import ClusterFacts
+from gitnad.models.configfiles import ConfigFileChange
 from gitnad.models.findings import Finding
 from gitnad.models.manifest import NAD, VM
 
@@ -44,6 +45,8 @@ class CheckContext:
     """For each NAD removed by the change: the VMs at head that still reference it."""
     problems: tuple[Finding, ...] = ()
     """GN001 findings from reading the files this check parsed."""
+    config_changes: tuple[ConfigFileChange, ...] = ()
+    """gitnad's own files (`.gitnad.yaml`, policies) the change adds, modifies or deletes (GN903)."""
     cluster: ClusterFacts | None = None
     now: datetime | None = None
 

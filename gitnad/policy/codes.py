@@ -53,10 +53,12 @@ UNUSED_WAIVER = RuleMeta(
     name="unused-waiver",
     severity=Severity.WARNING,
     scope=Scope.META,
-    summary="A waiver matched no finding (or is malformed and was ignored)",
-    doc="GN902 unused-waiver.\n\nWhat: a waiver matched no finding of this change, or an annotation waiver "
-    "is malformed (no reason, bad date) and was ignored.\n\nWhy: stale waivers hide future problems.\n\n"
-    "Fix: remove the waiver, or correct its rule name, match or format.",
+    summary="A waiver matched no finding (or is invalid and waives nothing: then an error)",
+    doc="GN902 unused-waiver.\n\nWhat: a waiver matched no finding of this change (warning), or an annotation "
+    "waiver is invalid (no reason, a bad date, no rule name) and waives nothing (error).\n\nWhy: stale waivers "
+    "hide future problems, and a waiver that looks meant to waive but does not is never silently skipped.\n\n"
+    'Example: `waive.gitnad.dev/GN205: "expires=2026-12-31"` gives a date but no reason.\n\n'
+    "Fix: remove the waiver, or correct its rule name, reason, match or format.",
 )
 
 POLICY_RULES: tuple[RuleMeta, ...] = (

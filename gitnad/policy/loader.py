@@ -33,10 +33,12 @@ from gitnad.policy.model import (
 from gitnad.policy.schemas import SchemaName, SchemaProblem, line_of, pointer, validate
 
 API_GROUP = "gitnad.dev"
+API_VERSION = f"{API_GROUP}/v1alpha1"
 TEST_KIND = "NADPolicyTest"
 POLICY_KIND = "NADPolicy"
 EXCEPTION_KIND = "NADPolicyException"
 KINDS = {POLICY_KIND: SchemaName.POLICY, EXCEPTION_KIND: SchemaName.EXCEPTION}
+_OUR_KINDS = frozenset(k.lower() for k in (*KINDS, TEST_KIND))
 RuleCheck = Callable[[str], bool]
 
 
@@ -52,11 +54,33 @@ class Collector:
 
 
 def is_foreign(data: object) -> bool:
-    """Not a gitnad policy document: another API group, or a policy test."""
+    """Not meant for gitnad, so a policy directory may hold it (the manifests and snapshots of policy tests):
+    a document that is not a mapping, or whose API group and kind both are someone else's. A document that
+    only looks like ours (a `gitnad` API group, or one of our kinds in any case) is ours, and then an unknown
+    apiVersion or kind is an error, never a silently skipped policy."""
     if not isinstance(data, Mapping):
         return True
-    api = data.get("apiVersion")
-    return not (isinstance(api, str) and api.startswith(API_GROUP + "/")) or data.get("kind") == TEST_KIND
+    api, kind = data.get("apiVersion"), data.get("kind")
+    group = api.split("/", 1)[0] if isinstance(api, str) else ""
+    return "gitnad" not in group.lower() and not (isinstance(kind, str) and kind.lower() in _OUR_KINDS)
+
+
+def is_policy_test(data: object) -> bool:
+    """A `gitnad-test.yaml` document: read by `policy test`, skipped when found in a policy directory."""
+    return isinstance(data, Mapping) and data.get("apiVersion") == API_VERSION and data.get("kind") == TEST_KIND
+
+
+def _identity_problems(data: Mapping[str, Any], line: int, file: str) -> list[str]:
+    """apiVersion and kind, checked before the schema so that the message says what was found and expected."""
+    out = []
+    api, kind = data.get("apiVersion"), data.get("kind")
+    if api != API_VERSION:
+        found = "missing" if api is None else f"{api!r} is unknown"
+        out.append(f"{file}:{line_of(data, ['apiVersion']) or line}: /apiVersion: {found}; expected {API_VERSION!r}")
+    if not (isinstance(kind, str) and kind in KINDS):
+        found = "missing" if kind is None else f"{kind!r} is not one of {sorted(KINDS)}"
+        out.append(f"{file}:{line_of(data, ['kind']) or line}: /kind: {found}")
+    return out
 
 
 def add_document(data: Any, line: int, file: str, collector: Collector) -> None:
@@ -64,11 +88,11 @@ def add_document(data: Any, line: int, file: str, collector: Collector) -> None:
     if not isinstance(data, Mapping):
         collector.errors.append(f"{file}:{line}: /: a policy document must be a mapping")
         return
-    kind = data.get("kind")
-    schema = KINDS.get(kind) if isinstance(kind, str) else None
-    if schema is None:
-        collector.errors.append(f"{file}:{line_of(data, ['kind'])}: /kind: {kind!r} is not one of {sorted(KINDS)}")
+    identity = _identity_problems(data, line, file)
+    if identity:
+        collector.errors.extend(identity)
         return
+    schema = KINDS[data["kind"]]
     problems = validate(data, schema)
     if not problems:
         problems = semantic_problems(data)
@@ -84,16 +108,22 @@ def add_document(data: Any, line: int, file: str, collector: Collector) -> None:
         collector.exceptions.append(build_exception(data, origin))
 
 
-def check_unique(collector: Collector) -> None:
+def check_unique(collector: Collector) -> list[tuple[str, str]]:
+    """Names defined twice, as errors of the collector; returned as (file of the later definition, error) so
+    that a per-file report needs no parsing of the text."""
+    found: list[tuple[str, str]] = []
     for kind, items in (("NADPolicy", collector.policies), ("NADPolicyException", collector.exceptions)):
         seen: dict[str, Origin] = {}
         for item in items:
             first = seen.setdefault(item.name, item.origin)
             if first is not item.origin:
-                collector.errors.append(
+                error = (
                     f"{item.origin.file}:{item.origin.line}: /metadata/name: {kind} {item.name!r} is already "
                     f"defined at {first.file}:{first.line}"
                 )
+                collector.errors.append(error)
+                found.append((item.origin.file, error))
+    return found
 
 
 def policy_set(collector: Collector) -> PolicySet:

@@ -33,6 +33,7 @@ from gitnad.rules import (
     gn210_migration_in_flight,
     gn211_cluster_diverged,
     gn212_cluster_state_unknown,
+    gn903_config_changed,
 )
 
 ALL_RULES: tuple[ModuleType, ...] = (
@@ -61,6 +62,7 @@ ALL_RULES: tuple[ModuleType, ...] = (
     gn210_migration_in_flight,
     gn211_cluster_diverged,
     gn212_cluster_state_unknown,
+    gn903_config_changed,
 )
 
 CheckFn = Callable[[CheckContext], Iterator[Finding]]

@@ -5,7 +5,8 @@ one `cat-file --batch` to read every blob, `grep -l -F` to find files by content
 for changes. Per-object reads through GitPython are ten times slower on a 10k-file repository, and even
 finding the repository with it cost ~75 ms of imports on the pre-commit path, so the package does not use it
 (the tests build their repositories with it).
-Every git failure becomes `GitError`; an unknown ref becomes `RefError` naming the ref.
+Every git failure becomes `GitError`; an unknown ref becomes `RefError` naming the ref; a path that is not a
+working copy (outside any repository, a bare one) `NotAWorkingCopyError`, a usage error.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from gitnad.errors import GitError, RefError, UsageError
+from gitnad.errors import BareRepositoryError, GitError, NotAWorkingCopyError, RefError, UsageError
 from gitnad.sources.trees import (
     GitTreeReader,
     TreeEntry,
@@ -36,8 +37,12 @@ DEFAULT_BRANCHES = (
     "refs/heads/main",
     "refs/heads/master",
 )
+MAX_NEEDLE = 1024
+"""Characters of a grep needle given to git (see `GitRepo._grep`)."""
 PATHSPECS = (":(icase)*.yaml", ":(icase)*.yml", ":(icase)*.json")
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "LANGUAGE": "C"}
+_NOT_A_WORKING_COPY = ("not a git repository", "must be run in a work tree")
+"""git's own words (LC_ALL=C) for "no working copy here", as opposed to a repository git refuses to read."""
 _STATUS: dict[str, Literal["A", "M", "D", "R"]] = {"A": "A", "M": "M", "D": "D", "R": "R", "T": "M", "U": "M"}
 
 
@@ -84,10 +89,14 @@ def parse_batch(out: bytes) -> dict[str, bytes]:
 
 
 def _toplevel(path: Path) -> Path:
-    """The working tree root of the repository holding `path` (one `git rev-parse`, no library import)."""
-    not_repo = f"{path} is not inside a git repository (run gitnad from a clone, or pass --repo)"
+    """The working tree root of the repository holding `path` (one `git rev-parse`, no library import).
+
+    Not a working copy (outside any repository, inside a `.git` directory, a bare repository) is the user's
+    usage error; any other refusal of git (a broken config, "dubious ownership") is a git failure.
+    """
+    hint = "run gitnad from a clone of the repository, or pass --repo PATH"
     if not path.is_dir():
-        raise GitError(not_repo)
+        raise NotAWorkingCopyError(f"{path} is not a directory; {hint}")
     try:
         proc = subprocess.run(
             ["git", "rev-parse", "--is-bare-repository", "--show-toplevel"],
@@ -99,10 +108,13 @@ def _toplevel(path: Path) -> Path:
         raise GitError(f"cannot run git: {e}; install git and make sure it is on PATH") from e
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     if lines[:1] == ["true"]:
-        raise GitError(f"{path} is a bare git repository; gitnad needs a working copy")
-    if proc.returncode != 0 or len(lines) < 2:
-        raise GitError(not_repo)
-    return Path(lines[1]).resolve()
+        raise BareRepositoryError(f"{path} is a bare git repository (no working tree); {hint}")
+    if proc.returncode == 0 and len(lines) >= 2:
+        return Path(lines[1]).resolve()
+    complaint = proc.stderr.decode("utf-8", "replace").strip()
+    if any(sign in complaint for sign in _NOT_A_WORKING_COPY):
+        raise NotAWorkingCopyError(f"{path} is not inside a git working copy; {hint}")
+    raise GitError(f"git rev-parse failed in {path}: {complaint or f'exit code {proc.returncode}'}")
 
 
 class GitRepo:
@@ -110,6 +122,10 @@ class GitRepo:
 
     def __init__(self, path: Path) -> None:
         self.root = _toplevel(path)
+        self._listings: dict[str, list[TreeEntry]] = {}
+        """Tree listings by rev: the manifest readers and the config files of one ref share one `ls-tree`."""
+        self._empty_tree: str | None = None
+        self._commits: set[str] = set()
 
     # --- plumbing ----------------------------------------------------------------------------------------
 
@@ -142,8 +158,11 @@ class GitRepo:
 
     def resolve(self, ref: str) -> str:
         """The full sha of the commit `ref` names; RefError naming the ref when there is none."""
+        if ref in self._commits:
+            return ref  # a sha this repository already resolved (the readers of a check's two refs)
         sha, complaint = (None, "") if not ref or ref.startswith("-") or ref == INDEX else self._rev_parse(ref)
         if sha is not None:
+            self._commits.add(sha)
             return sha
         self._git("rev-parse", "--git-dir")  # a broken repository is a GitError, not the user's ref
         detail = f" ({complaint})" if complaint else ""
@@ -158,19 +177,38 @@ class GitRepo:
         revs = ["--cached", base] if head == INDEX else [base, head]
         return parse_name_status(self._git(*args, *revs, "--"))
 
-    def default_base(self) -> str | None:
-        """Merge-base of HEAD with the default branch (origin's HEAD, main or master), None if there is none."""
-        head = self._try_resolve("HEAD")
-        if head is None:
-            return None
-        for branch in DEFAULT_BRANCHES:
-            tip = self._try_resolve(branch)
-            if tip is None:
-                continue
-            base = self._git("merge-base", head, tip, ok=(0, 1)).decode("ascii").strip()
-            if base:
-                return base
+    def default_branch(self) -> tuple[str, str] | None:
+        """(ref, sha) of the default branch: the first of origin's HEAD (named by the branch it points to),
+        origin/main, origin/master, main, master that exists here; None when none does."""
+        for ref in DEFAULT_BRANCHES:
+            sha = self._try_resolve(ref)
+            if sha is not None:
+                return self._symbolic_target(ref) or ref, sha
         return None
+
+    def _symbolic_target(self, ref: str) -> str | None:
+        """What a symbolic ref (origin's HEAD) points to, e.g. refs/remotes/origin/main."""
+        proc = self._run("symbolic-ref", "-q", ref)
+        return proc.stdout.decode("utf-8", "surrogateescape").strip() or None if proc.returncode == 0 else None
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        """The best common ancestor of two commits; None when git finds none in this repository."""
+        out = self._git("merge-base", "--end-of-options", a, b, ok=(0, 1)).decode("ascii").strip()
+        return out or None
+
+    def is_shallow(self) -> bool:
+        """A depth-limited clone (CI checkouts by default): older commits are simply not here."""
+        return self._git("rev-parse", "--is-shallow-repository").strip() == b"true"
+
+    def has_commits(self) -> bool:
+        return self._try_resolve("HEAD") is not None
+
+    def empty_tree(self) -> str:
+        """The id of the empty tree (in this repository's hash), the base of a repository's first commit;
+        `reader` and `diff` take it like a commit."""
+        if self._empty_tree is None:
+            self._empty_tree = self._git("hash-object", "-t", "tree", "--stdin", stdin=b"").decode("ascii").strip()
+        return self._empty_tree
 
     # --- trees ---------------------------------------------------------------------------------------------
 
@@ -178,7 +216,7 @@ class GitRepo:
         """Manifests of a commit (any ref) or of the index (`INDEX`), read from git objects."""
         if rev == INDEX:
             return GitTreeReader(self, INDEX, "index", exclude)
-        sha = self.resolve(rev)
+        sha = rev if rev == self._empty_tree else self.resolve(rev)
         return GitTreeReader(self, sha, sha, exclude)
 
     def worktree_reader(
@@ -211,8 +249,11 @@ class GitRepo:
     # --- GitObjects (used by GitTreeReader) ---------------------------------------------------------------
 
     def entries(self, rev: str) -> list[TreeEntry]:
-        if rev == INDEX:
-            return self._index_entries()
+        if rev not in self._listings:
+            self._listings[rev] = self._index_entries() if rev == INDEX else self._tree_entries(rev)
+        return list(self._listings[rev])
+
+    def _tree_entries(self, rev: str) -> list[TreeEntry]:
         out = self._git("ls-tree", "-r", "-z", "-l", "--full-tree", rev)
         entries = []
         for record in out.decode("utf-8", "surrogateescape").split("\0"):
@@ -259,12 +300,19 @@ class GitRepo:
         return {p.removeprefix(prefix) for p in self._grep([rev], needles, [])}
 
     def _grep(self, where: list[str], needles: Sequence[str], within: list[str]) -> set[str]:
-        """`git grep -l -F`; a subdirectory is searched whole (the reader keeps only manifest candidates)."""
+        """`git grep -l -F`; a subdirectory is searched whole (the reader keeps only manifest candidates).
+
+        grep finds candidates that callers then parse, so it may find more than asked, never less. Needles go to
+        git on stdin (`-f -`), never on the command line, where the kernel refuses any one argument over 128 KiB;
+        git reads one pattern per line (a needle holding a newline becomes several, finding more); and git
+        compiles each pattern into a regex that glibc caps near 32 KiB, so a needle is cut to its first
+        MAX_NEEDLE characters: a file holding the whole needle holds its start.
+        """
         if not needles:
             return set()
-        patterns = [arg for n in needles for arg in ("-e", n)]
+        patterns = "".join(n[:MAX_NEEDLE] + "\n" for n in needles).encode("utf-8", "surrogateescape")
         specs = within or list(PATHSPECS)
-        out = self._git("grep", "-l", "-z", "-F", *patterns, *where, "--", *specs, ok=(0, 1))
+        out = self._git("grep", "-l", "-z", "-F", "-f", "-", *where, "--", *specs, stdin=patterns, ok=(0, 1))
         return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
 
 
@@ -272,6 +320,8 @@ def open_worktree(path: Path, exclude: Sequence[str] = ()) -> TreeReader:
     """The working tree at `path`: through git when it is inside a repository, else the plain directory."""
     try:
         repo = GitRepo(path)
-    except GitError:
+    except BareRepositoryError:
+        raise
+    except NotAWorkingCopyError:
         return directory_reader(path, exclude)
     return repo.worktree_reader(path, exclude)

@@ -174,6 +174,7 @@ def test_invalid_policy_is_exit_2_before_any_cluster_read(repo: TempRepo, tmp_pa
         },
         "policy",
     )
+    repo.commit({"vms/db-1.yaml": vm("vlan-20")}, "move")  # the base of the check holds the invalid policy
     unreachable = tmp_path / "kubeconfig"
     unreachable.write_text(
         "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:1'}\n"
@@ -210,3 +211,26 @@ def test_upper_case_extension_is_a_manifest_as_in_scan(tmp_path: Path) -> None:
     assert [(c["kind"], c["vm"], c["to"], c["file"]) for c in json.loads(r.output)["changes"]] == [
         ("nad-swap", "prod/db-1", "prod/vlan-20", "vms/DB-1.YAML")
     ]
+
+
+@pytest.mark.parametrize("what", ["vm-name", "removed-nad-name"])
+def test_a_1_mib_name_reaches_git_grep_without_the_argument_list(tmp_path: Path, what: str) -> None:
+    """The names check greps for (a VM gone from its file, a removed NAD) go to git on stdin: a 1 MiB name is past
+    the kernel's 128 KiB limit for one argument ("Argument list too long"), and past the 32 KiB regex git builds."""
+    repo = TempRepo(tmp_path / "fleet")
+    name = "db-" + "x" * 1024 * 1024
+    nads = NADS + "---\n" + nad_yaml(name, vlan=30)
+    if what == "vm-name":
+        base = repo.commit({"nads/vlan.yaml": NADS, "vms/db-1.yaml": vm("vlan-10", name=name)}, "huge VM name")
+        head = repo.commit({"vms/db-1.yaml": None}, "remove it")
+        expected = [("vm-removed", f"prod/{name}")]
+    else:
+        base = repo.commit({"nads/vlan.yaml": nads, "vms/db-1.yaml": vm(name)}, "huge NAD name")
+        head = repo.commit({"nads/vlan.yaml": NADS}, "remove the NAD")
+        expected = [("nad-removed", None)]
+    r = gitnad("check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline", "--format", "json")
+    assert r.exit_code in (0, 1), r.output[:500]
+    doc = json.loads(r.output)
+    assert [(c["kind"], c.get("vm")) for c in doc["changes"]] == expected
+    if what == "removed-nad-name":  # the VM still on it was found through the grep
+        assert [(f["code"], f["vm"]) for f in doc["findings"]] == [("GN109", "prod/db-1")]

@@ -101,7 +101,11 @@ def test_invalid_config_is_exit_2(repo: TempRepo) -> None:
     head = repo.commit({"vms/db-1.yaml": vm("vlan-20")}, "move")
     r, _ = gitnad(repo, base, head)
     assert r.exit_code == 2
-    assert "/.gitnad.yaml:1: /failOn: 'sometimes' is not one of ['error', 'warning', 'info']" in r.output
+    assert r.output == (
+        "gitnad: error: invalid configuration:\n.gitnad.yaml:1: /failOn: 'sometimes' is not one of ['error', "
+        f"'warning', 'info']\n(read at base {base}: check applies the configuration of the reviewed state, so a "
+        "change cannot repair the one that judges it; check the repairing change with --config-from head)\n"
+    )
 
 
 def test_unused_annotation_waiver_warns_and_cluster_waivers_are_quiet_offline(repo: TempRepo) -> None:
@@ -163,3 +167,32 @@ def test_policy_file_with_upper_case_extension_in_the_policy_dir_is_loaded(repo:
     r, doc = gitnad(repo, base, head)
     assert r.exit_code == 1
     assert brief(doc) == [("GN306", "error", 24, False, "prod-vlans")]
+
+
+@pytest.mark.parametrize(
+    "value", ["expires=2099-01-01", "   ", "; expires=2099-01-01"], ids=["date-alone", "blank", "no-reason"]
+)
+def test_annotation_without_a_reason_waives_nothing_and_fails_the_check(repo: TempRepo, value: str) -> None:
+    base = repo.commit({".gitnad/policies/vlans.yaml": POLICY}, "policies")
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-25", {"waive.gitnad.dev/allowed-vlans": value})}, "move")
+    r, doc = gitnad(repo, base, head)
+    assert r.exit_code == 1
+    assert brief(doc) == [("GN902", "error", 4, False, None), ("GN306", "error", 26, False, "prod-vlans")]
+    assert doc["findings"][0]["message"] == (
+        "annotation waive.gitnad.dev/allowed-vlans on prod/db-1 is invalid and waives nothing: a waiver needs a "
+        "reason before the optional '; expires=YYYY-MM-DD'"
+    )
+
+
+def test_policy_with_an_unknown_api_version_in_the_policy_dir_is_exit_2(repo: TempRepo) -> None:
+    """Skipped silently, the policy would not be enforced and the check would pass."""
+    base = repo.commit({".gitnad/policies/vlans.yaml": POLICY.replace("gitnad.dev/", "gitnad.io/")}, "policies")
+    head = repo.commit({"vms/db-1.yaml": vm("vlan-25")}, "move")
+    r, _ = gitnad(repo, base, head)
+    assert r.exit_code == 2
+    assert r.output == (
+        "gitnad: error: invalid policy file:\n.gitnad/policies/vlans.yaml:1: /apiVersion: 'gitnad.io/v1alpha1' is "
+        f"unknown; expected 'gitnad.dev/v1alpha1'\n(read at base {base}: check applies the configuration of the "
+        "reviewed state, so a change cannot repair the one that judges it; check the repairing change with "
+        "--config-from head)\n"
+    )

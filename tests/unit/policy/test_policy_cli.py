@@ -68,10 +68,11 @@ def test_explicit_file_must_hold_only_policies(tmp_path: Path, monkeypatch: pyte
     Path("vm.yaml").write_text("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: x}\n")
     r = gitnad("policy", "validate", "vm.yaml")
     assert r.exit_code == 2
-    assert (
-        r.output.splitlines()[0]
-        == "vm.yaml:2: /kind: 'VirtualMachine' is not one of ['NADPolicy', 'NADPolicyException']"
-    )
+    assert r.output.splitlines() == [
+        "vm.yaml:1: /apiVersion: 'kubevirt.io/v1' is unknown; expected 'gitnad.dev/v1alpha1'",
+        "vm.yaml:2: /kind: 'VirtualMachine' is not one of ['NADPolicy', 'NADPolicyException']",
+        "1 file(s) checked, 1 invalid",
+    ]
 
 
 def test_policy_test_examples_pass(cwd: Path) -> None:
@@ -151,3 +152,77 @@ def test_example_manifests_match_the_crd_schemas() -> None:
                     assert schema_errors(item) == [], f"{path}: {item['kind']} {item['metadata']['name']}"
                     checked += 1
     assert checked == 26
+
+
+POLICY_BODY = "metadata: {name: p}\nspec:\n  constraints: {maxSwapsPerChange: 1}\n"
+# (id, file text in a policy directory, `policy validate DIR` output before the summary line; [] = skipped)
+IN_A_DIRECTORY = [
+    (
+        "other-gitnad-group",
+        "apiVersion: gitnad.io/v1alpha1\nkind: NADPolicy\n" + POLICY_BODY,
+        ["dir/p.yaml:1: /apiVersion: 'gitnad.io/v1alpha1' is unknown; expected 'gitnad.dev/v1alpha1'"],
+    ),
+    (
+        "future-version",
+        "apiVersion: gitnad.dev/v1beta1\nkind: NADPolicy\n" + POLICY_BODY,
+        ["dir/p.yaml:1: /apiVersion: 'gitnad.dev/v1beta1' is unknown; expected 'gitnad.dev/v1alpha1'"],
+    ),
+    (
+        "no-api-version",
+        "kind: NADPolicyException\nmetadata: {name: e}\nspec: {rules: [GN205], reason: r}\n",
+        ["dir/p.yaml:1: /apiVersion: missing; expected 'gitnad.dev/v1alpha1'"],
+    ),
+    (
+        "our-kind-in-another-case-and-group",
+        "apiVersion: policy.example.com/v1\nkind: nadpolicy\n" + POLICY_BODY,
+        [
+            "dir/p.yaml:1: /apiVersion: 'policy.example.com/v1' is unknown; expected 'gitnad.dev/v1alpha1'",
+            "dir/p.yaml:2: /kind: 'nadpolicy' is not one of ['NADPolicy', 'NADPolicyException']",
+        ],
+    ),
+    (
+        "unknown-kind-in-our-group",
+        "apiVersion: gitnad.dev/v1alpha1\nkind: NADPolicies\n" + POLICY_BODY,
+        ["dir/p.yaml:2: /kind: 'NADPolicies' is not one of ['NADPolicy', 'NADPolicyException']"],
+    ),
+    (
+        "yaml-syntax-error",
+        "apiVersion: [\n",
+        ["dir/p.yaml:1: YAML syntax error: did not find expected node content (while parsing a flow node)"],
+    ),
+    ("a-vm-manifest-of-a-test", "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: x}\n", []),
+    ("a-list", "- a\n- b\n", []),
+    ("a-policy-test", "apiVersion: gitnad.dev/v1alpha1\nkind: NADPolicyTest\npolicies: []\ncases: []\n", []),
+]
+
+
+@pytest.mark.parametrize(("text", "errors"), [c[1:] for c in IN_A_DIRECTORY], ids=[c[0] for c in IN_A_DIRECTORY])
+def test_a_file_in_a_policy_directory_that_looks_meant_for_gitnad_is_never_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, errors: list[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("dir").mkdir()
+    Path("dir/p.yaml").write_text(text)
+    Path("dir/ok.yaml").write_text((EXAMPLES / "no-legacy-nads.yaml").read_text())
+    r = gitnad("policy", "validate", "dir")
+    ok = "dir/ok.yaml: ok (NADPolicy no-legacy-nads)"
+    if errors:
+        assert (r.exit_code, r.output.splitlines()) == (2, [ok, *errors, "2 file(s) checked, 1 invalid"])
+    else:
+        assert (r.exit_code, r.output.splitlines()) == (0, [ok, "1 file(s) checked, 0 invalid"])
+
+
+def test_a_duplicate_name_is_reported_on_the_later_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attributed by structure, not by text: a file named like another's error prefix gets none of its errors."""
+    monkeypatch.chdir(tmp_path)
+    Path("dir").mkdir()
+    policy = (EXAMPLES / "no-legacy-nads.yaml").read_text()
+    Path("dir/a.yaml").write_text(policy)
+    Path("dir/a.yaml:1: b.yaml").write_text(policy)
+    r = gitnad("policy", "validate", "dir")
+    assert r.exit_code == 2
+    assert r.output.splitlines() == [
+        "dir/a.yaml: ok (NADPolicy no-legacy-nads)",
+        "dir/a.yaml:1: b.yaml:5: /metadata/name: NADPolicy 'no-legacy-nads' is already defined at dir/a.yaml:5",
+        "2 file(s) checked, 1 invalid",
+    ]

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from gitnad.app.policy_files import display_path, load_policies
+from gitnad.app.policy_files import load_policies
 from gitnad.errors import ConfigError
 from gitnad.policy.schemas import SchemaName, schema_path, validate
+from gitnad.sources.ownfiles import display_path
 from gitnad.sources.yamlio import load_documents
 
 HEAD = "apiVersion: gitnad.dev/v1alpha1\nkind: NADPolicy\nmetadata:\n  name: p\nspec:\n"
@@ -96,7 +97,7 @@ INVALID = [
         "wrong-api-version",
         "apiVersion: gitnad.dev/v1\nkind: NADPolicy\nmetadata: {name: p}\n"
         "spec:\n  constraints: {maxSwapsPerChange: 1}\n",
-        ["p.yaml:1: /apiVersion: 'gitnad.dev/v1alpha1' was expected"],
+        ["p.yaml:1: /apiVersion: 'gitnad.dev/v1' is unknown; expected 'gitnad.dev/v1alpha1'"],
     ),
     (
         "bad-name",

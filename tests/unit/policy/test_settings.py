@@ -53,7 +53,7 @@ def test_full_config(tmp_path: Path) -> None:
         cluster_context="prod-east",
         cluster_deadline_s=90,
         cluster_request_timeout_s=10,
-        source=path,
+        source=f"{path} on disk",
     )
 
 
@@ -69,7 +69,7 @@ def test_kustomize_off(tmp_path: Path) -> None:
 def test_explicit_config_must_exist(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         load_repo_config(tmp_path, tmp_path / "nope.yaml")
-    assert e.value.message == f"{tmp_path / 'nope.yaml'}: configuration file not found"
+    assert e.value.message == f"{tmp_path / 'nope.yaml'}: configuration file not found on disk"
 
 
 INVALID = [

@@ -74,6 +74,9 @@ def policy_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     doc["cases"][1]["expect"] = [{"code": "GN304", "policy": "tenant-a-nads"}, {"code": "GN302"}]
     doc["cases"][5]["expect"] = doc["cases"][5]["expect"][:-1]
     test_file.write_text(yaml.safe_dump(doc, sort_keys=False))
+    # The snapshots sit at a relative path in the working directory of the test, so messages that name them
+    # (and the text wrapped around them) do not depend on where the project is checked out.
+    shutil.copytree(DEMO / "snapshots", work.parent / "snapshots")
     (work.parent / "broken.yaml").write_text(
         "apiVersion: gitnad.dev/v1alpha1\nkind: NADPolicyException\nmetadata: {name: broken}\nspec:\n"
         "  rules: [GN205, not-a-rule]\n  reason: r\n"
@@ -99,8 +102,8 @@ def compare(name: str, text: str) -> None:
 
 def runs(repo: Path, shas: list[str], policy_dir: Path) -> dict[str, tuple[type[Result], Run, int]]:
     """Per command: its result type, how to run it with given output settings, and its exit code."""
-    before = ClusterSettings(snapshot=DEMO / "snapshots" / "before-sync.yaml")
-    after = ClusterSettings(snapshot=DEMO / "snapshots" / "after-sync.yaml")
+    before = ClusterSettings(snapshot=Path("snapshots/before-sync.yaml"))  # relative to policy_dir.parent
+    after = ClusterSettings(snapshot=Path("snapshots/after-sync.yaml"))
 
     def check(out: OutputSettings) -> tuple[str, ExitCode]:
         req = app_check.CheckRequest(repo, None, shas[-2], shas[-1], False, None, (), before, out, now=NOW)

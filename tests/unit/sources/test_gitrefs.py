@@ -3,12 +3,13 @@ tree readers at a commit / the index / the working tree, grep, and that nothing 
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
 from git import Repo
 
-from gitnad.errors import ExitCode, GitError, RefError, UsageError
+from gitnad.errors import BareRepositoryError, ExitCode, GitError, NotAWorkingCopyError, RefError, UsageError
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo, open_worktree, parse_batch, parse_name_status
 from gitnad.sources.trees import FileProblem, WorktreeReader
 from tests.gitutil import Content, Symlink, commit, make_repo, stage, write
@@ -29,9 +30,51 @@ def test_repository_is_found_from_a_subdirectory(tmp_path: Path) -> None:
     assert GitRepo(tmp_path / "repo" / "apps" / "team").root == (tmp_path / "repo").resolve()
 
 
-def test_not_a_repository_is_a_git_error(tmp_path: Path) -> None:
-    with pytest.raises(GitError, match="is not inside a git repository") as err:
-        GitRepo(tmp_path)
+HINT = "run gitnad from a clone of the repository, or pass --repo PATH"
+
+
+def _where(tmp_path: Path, case: str) -> Path:
+    """A directory that is not a working copy, built for real."""
+    if case == "bare":
+        make_repo(tmp_path / "work")
+        Repo.init(tmp_path / "bare.git", bare=True)
+        return tmp_path / "bare.git"
+    if case == "dot-git":
+        commit(make_repo(tmp_path / "work"), {"a.yaml": "a: 1\n"})
+        return tmp_path / "work" / ".git"
+    if case == "file":
+        (tmp_path / "vm.yaml").write_text("a: 1\n")
+        return tmp_path / "vm.yaml"
+    (tmp_path / "plain").mkdir()
+    return tmp_path / "plain"
+
+
+@pytest.mark.parametrize(
+    ("case", "error", "message"),
+    [
+        ("plain", NotAWorkingCopyError, "{path} is not inside a git working copy; " + HINT),
+        ("dot-git", NotAWorkingCopyError, "{path} is not inside a git working copy; " + HINT),
+        ("file", NotAWorkingCopyError, "{path} is not a directory; " + HINT),
+        ("bare", BareRepositoryError, "{path} is a bare git repository (no working tree); " + HINT),
+    ],
+    ids=["plain-directory", "inside-dot-git", "a-file", "bare-repository"],
+)
+def test_not_a_working_copy_is_a_usage_error(tmp_path: Path, case: str, error: type, message: str) -> None:
+    path = _where(tmp_path, case)
+    with pytest.raises(NotAWorkingCopyError) as err:
+        GitRepo(path)
+    assert type(err.value) is error
+    assert err.value.message == message.format(path=path)
+    assert err.value.exit_code is ExitCode.USAGE
+
+
+def test_a_repository_git_refuses_to_read_is_a_git_error_not_a_usage_error(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    commit(repo, {"a.yaml": "a: 1\n"})
+    (tmp_path / "repo" / ".git" / "config").write_text("[core\nbroken")
+    with pytest.raises(GitError) as err:
+        GitRepo(tmp_path / "repo")
+    assert err.value.message.startswith(f"git rev-parse failed in {tmp_path / 'repo'}: fatal: bad config line 1")
     assert err.value.exit_code is ExitCode.UNDECIDED
 
 
@@ -150,38 +193,64 @@ def test_batch_parsing_keeps_binary_data_and_skips_missing_objects() -> None:
     assert parse_batch(out) == {"aaa": b"x\ny", "ccc": b""}
 
 
-def test_default_base_is_the_merge_base_with_main(tmp_path: Path) -> None:
+def test_merge_base_with_the_default_branch(tmp_path: Path) -> None:
     repo, git_repo = _repo(tmp_path)
     fork_point = commit(repo, {"a.yaml": "a: 1\n"})
     repo.git.checkout("-q", "-b", "feature")
-    commit(repo, {"a.yaml": "a: 2\n"})
+    feature = commit(repo, {"a.yaml": "a: 2\n"})
     repo.git.checkout("-q", "main")
-    commit(repo, {"b.yaml": "b: 1\n"})
+    main = commit(repo, {"b.yaml": "b: 1\n"})
     repo.git.checkout("-q", "feature")
-    assert git_repo.default_base() == fork_point
+    assert git_repo.default_branch() == ("refs/heads/main", main)
+    assert git_repo.merge_base(feature, main) == fork_point
 
 
-def test_default_base_prefers_origin_over_a_local_main(tmp_path: Path) -> None:
+def test_no_merge_base_between_unrelated_histories(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    main = commit(repo, {"a.yaml": "a: 1\n"})
+    repo.git.checkout("-q", "--orphan", "other")
+    other = commit(repo, {"b.yaml": "b: 1\n"})
+    assert git_repo.merge_base(other, main) is None
+
+
+def test_default_branch_prefers_origin_named_by_what_its_head_points_to(tmp_path: Path) -> None:
     origin = make_repo(tmp_path / "origin")
     shared = commit(origin, {"a.yaml": "a: 1\n"})
     Repo.clone_from(str(tmp_path / "origin"), str(tmp_path / "clone"))
     clone = make_repo(tmp_path / "clone")  # re-init keeps the clone, sets the test identity
     commit(clone, {"local.yaml": "l: 1\n"})  # local main moves ahead of origin/main
-    clone.git.checkout("-q", "-b", "work")
-    commit(clone, {"b.yaml": "b: 1\n"})
-    assert GitRepo(tmp_path / "clone").default_base() == shared
+    assert GitRepo(tmp_path / "clone").default_branch() == ("refs/remotes/origin/main", shared)
 
 
 @pytest.mark.parametrize("branch", ["trunk", "develop"])
-def test_no_default_branch_means_no_default_base(tmp_path: Path, branch: str) -> None:
+def test_no_default_branch(tmp_path: Path, branch: str) -> None:
     repo = make_repo(tmp_path / "repo", branch=branch)
     commit(repo, {"a.yaml": "a: 1\n"})
-    assert GitRepo(tmp_path / "repo").default_base() is None
+    assert GitRepo(tmp_path / "repo").default_branch() is None
 
 
-def test_empty_repository_has_no_default_base(tmp_path: Path) -> None:
+def test_empty_repository_has_no_commits_and_no_default_branch(tmp_path: Path) -> None:
     make_repo(tmp_path / "repo")
-    assert GitRepo(tmp_path / "repo").default_base() is None
+    git_repo = GitRepo(tmp_path / "repo")
+    assert (git_repo.has_commits(), git_repo.default_branch()) == (False, None)
+
+
+def test_shallowness_is_what_git_says(tmp_path: Path) -> None:
+    repo, git_repo = _repo(tmp_path)
+    commit(repo, {"a.yaml": "a: 1\n"})
+    commit(repo, {"a.yaml": "a: 2\n"})
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", git_repo.root.as_uri(), str(shallow)], check=True)
+    assert (git_repo.is_shallow(), GitRepo(shallow).is_shallow()) == (False, True)
+
+
+def test_the_empty_tree_reads_as_a_tree_without_files(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    stage(repo, {"a.yaml": "a: 1\n"})
+    git_repo = GitRepo(tmp_path / "repo")
+    empty = git_repo.empty_tree()
+    assert empty == "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    assert (git_repo.reader(empty).paths(), git_repo.diff(empty, INDEX)) == ([], [FileDelta("A", "a.yaml")])
 
 
 def test_readers_at_a_commit_the_index_and_the_working_tree_see_their_own_content(tmp_path: Path) -> None:
@@ -276,6 +345,24 @@ def test_grep_finds_candidate_files_by_fixed_strings(tmp_path: Path, source: str
     assert reader.grep(["vlan-10", "db.*"]) == {"nads/vlan-10.yaml", "vms/web.yaml", "vms/db.YML"}
     assert reader.grep(["absent"]) == set()
     assert reader.grep([]) == set()
+
+
+@pytest.mark.parametrize("source", ["commit", "index", "worktree"])
+def test_grep_takes_needles_past_the_argument_size_limit(tmp_path: Path, source: str) -> None:
+    """A 1 MB name (the kernel refuses any single argument over 128 KiB) goes to git on stdin."""
+    repo, git_repo = _repo(tmp_path)
+    name = "vm-" + "x" * 1024 * 1024
+    files: dict[str, Content] = {"vms/huge.yaml": VM.format(name=name), "vms/small.yaml": VM.format(name="small")}
+    if source == "index":
+        stage(repo, files)
+    else:
+        commit(repo, files)
+    reader = (
+        git_repo.worktree_reader() if source == "worktree" else git_repo.reader(INDEX if source == "index" else "HEAD")
+    )
+    assert reader.grep([name, "absent\nsmall"]) == {"vms/huge.yaml", "vms/small.yaml"}
+    assert reader.grep([name]) == {"vms/huge.yaml"}
+    assert reader.grep([name[:-1] + "y"]) == {"vms/huge.yaml"}  # cut to its start: more found, never less
 
 
 def test_exclude_globs_apply_to_listing_reading_and_grep(tmp_path: Path) -> None:
