@@ -142,7 +142,7 @@ def test_scan_working_tree_reports_gn001_and_gn101(tmp_path: Path) -> None:
     repo = TempRepo(tmp_path / "r")
     repo.commit(
         {
-            "vms/a.yaml": vm_yaml("a", [POD, Net("n", nad="x/y/z")]),
+            "vms/a.yaml": vm_yaml("a", [POD, Net("net1", nad="x/y/z")]),
             "vms/b.yaml": "key: [unclosed\n",
             "nads/v.yaml": nad_yaml("v"),
         }
