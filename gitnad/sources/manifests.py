@@ -14,6 +14,7 @@ from typing import Any
 
 from gitnad.models.manifest import NAD, VM, Interface, Network, NetworkSource, VMKind
 from gitnad.models.names import normalize_nad
+from gitnad.sources import jsonio
 from gitnad.sources.yamlio import LMap, LSeq
 
 VM_GROUP = "kubevirt.io"
@@ -264,7 +265,9 @@ def parse_cni_config(config: Any) -> tuple[str | None, int | None, str | None, s
     if not isinstance(config, str):
         return None, None, "spec.config is not a string", _canonical(config)
     try:
-        conf = json.loads(config)
+        conf = jsonio.loads(config)  # bounded: 5,000 nested `[` is a config error, not a RecursionError
+    except jsonio.JsonTooDeep as e:
+        return None, None, f"spec.config is {e}", config
     except ValueError as e:
         return None, None, f"spec.config is not JSON: {e}", config
     canonical = _canonical(conf)
