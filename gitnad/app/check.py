@@ -36,7 +36,7 @@ from gitnad.models.results import CheckResult, Refs
 from gitnad.policy import PolicySet
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
-from gitnad.sources.trees import TreeReader, is_candidate
+from gitnad.sources.trees import Note, TreeReader
 
 NAD_NEEDLE = "NetworkAttachmentDefinition"
 
@@ -67,9 +67,10 @@ class _Side:
     unreadable: set[str] = field(default_factory=set)
     parsed: set[str] = field(default_factory=set)
     vms_by_file: dict[str, list[VM]] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
 
     def parse(self, paths: Iterable[str]) -> None:
-        todo = sorted({p for p in paths if p not in self.parsed and is_candidate(p)})
+        todo = sorted({p for p in paths if p not in self.parsed})  # the reader keeps candidates, notes submodules
         if not todo:
             return
         result: ManifestSet = scan(self.reader, self.settings, paths=todo)
@@ -81,6 +82,7 @@ class _Side:
             self.nads.setdefault(nad.key, nad)
         self.problems.extend(result.problems)
         self.unreadable.update(result.unreadable)
+        self.notes.extend(result.notes)
 
     def vms_in(self, paths: Iterable[str]) -> dict[str, VM]:
         return {vm.key: vm for p in paths for vm in self.vms_by_file.get(p, ())}
@@ -183,9 +185,14 @@ def build_context(
         head_nads=dict(head.nads),
         head_references=references,
         problems=tuple(head.problems),
+        notes=tuple(dict.fromkeys(n.text for n in sorted(head.notes, key=_note_order))),
         cluster=facts,
         now=now,
     )
+
+
+def _note_order(note: Note) -> tuple[str, int, str]:
+    return (note.file or "", note.line or 0, note.message)
 
 
 def load_policy_set(config: RepoConfig, policy_paths: Sequence[Path], repo_root: Path) -> PolicySet:
@@ -210,7 +217,7 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     findings, skipped = evaluate(ctx, config, policies)
     final = finalize(findings)
     changes = tuple(sorted(ctx.changes, key=Change.sort_key))
-    warnings = ctx.cluster.warnings if ctx.cluster is not None else ()
+    warnings = (*ctx.notes, *(ctx.cluster.warnings if ctx.cluster is not None else ()))
     result = CheckResult(
         version=__version__,
         refs=Refs(base=base_sha, head=head_label or "INDEX"),

@@ -68,7 +68,7 @@ def load_declared(repo_path: Path, config_file: Path | None, ref: str, base: str
     ms = scan(repo.reader(sha, exclude=config.exclude), settings)
     warnings = tuple(
         p.message if p.message.startswith(p.file or "\0") else f"{p.file}: {p.message}" for p in ms.problems
-    )
+    ) + tuple(n.text for n in ms.notes)
     vms: tuple[VM, ...] = tuple(sorted(ms.vms, key=lambda v: v.key))
     base_sha = None
     if base is not None:

@@ -115,7 +115,7 @@ def _read(case: Case, names: Iterable[str]) -> _Side:
             data = path.read_bytes()
         except OSError as e:
             raise ConfigError(f"{case.file}: case {case.name!r}: cannot read {name}: {e.strerror or e}") from e
-        scanned = scan_file(name, data, settings)
+        scanned = scan_file(name, data, settings, expected=True)  # the case names it: it must be a manifest
         side.vms.update({vm.key: vm for vm in scanned.vms})
         side.nads.update({n.key: n for n in scanned.nads})
         side.problems.extend(scanned.problems)

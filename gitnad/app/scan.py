@@ -1,4 +1,5 @@
-"""`gitnad scan`: every VM, VM pool and NAD of the repo (working tree or a ref), with GN001/GN101 findings."""
+"""`gitnad scan`: every VM, VM pool and NAD of the repo (working tree or a ref), with GN001/GN101 findings
+and the notes of what was left out (warnings)."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
         nads=tuple(sorted(ms.nads, key=lambda n: (n.file or "", n.line or 0, n.key))),
         findings=findings,
         files_scanned=len(ms.files),
+        warnings=tuple(n.text for n in ms.notes),
     )
 
 

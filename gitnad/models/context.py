@@ -44,6 +44,8 @@ class CheckContext:
     """For each NAD removed by the change: the VMs at head that still reference it."""
     problems: tuple[Finding, ...] = ()
     """GN001 findings from reading the files this check parsed."""
+    notes: tuple[str, ...] = ()
+    """What reading left out without an error (Helm charts, submodules, files that are not ours): warnings."""
     cluster: ClusterFacts | None = None
     now: datetime | None = None
 

@@ -31,6 +31,8 @@ class ScanResult(Frozen):
     nads: tuple[NAD, ...]
     findings: tuple[Finding, ...]
     files_scanned: int = 0
+    warnings: tuple[str, ...] = ()
+    """What the scan left out without an error: Helm charts, submodules, unparsable files that are not ours."""
 
 
 class CheckResult(Frozen):

@@ -120,6 +120,7 @@ def payload(result: ScanResult | CheckResult | DriftResult | ReconcileResult) ->
             "vms": [vm(v) for v in result.vms],
             "nads": [nad(n) for n in result.nads],
             "findings": [finding(f) for f in result.findings],
+            "warnings": list(result.warnings),
         }
     if isinstance(result, CheckResult):
         return {

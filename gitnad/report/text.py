@@ -105,6 +105,7 @@ def render_check(result: CheckResult, color: bool, quiet: bool = False) -> str:
 
 def render_scan(result: ScanResult, color: bool, quiet: bool = False) -> str:
     out = [paint("gitnad scan", BOLD, color) + f"  {short(result.ref) if result.ref else 'working tree'}", ""]
+    out.extend(f"warning: {w}" for w in result.warnings)
     if not quiet:
         out.extend(_inventory(result))
     if result.findings:

@@ -50,7 +50,25 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str
 
 def _canonical(obj: Any) -> str:
     """Sorted-key compact JSON; one shared encoder (`json.dumps` with options builds one per call)."""
-    return _CANONICAL.encode(obj)
+    try:
+        return _CANONICAL.encode(obj)
+    except TypeError:  # keys of mixed types (`2:`, `on:`, `~:` next to strings) cannot be sorted together
+        return _CANONICAL.encode(_json_keys(obj))
+
+
+def _json_keys(obj: Any) -> Any:
+    """Mapping keys as the JSON object keys Kubernetes' YAML-to-JSON conversion makes of them (`true`, `2`)."""
+    if isinstance(obj, Mapping):
+        return {_json_key(k): _json_keys(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_json_keys(v) for v in obj]
+    return obj
+
+
+def _json_key(key: Any) -> str:
+    if isinstance(key, bool) or key is None:
+        return json.dumps(key)
+    return str(key)
 
 
 def _str_map(value: Any) -> dict[str, str]:
