@@ -1,8 +1,10 @@
 """The PR / pre-commit check: diff two refs, parse only what the change touches, classify, judge, report.
 
 Work is proportional to the change, not to the repository: only touched files are parsed, plus the
-files `git grep` finds for NAD resolution (NetworkAttachmentDefinitions, references to removed NADs,
-VMs that look removed).
+files `git grep` finds for NAD resolution (NetworkAttachmentDefinitions, references to removed NADs) and for
+every other definition of a touched VM (by its name: a VM that moved to an untouched file, a stray copy).
+An object defined more than once is read as its first definition in path order (GN113 names the others), so
+the verdict is the same whatever order git lists files in.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, Severity
-from gitnad.models.manifest import NAD, VM
+from gitnad.models.manifest import NAD, VM, Definition, path_order
 from gitnad.models.results import CheckResult, Refs
 from gitnad.policy import PolicySet
+from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
 from gitnad.sources.trees import Note, TreeReader
@@ -57,35 +60,55 @@ class CheckRequest:
 
 @dataclass
 class _Side:
-    """One ref of the check: its reader and everything parsed from it so far (parsed at most once)."""
+    """One ref of the check: its reader and every definition parsed from it so far (each file parsed once).
+
+    An object defined more than once (GN113) is read as its first definition in path order, whatever order the
+    files were parsed in.
+    """
 
     reader: TreeReader
     settings: ScanSettings
-    vms: dict[str, VM] = field(default_factory=dict)
-    nads: dict[str, NAD] = field(default_factory=dict)
+    vms: dict[str, list[VM]] = field(default_factory=dict)
+    nads: dict[str, list[NAD]] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)
     parsed: set[str] = field(default_factory=set)
-    vms_by_file: dict[str, list[VM]] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
 
-    def parse(self, paths: Iterable[str]) -> None:
-        todo = sorted({p for p in paths if p not in self.parsed})  # the reader keeps candidates, notes submodules
+    def parse(self, paths: Iterable[str]) -> ManifestSet | None:
+        """Parse the paths not parsed yet; the objects found in files new to this side (None: nothing to do)."""
+        todo = sorted(set(paths) - self.parsed)
         if not todo:
-            return
+            return None
         result: ManifestSet = scan(self.reader, self.settings, paths=todo)
-        self.parsed.update(todo)
+        fresh = set(result.files) - self.parsed  # a symlink read as its target: that file once
+        self.parsed.update(todo, result.files)
         for vm in result.vms:
-            self.vms.setdefault(vm.key, vm)
-            self.vms_by_file.setdefault(vm.file, []).append(vm)
+            if vm.file in fresh:
+                self.vms.setdefault(vm.key, []).append(vm)
         for nad in result.nads:
-            self.nads.setdefault(nad.key, nad)
-        self.problems.extend(result.problems)
-        self.unreadable.update(result.unreadable)
+            if nad.file in fresh:
+                self.nads.setdefault(nad.key, []).append(nad)
+        self.problems.extend(p for p in result.problems if p.file in fresh)
+        self.unreadable.update(result.unreadable & fresh)
         self.notes.extend(result.notes)
+        return result
 
-    def vms_in(self, paths: Iterable[str]) -> dict[str, VM]:
-        return {vm.key: vm for p in paths for vm in self.vms_by_file.get(p, ())}
+    def vm(self, key: str) -> VM | None:
+        defs = self.vms.get(key)
+        return min(defs, key=path_order) if defs else None
+
+    def vm_map(self, keys: Iterable[str]) -> dict[str, VM]:
+        return {k: vm for k in sorted(keys) if (vm := self.vm(k)) is not None}
+
+    def nad_map(self) -> dict[str, NAD]:
+        return {k: min(defs, key=path_order) for k, defs in sorted(self.nads.items())}
+
+    def definitions(self, vm_keys: Iterable[str], nad_keys: Iterable[str]) -> list[Definition]:
+        return [
+            *(d for k in vm_keys for d in self.vms.get(k, ())),
+            *(d for k in nad_keys for d in self.nads.get(k, ())),
+        ]
 
 
 def _refs(repo: GitRepo, req: CheckRequest) -> tuple[str, str, str | None]:
@@ -118,7 +141,13 @@ def _referencing(side: _Side, nad_keys: set[str]) -> dict[str, tuple[VM, ...]]:
     if not nad_keys:
         return {}
     side.parse(side.reader.grep(sorted({k.split("/", 1)[1] for k in nad_keys})))
-    return referencing(side.vms.values(), nad_keys)
+    return referencing(side.vm_map(side.vms).values(), nad_keys)
+
+
+def _found(*results: ManifestSet | None) -> tuple[set[str], set[str]]:
+    """Keys of the VMs and NADs defined in the parsed files: what the change touches."""
+    done = [r for r in results if r is not None]
+    return {vm.key for r in done for vm in r.vms}, {nad.key for r in done for nad in r.nads}
 
 
 def _namespaces(deltas: Sequence[VMDelta], nad_changes: Sequence[Change]) -> list[str]:
@@ -158,33 +187,30 @@ def build_context(
     head = _Side(repo.reader(head_rev, exclude=config.exclude), settings)
     file_deltas = repo.diff(base_sha, head_rev)
     base_paths, head_paths = _touched(file_deltas)
-    base.parse(base_paths)
-    head.parse(head_paths)
-    base_vms, head_vms = base.vms_in(base_paths), head.vms_in(head_paths)
-    # A VM that seems gone from the touched files may live on in an untouched file at head.
-    gone = sorted(k for k in base_vms.keys() - head_vms.keys())
-    if gone:
-        head.parse(head.reader.grep([k.split("/", 1)[1] for k in gone]))
-        head_vms.update({k: head.vms[k] for k in gone if k in head.vms})
-    new = sorted(k for k in head_vms.keys() - base_vms.keys())
-    if new:
-        base.parse(base.reader.grep([k.split("/", 1)[1] for k in new]))
-        base_vms.update({k: base.vms[k] for k in new if k in base.vms})
+    vm_keys, nad_keys = _found(base.parse(base_paths), head.parse(head_paths))
+    # Every other definition of a touched VM at both refs (git grep by name, no full parse of the repo): the
+    # stray copy of a VM (GN113), a VM that moved to an untouched file, or whose file looks removed.
+    names = sorted({k.split("/", 1)[1] for k in vm_keys})
+    base.parse(base.reader.grep(names))
+    head.parse(head.reader.grep(names))
     # Every NAD of the repo at both refs, found by git grep (no full parse of the repo).
     base.parse(base.reader.grep([NAD_NEEDLE]))
     head.parse(head.reader.grep([NAD_NEEDLE]))
-    deltas = vm_deltas(base_vms, head_vms, head.unreadable)
-    nad_changes = classify_nads(base.nads, head.nads)
+    deltas = vm_deltas(base.vm_map(vm_keys), head.vm_map(vm_keys), head.unreadable)
+    base_nads, head_nads = base.nad_map(), head.nad_map()
+    nad_changes = classify_nads(base_nads, head_nads)
+    nad_keys.update(c.nad for c in nad_changes if c.nad)
     removed = {c.nad for c in nad_changes if c.kind is ChangeKind.NAD_REMOVED and c.nad}
     references = _referencing(head, removed)
     facts = _load_cluster(cluster, _namespaces(deltas, nad_changes))
     return CheckContext(
         deltas=deltas,
         nad_changes=nad_changes,
-        base_nads=dict(base.nads),
-        head_nads=dict(head.nads),
+        base_nads=base_nads,
+        head_nads=head_nads,
         head_references=references,
         problems=tuple(head.problems),
+        duplicates=tuple(gn113.groups(head.definitions(sorted(vm_keys), sorted(nad_keys)))),
         notes=tuple(dict.fromkeys(n.text for n in sorted(head.notes, key=_note_order))),
         cluster=facts,
         now=now,

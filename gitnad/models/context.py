@@ -12,7 +12,7 @@ from datetime import datetime
 from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.findings import Finding
-from gitnad.models.manifest import NAD, VM
+from gitnad.models.manifest import NAD, VM, Definition
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class CheckContext:
     """For each NAD removed by the change: the VMs at head that still reference it."""
     problems: tuple[Finding, ...] = ()
     """GN001 findings from reading the files this check parsed."""
+    duplicates: tuple[tuple[Definition, ...], ...] = ()
+    """VMs and NADs the change touches that are defined more than once at head: every definition, in path order
+    (the first is the one the check reads)."""
     notes: tuple[str, ...] = ()
     """What reading left out without an error (Helm charts, submodules, files that are not ours): warnings."""
     cluster: ClusterFacts | None = None
