@@ -188,14 +188,11 @@ def build_context(
     file_deltas = repo.diff(base_sha, head_rev)
     base_paths, head_paths = _touched(file_deltas)
     vm_keys, nad_keys = _found(base.parse(base_paths), head.parse(head_paths))
-    # Every other definition of a touched VM at both refs (git grep by name, no full parse of the repo): the
-    # stray copy of a VM (GN113), a VM that moved to an untouched file, or whose file looks removed.
-    names = sorted({k.split("/", 1)[1] for k in vm_keys})
-    base.parse(base.reader.grep(names))
-    head.parse(head.reader.grep(names))
-    # Every NAD of the repo at both refs, found by git grep (no full parse of the repo).
-    base.parse(base.reader.grep([NAD_NEEDLE]))
-    head.parse(head.reader.grep([NAD_NEEDLE]))
+    # One git grep per ref, no full parse of the repo: every NAD, and every other definition of a touched VM (by
+    # name): the stray copy of a VM (GN113), a VM that moved to an untouched file, or whose file looks removed.
+    needles = [*sorted({k.split("/", 1)[1] for k in vm_keys}), NAD_NEEDLE]
+    base.parse(base.reader.grep(needles))
+    head.parse(head.reader.grep(needles))
     deltas = vm_deltas(base.vm_map(vm_keys), head.vm_map(vm_keys), head.unreadable)
     base_nads, head_nads = base.nad_map(), head.nad_map()
     nad_changes = classify_nads(base_nads, head_nads)
