@@ -7,6 +7,7 @@ NAD references are kept as written (`nad_raw`) and normalized to `namespace/name
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 from gitnad.models.base import Frozen
 
@@ -137,3 +138,11 @@ def path_order(obj: Definition) -> tuple[str, int]:
 def identity_key(obj: Definition) -> tuple[str, str]:
     """(kind family, `namespace/name`): VMs and VM pools share one family, as they share one key in a check."""
     return ("vm" if isinstance(obj, VM) else "nad", obj.key)
+
+
+def first_definitions(objs: Iterable[VM]) -> list[VM]:
+    """One VM per key: the first definition in path order (the one every command reads)."""
+    out: dict[tuple[str, str], VM] = {}
+    for obj in sorted(objs, key=path_order):
+        out.setdefault(identity_key(obj), obj)
+    return list(out.values())

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from gitnad.app.check import CheckRequest, check
+from gitnad.app.drift import load_declared
 from gitnad.app.scan import scan_repo
 from gitnad.config import ClusterSettings, OutputSettings
 from tests.gitrepo import TempRepo
@@ -201,3 +202,20 @@ def test_a_worker_pool_and_any_file_order_give_the_same_duplicates(tmp_path: Pat
     expected = [["ns-0/vm-000.yaml", 4], ["ns-1/vm-225.yaml", 4], ["ns-3/vm-150.yaml", 4], ["ns-5/vm-075.yaml", 4]]
     assert results[0]["workers"] == min(2, cpus) and results[0]["equal"] is True
     assert results[0]["dups"] == [expected]
+
+
+def test_drift_declares_the_first_definition_and_warns_of_the_others(repo: tuple[TempRepo, str, str]) -> None:
+    r, _, _ = repo
+    declared = load_declared(r.root, None, "HEAD", None)
+    assert [(v.key, v.file, v.line) for v in declared.vms] == [
+        ("prod/db-1", "vms/db-1.yaml", 4),
+        ("prod/web", "pools/web.yaml", 4),
+    ]
+    assert [w for w in declared.warnings if "is defined at" in w] == [
+        "VirtualMachine prod/db-1 is defined at vms/db-1.yaml:4 and again at vms/stray/db-1.yaml:4: one object, one "
+        "definition; gitnad reads the first in path order (vms/db-1.yaml:4) until the others go",
+        "VirtualMachine prod/web is defined at pools/web.yaml:4 (as a VirtualMachinePool) and again at vms/web.yaml:4:"
+        " one object, one definition; gitnad reads the first in path order (pools/web.yaml:4) until the others go",
+        "VirtualMachine prod/web is defined at pools/web.yaml:4 (as a VirtualMachinePool) and again at vms/web.yaml:29"
+        ": one object, one definition; gitnad reads the first in path order (pools/web.yaml:4) until the others go",
+    ]
