@@ -275,6 +275,22 @@ def test_file_over_the_size_limit_is_gn001_without_line(tmp_path: Path, source: 
 
 
 @pytest.mark.parametrize("source", SOURCES)
+def test_an_over_size_file_naming_no_kind_of_ours_is_a_note(tmp_path: Path, source: str) -> None:
+    """The kind name past the first chunk still counts: `kind: VirtualMachine` at the end makes it ours."""
+    playbook = "- hosts: all\n  tasks:\n" + "  - debug: {msg: x}\n" * 100_000  # ~2 MiB: two stream chunks
+    vm_at_the_end = playbook + "# kind: VirtualMachine\n"
+    files: dict[str, Content] = {"apps/web.yaml": GOOD_VM, "big.yml": playbook, "tail.yml": vm_at_the_end}
+    reader = _put(make_repo(tmp_path), files, source)
+    result = scan(reader, ScanSettings(max_file_bytes=len(GOOD_VM) + 10))
+    over = "bytes, over the 420-byte limit (maxFileBytes)"
+    assert _problems(result) == [("tail.yml", None, f"tail.yml: file is {len(vm_at_the_end)} {over}")]
+    assert [n.text for n in result.notes] == [
+        f"big.yml: skipped, file is {len(playbook)} {over}; it names no VirtualMachine, VirtualMachinePool or "
+        "NetworkAttachmentDefinition, so it is not read as a manifest"
+    ]
+
+
+@pytest.mark.parametrize("source", SOURCES)
 def test_symlink_leaving_the_repository_is_gn001_and_inside_links_are_skipped(tmp_path: Path, source: str) -> None:
     outside = tmp_path / "outside.yaml"
     outside.write_text(GOOD_VM.replace("name: web", "name: secret"))
