@@ -1,7 +1,7 @@
 """The one YAML reader: libyaml's C parser (PyYAML `CSafeLoader`) with line marks, read as Kubernetes reads it.
 
 kubectl, Argo CD and Flux turn YAML into JSON with `sigs.k8s.io/yaml`, whose resolver (a fork of go-yaml v2) is
-YAML 1.1 with its own edges, and that is the resolver used here (`plain_scalar_tag`): `yes`/`y`/`on` are
+YAML 1.1 with its own edges, and that is the resolver used here (`goyaml.plain_scalar_tag`): `yes`/`y`/`on` are
 booleans, `0777` is octal, `1e3` a float, but `52:54:00:12:34:56` (a MAC address) is a string, not a base-60
 integer as PyYAML would have it, `=` is a plain string and timestamps stay strings. Tags: `!!binary` gives bytes
 (so a check can say what it is), `!!set`/`!!omap`/`!!pairs` give the mapping or sequence go-yaml gives, and any
@@ -22,14 +22,25 @@ from __future__ import annotations
 import codecs
 import gc
 import io
-import math
-import re
 from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from gitnad.sources.goyaml import (
+    BOOL_TAG,
+    FLOAT_TAG,
+    INT_TAG,
+    MERGE_TAG,
+    STR_TAG,
+    WORDS,
+    YAML_TAG,
+    go_float,
+    go_int,
+    plain_scalar_tag,
+)
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 C_ACCELERATED: bool = _Loader is not yaml.SafeLoader
@@ -95,67 +106,8 @@ class _Rejected(yaml.YAMLError):
         self.line = line
 
 
-_YAML_TAG = "tag:yaml.org,2002:"
-_MERGE_TAG = _YAML_TAG + "merge"
-_STR_TAG = _YAML_TAG + "str"
-_INT_TAG = _YAML_TAG + "int"
-_FLOAT_TAG = _YAML_TAG + "float"
-_BOOL_TAG = _YAML_TAG + "bool"
-_NULL_TAG = _YAML_TAG + "null"
-
-# sigs.k8s.io/yaml (goyaml.v2/resolve.go): the words it resolves, the integers strconv.ParseInt(s, 0, 64) accepts
-# once underscores are gone (big ones become big.Int, still integers), and its `yamlStyleFloat`.
-_WORDS: dict[str, tuple[str, Any]] = {
-    **{w: (_BOOL_TAG, True) for w in ("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON")},
-    **{w: (_BOOL_TAG, False) for w in ("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF")},
-    **{w: (_NULL_TAG, None) for w in ("", "~", "null", "Null", "NULL")},
-    **{w: (_FLOAT_TAG, math.nan) for w in (".nan", ".NaN", ".NAN")},
-    **{w: (_FLOAT_TAG, math.inf) for w in (".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF")},
-    **{w: (_FLOAT_TAG, -math.inf) for w in ("-.inf", "-.Inf", "-.INF")},
-}
-_GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
-_GO_OCTAL = re.compile(r"([-+]?)0([0-7]+)")
-_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
-_DOT_FLOAT = re.compile(r"\.[0-9]+(?:[eE][-+]?[0-9]+)?")
-_NUMBER_START = frozenset("+-0123456789")
-
-
-def plain_scalar_tag(text: str) -> str:
-    """The tag Kubernetes' YAML decoder gives an unquoted scalar (goyaml.v2 `resolve` with no explicit tag)."""
-    word = _WORDS.get(text)
-    if word is not None:
-        return word[0]
-    if text == "<<":
-        return _MERGE_TAG
-    if text[:1] == ".":
-        return _FLOAT_TAG if _DOT_FLOAT.fullmatch(text) else _STR_TAG
-    if text[:1] in _NUMBER_START:
-        plain = text.replace("_", "")
-        if _GO_INT.fullmatch(plain):
-            return _INT_TAG
-        if _GO_FLOAT.fullmatch(plain):
-            return _FLOAT_TAG
-    return _STR_TAG
-
-
-def _go_int(text: str) -> int | None:
-    plain = text.replace("_", "")
-    if not _GO_INT.fullmatch(plain):
-        return None
-    octal = _GO_OCTAL.fullmatch(plain)
-    return int(octal[1] + octal[2], 8) if octal else int(plain, 0)
-
-
-def _go_float(text: str) -> float | None:
-    word = _WORDS.get(text)
-    if word is not None and word[0] == _FLOAT_TAG:
-        return float(word[1])
-    plain = text.replace("_", "")
-    return float(plain) if _GO_FLOAT.fullmatch(plain) or _DOT_FLOAT.fullmatch(text) else None
-
-
 def _short_tag(tag: str) -> str:
-    return "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
+    return "!!" + tag.removeprefix(YAML_TAG) if tag.startswith(YAML_TAG) else tag
 
 
 def _node_line(node: yaml.Node) -> int:
@@ -177,7 +129,7 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
 
     def construct_go_int(self, node: yaml.ScalarNode) -> int:
         try:
-            value = _go_int(node.value)
+            value = go_int(node.value)
         except ValueError:  # more digits than int() converts (sys.int_max_str_digits)
             raise _Rejected(f"an integer of {len(node.value)} digits is too long to read", _node_line(node)) from None
         if value is None:
@@ -185,20 +137,20 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
         return value
 
     def construct_go_float(self, node: yaml.ScalarNode) -> float:
-        value = _go_float(node.value)
+        value = go_float(node.value)
         if value is None:
             raise _Rejected(f"cannot read {node.value[:40]!r} as a number", _node_line(node))
         return value
 
     def construct_go_bool(self, node: yaml.ScalarNode) -> bool:
-        word = _WORDS.get(node.value) or _WORDS.get(node.value.lower())
-        if word is None or word[0] != _BOOL_TAG:
+        word = WORDS.get(node.value) or WORDS.get(node.value.lower())
+        if word is None or word[0] != BOOL_TAG:
             raise _Rejected(f"cannot read {node.value[:40]!r} as a boolean", _node_line(node))
         return bool(word[1])
 
     def construct_unknown(self, node: yaml.Node) -> Any:
         """Kubernetes has no use for application tags; say which one rather than guess what it meant."""
-        if node.tag == _MERGE_TAG and isinstance(node, yaml.ScalarNode):
+        if node.tag == MERGE_TAG and isinstance(node, yaml.ScalarNode):
             return node.value  # `<<` as a value (merges as keys are flattened before construction): a string
         raise _Rejected(
             f"unknown YAML tag {_short_tag(str(node.tag))} (Kubernetes manifests use plain YAML; remove the tag)",
@@ -213,7 +165,7 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
     def _fill_mapping(self, node: yaml.MappingNode, out: LMap) -> None:
         """Keys written twice are rejected; keys from `<<` merges yield to written ones (YAML merge semantics)."""
         self._enter(node)
-        explicit = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
+        explicit = sum(1 for key_node, _ in node.value if key_node.tag != MERGE_TAG)
         self.flatten_mapping(node)  # merged pairs first, in precedence order, then the written ones
         merged = len(node.value) - explicit
         written: set[Hashable] = set()
@@ -255,20 +207,20 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
         self._depth -= 1
 
 
-_LineLoader.add_constructor(_YAML_TAG + "map", _LineLoader.construct_lmap)
-_LineLoader.add_constructor(_YAML_TAG + "seq", _LineLoader.construct_lseq)
+_LineLoader.add_constructor(YAML_TAG + "map", _LineLoader.construct_lmap)
+_LineLoader.add_constructor(YAML_TAG + "seq", _LineLoader.construct_lseq)
 # go-yaml has no sets or ordered maps: `!!set {a, b}` is the mapping {a: null, b: null} and `!!omap`/`!!pairs`
 # are the sequence of one-key mappings as written (PyYAML's Python set would also iterate in hash order).
-_LineLoader.add_constructor(_YAML_TAG + "set", _LineLoader.construct_lmap)
-_LineLoader.add_constructor(_YAML_TAG + "omap", _LineLoader.construct_lseq)
-_LineLoader.add_constructor(_YAML_TAG + "pairs", _LineLoader.construct_lseq)
-_LineLoader.add_constructor(_INT_TAG, _LineLoader.construct_go_int)
-_LineLoader.add_constructor(_FLOAT_TAG, _LineLoader.construct_go_float)
-_LineLoader.add_constructor(_BOOL_TAG, _LineLoader.construct_go_bool)
+_LineLoader.add_constructor(YAML_TAG + "set", _LineLoader.construct_lmap)
+_LineLoader.add_constructor(YAML_TAG + "omap", _LineLoader.construct_lseq)
+_LineLoader.add_constructor(YAML_TAG + "pairs", _LineLoader.construct_lseq)
+_LineLoader.add_constructor(INT_TAG, _LineLoader.construct_go_int)
+_LineLoader.add_constructor(FLOAT_TAG, _LineLoader.construct_go_float)
+_LineLoader.add_constructor(BOOL_TAG, _LineLoader.construct_go_bool)
 _LineLoader.add_constructor(None, _LineLoader.construct_unknown)
 # Timestamps stay strings: the API server sees them as strings in these objects, and datetime
 # values would not round-trip to JSON.
-_LineLoader.add_constructor(_YAML_TAG + "timestamp", _LineLoader.construct_yaml_str)
+_LineLoader.add_constructor(YAML_TAG + "timestamp", _LineLoader.construct_yaml_str)
 
 
 def _check_graph(root: yaml.Node, limits: YamlLimits) -> None:
@@ -403,7 +355,7 @@ def load_documents(data: bytes | str, limits: YamlLimits = YamlLimits()) -> Load
 _MAP_TAGS = (None, "!", "tag:yaml.org,2002:map")
 _SEQ_TAGS = (None, "!", "tag:yaml.org,2002:seq")
 _PLAIN_SCALAR_TAGS = frozenset(
-    {_STR_TAG, *(f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null", "float", "timestamp"))}
+    {STR_TAG, *(f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null", "float", "timestamp"))}
 )
 _NO_KEY = object()
 
@@ -507,10 +459,10 @@ def _scalar(loader: _LineLoader, event: yaml.ScalarEvent, resolved: dict[str, tu
             tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
             if tag not in _PLAIN_SCALAR_TAGS:
                 raise _Fallback  # `<<` merge, `=` value: the constructor decides
-            value = event.value if tag == _STR_TAG else loader.construct_object(yaml.ScalarNode(tag, event.value))
+            value = event.value if tag == STR_TAG else loader.construct_object(yaml.ScalarNode(tag, event.value))
             hit = resolved[event.value] = (value,)
         return hit[0]
-    if tag == _STR_TAG:
+    if tag == STR_TAG:
         return event.value
     raise _Fallback
 
@@ -615,7 +567,7 @@ class _Emit:
     def value(self, obj: Any) -> None:
         kind = type(obj)
         if kind is str:
-            self.emit(yaml.ScalarEvent(None, _STR_TAG, (self._plain_ok(obj), True), obj))
+            self.emit(yaml.ScalarEvent(None, STR_TAG, (self._plain_ok(obj), True), obj))
         elif kind is dict:
             self.emit(yaml.MappingStartEvent(None, "tag:yaml.org,2002:map", True, flow_style=False))
             for k, v in obj.items():
@@ -639,8 +591,8 @@ class _Emit:
         ok = self.plain.get(text)
         if ok is None:
             ok = self.plain[text] = (
-                self.dumper.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
-                and plain_scalar_tag(text) == _STR_TAG
+                self.dumper.resolve(yaml.ScalarNode, text, (True, False)) == STR_TAG
+                and plain_scalar_tag(text) == STR_TAG
             )
         return ok
 

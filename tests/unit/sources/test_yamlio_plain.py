@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gitnad.sources import yamlio
+from gitnad.sources import goyaml, yamlio
 from gitnad.sources.yamlio import LMap, LSeq, YamlLimits, dump_yaml, load_documents, load_plain
 
 LIST = """\
@@ -133,7 +133,7 @@ class _NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         tag = super().resolve(kind, value, implicit)
         if kind is yaml.ScalarNode and implicit[0] and tag == "tag:yaml.org,2002:str":
-            return yamlio.plain_scalar_tag(value)
+            return goyaml.plain_scalar_tag(value)
         return tag
 
 
