@@ -3,6 +3,7 @@ needs, judge, report.
 
 Refs: `check_refs`; configuration, policies and GN903: `check_config`; parsing both sides: `check_sides`;
 judging: `judge` (shared with `policy test`).
+Every object defined more than once is read as its first definition in path order (GN113 names the others).
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from gitnad.models.results import CheckResult, Refs
 from gitnad.report import ensure_format
 from gitnad.rules.migration_plan import migration_plan
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
+from gitnad.sources.layout import Excluder, is_candidate
 from gitnad.sources.scanner import ScanSettings
-from gitnad.sources.trees import Excluder, is_candidate
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ def build_context(
         head_nads=parsed.head_nads,
         head_references=parsed.head_references,
         problems=parsed.problems,
+        duplicates=parsed.duplicates,
+        notes=parsed.notes,
         config_changes=applied.changes,
         cluster=facts,
         now=now,
@@ -141,7 +144,11 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     final = finalize(findings)
     changes = tuple(sorted(ctx.changes, key=Change.sort_key))
     excluded = exclude_warning(repo, refs, file_deltas, applied.config)
-    warnings = (*(ctx.cluster.warnings if ctx.cluster is not None else ()), *([excluded] if excluded else []))
+    warnings = (
+        *ctx.notes,
+        *(ctx.cluster.warnings if ctx.cluster is not None else ()),
+        *([excluded] if excluded else []),
+    )
     result = CheckResult(
         version=__version__,
         refs=Refs(base=refs.base, head=refs.head),

@@ -1,8 +1,10 @@
 """Both sides of a change, parsed as far as the change needs: touched files, then what `git grep` pulls in.
 
 Work is proportional to the change, not to the repository: only touched files are parsed, plus the files
-`git grep` finds for NAD resolution (NetworkAttachmentDefinitions, references to removed NADs, VMs that look
-removed or added).
+`git grep` finds for NAD resolution (NetworkAttachmentDefinitions, references to removed NADs) and for every
+other definition of a touched VM (by its name: a VM that moved to an untouched file, a stray copy). An object
+defined more than once is read as its first definition in path order (GN113 names the others), so the verdict
+is the same whatever order git lists files in.
 
 What could not be read counts on both sides alike. A file unreadable at head or at base is GN001 (the base's
 message says it is the base version and names the commit), and an object seen on one side only is not
@@ -19,44 +21,67 @@ from gitnad.changes import classify_nads
 from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.context import VMDelta
 from gitnad.models.findings import Finding
-from gitnad.models.manifest import NAD, VM
+from gitnad.models.manifest import NAD, VM, Definition, path_order
+from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.gitrefs import FileDelta
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
-from gitnad.sources.trees import TreeReader, is_candidate
+from gitnad.sources.trees import Note, TreeReader
 
 NAD_NEEDLE = "NetworkAttachmentDefinition"
 
 
 @dataclass
 class Side:
-    """One ref of the check: its reader and everything parsed from it so far (parsed at most once)."""
+    """One ref of the check: its reader and every definition parsed from it so far (each file parsed once).
+
+    An object defined more than once (GN113) is read as its first definition in path order, whatever order the
+    files were parsed in.
+    """
 
     reader: TreeReader
     settings: ScanSettings
-    vms: dict[str, VM] = field(default_factory=dict)
-    nads: dict[str, NAD] = field(default_factory=dict)
+    vms: dict[str, list[VM]] = field(default_factory=dict)
+    nads: dict[str, list[NAD]] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)
     parsed: set[str] = field(default_factory=set)
-    vms_by_file: dict[str, list[VM]] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
     _raw: dict[str, bytes | None] = field(default_factory=dict)
 
-    def parse(self, paths: Iterable[str]) -> None:
-        todo = sorted({p for p in paths if p not in self.parsed and is_candidate(p)})
+    def parse(self, paths: Iterable[str]) -> ManifestSet | None:
+        """Parse the paths not parsed yet; the objects found in files new to this side (None: nothing to do)."""
+        todo = sorted(set(paths) - self.parsed)
         if not todo:
-            return
+            return None
         result: ManifestSet = scan(self.reader, self.settings, paths=todo)
-        self.parsed.update(todo)
+        fresh = set(result.files) - self.parsed  # a symlink read as its target: that file once
+        self.parsed.update(todo, result.files)
         for vm in result.vms:
-            self.vms.setdefault(vm.key, vm)
-            self.vms_by_file.setdefault(vm.file, []).append(vm)
+            if vm.file in fresh:
+                self.vms.setdefault(vm.key, []).append(vm)
         for nad in result.nads:
-            self.nads.setdefault(nad.key, nad)
-        self.problems.extend(result.problems)
-        self.unreadable.update(result.unreadable)
+            if nad.file in fresh:
+                self.nads.setdefault(nad.key, []).append(nad)
+        self.problems.extend(p for p in result.problems if p.file in fresh)
+        self.unreadable.update(result.unreadable & fresh)
+        self.notes.extend(result.notes)
+        return result
 
-    def vms_in(self, paths: Iterable[str]) -> dict[str, VM]:
-        return {vm.key: vm for p in paths for vm in self.vms_by_file.get(p, ())}
+    def vm(self, key: str) -> VM | None:
+        defs = self.vms.get(key)
+        return min(defs, key=path_order) if defs else None
+
+    def vm_map(self, keys: Iterable[str]) -> dict[str, VM]:
+        return {k: vm for k in sorted(keys) if (vm := self.vm(k)) is not None}
+
+    def nad_map(self) -> dict[str, NAD]:
+        return {k: min(defs, key=path_order) for k, defs in sorted(self.nads.items())}
+
+    def definitions(self, vm_keys: Iterable[str], nad_keys: Iterable[str]) -> list[Definition]:
+        return [
+            *(d for k in vm_keys for d in self.vms.get(k, ())),
+            *(d for k in nad_keys for d in self.nads.get(k, ())),
+        ]
 
     def may_hold(self, name: str) -> bool:
         """An unreadable file of this side may define an object called `name` (its text names it, or its text
@@ -85,6 +110,10 @@ class ParsedChange:
     head_nads: Mapping[str, NAD]
     head_references: Mapping[str, tuple[VM, ...]]
     problems: tuple[Finding, ...]
+    duplicates: tuple[tuple[Definition, ...], ...]
+    """Touched VMs and NADs defined more than once at head (GN113): every definition, in path order."""
+    notes: tuple[str, ...]
+    """What reading left out without an error (Helm charts, submodules, files that are not ours)."""
 
 
 def touched(deltas: Sequence[FileDelta]) -> tuple[set[str], set[str], dict[str, str | None]]:
@@ -105,14 +134,6 @@ def _name(key: str) -> str:
     return key.split("/", 1)[1]
 
 
-def _pull(side: Side, other: Mapping[str, VM], found: dict[str, VM]) -> None:
-    """VMs of `other` not among `found`: grep this side for their names, parse what it finds, add them."""
-    missing = sorted(other.keys() - found.keys())
-    if missing:
-        side.parse(side.reader.grep([_name(k) for k in missing]))
-        found.update({k: side.vms[k] for k in missing if k in side.vms})
-
-
 def _unknown(objects: Mapping[str, VM | NAD], other: Side, counterpart: Mapping[str, str | None]) -> frozenset[str]:
     """Of objects missing from the `other` side, those whose other side is unknown: their own file is unreadable
     there, or another unreadable file there may define them."""
@@ -125,14 +146,20 @@ def _unknown(objects: Mapping[str, VM | NAD], other: Side, counterpart: Mapping[
     )
 
 
-def _nad_changes(base: Side, head: Side, counterpart: Mapping[str, str | None]) -> tuple[Change, ...]:
+def _nad_changes(
+    base: Side,
+    head: Side,
+    base_nads: Mapping[str, NAD],
+    head_nads: Mapping[str, NAD],
+    counterpart: Mapping[str, str | None],
+) -> tuple[Change, ...]:
     """NAD added / removed / changed, except an addition or removal whose other side is unknown."""
     backwards = _reverse(counterpart)
-    not_at_base = _unknown({k: head.nads[k] for k in head.nads.keys() - base.nads.keys()}, base, backwards)
-    not_at_head = _unknown({k: base.nads[k] for k in base.nads.keys() - head.nads.keys()}, head, counterpart)
+    not_at_base = _unknown({k: head_nads[k] for k in head_nads.keys() - base_nads.keys()}, base, backwards)
+    not_at_head = _unknown({k: base_nads[k] for k in base_nads.keys() - head_nads.keys()}, head, counterpart)
     return tuple(
         c
-        for c in classify_nads(base.nads, head.nads)
+        for c in classify_nads(base_nads, head_nads)
         if not (c.kind is ChangeKind.NAD_ADDED and c.nad in not_at_base)
         and not (c.kind is ChangeKind.NAD_REMOVED and c.nad in not_at_head)
     )
@@ -162,19 +189,29 @@ def _referencing(side: Side, nad_keys: set[str]) -> dict[str, tuple[VM, ...]]:
     if not nad_keys:
         return {}
     side.parse(side.reader.grep(sorted({_name(k) for k in nad_keys})))
-    return referencing(side.vms.values(), nad_keys)
+    return referencing(side.vm_map(side.vms).values(), nad_keys)
+
+
+def _found(*results: ManifestSet | None) -> tuple[set[str], set[str]]:
+    """Keys of the VMs and NADs defined in the parsed files: what the change touches."""
+    done = [r for r in results if r is not None]
+    return {vm.key for r in done for vm in r.vms}, {nad.key for r in done for nad in r.nads}
+
+
+def _note_order(note: Note) -> tuple[str, int, str]:
+    return (note.file or "", note.line or 0, note.message)
 
 
 def parse_change(base: Side, head: Side, file_deltas: Sequence[FileDelta], base_label: str) -> ParsedChange:
-    """Parse what the change needs at both refs: touched files, the VMs they lost or gained, every NAD."""
+    """Parse what the change needs at both refs: touched files, every other definition of their VMs, every NAD."""
     base_paths, head_paths, counterpart = touched(file_deltas)
-    base.parse(base_paths)
-    head.parse(head_paths)
-    base_vms, head_vms = base.vms_in(base_paths), head.vms_in(head_paths)
-    _pull(head, base_vms, head_vms)  # a VM gone from the touched files may live on in an untouched file
-    _pull(base, head_vms, base_vms)  # and a VM new in them may have been elsewhere before
-    base.parse(base.reader.grep([NAD_NEEDLE]))  # every NAD of both refs (no full parse of the repo)
-    head.parse(head.reader.grep([NAD_NEEDLE]))
+    vm_keys, nad_keys = _found(base.parse(base_paths), head.parse(head_paths))
+    # One git grep per ref, no full parse of the repo: every NAD, and every other definition of a touched VM (by
+    # name): the stray copy of a VM (GN113), a VM that moved to an untouched file, or whose file looks removed.
+    needles = [*sorted({_name(k) for k in vm_keys}), NAD_NEEDLE]
+    base.parse(base.reader.grep(needles))
+    head.parse(head.reader.grep(needles))
+    base_vms, head_vms = base.vm_map(vm_keys), head.vm_map(vm_keys)
     deltas = vm_deltas(
         base_vms,
         head_vms,
@@ -183,14 +220,18 @@ def parse_change(base: Side, head: Side, file_deltas: Sequence[FileDelta], base_
             {k: head_vms[k] for k in head_vms.keys() - base_vms.keys()}, base, _reverse(counterpart)
         ),
     )
-    nad_changes = _nad_changes(base, head, counterpart)
+    base_nads, head_nads = base.nad_map(), head.nad_map()
+    nad_changes = _nad_changes(base, head, base_nads, head_nads, counterpart)
+    nad_keys.update(c.nad for c in nad_changes if c.nad)
     removed = {c.nad for c in nad_changes if c.kind is ChangeKind.NAD_REMOVED and c.nad}
     references = _referencing(head, removed)  # parses more of head: problems are collected after it
     return ParsedChange(
         deltas=deltas,
         nad_changes=nad_changes,
-        base_nads=dict(base.nads),
-        head_nads=dict(head.nads),
+        base_nads=base_nads,
+        head_nads=head_nads,
         head_references=references,
         problems=(*head.problems, *_base_problems(base, head, counterpart, base_label)),
+        duplicates=tuple(gn113.groups(head.definitions(sorted(vm_keys), sorted(nad_keys)))),
+        notes=tuple(dict.fromkeys(n.text for n in sorted(head.notes, key=_note_order))),
     )

@@ -22,9 +22,10 @@ from gitnad.drift.classify import classify
 from gitnad.drift.wait import Feed, Progress, WaitOutcome, wait_until_settled
 from gitnad.errors import ExitCode, UsageError
 from gitnad.models.cluster import ClusterFacts
-from gitnad.models.manifest import VM, VMKind
+from gitnad.models.manifest import VM, VMKind, first_definitions
 from gitnad.models.results import DriftItem, DriftResult, DriftState
 from gitnad.report.text_drift import drift_table, summary_line
+from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.cluster import load_facts
 from gitnad.sources.gitrefs import GitRepo
 from gitnad.sources.scanner import ScanSettings, scan
@@ -68,12 +69,13 @@ def load_declared(repo_path: Path, config_file: Path | None, ref: str, base: str
     ms = scan(repo.reader(sha, exclude=config.exclude), settings)
     warnings = tuple(
         p.message if p.message.startswith(p.file or "\0") else f"{p.file}: {p.message}" for p in ms.problems
-    )
-    vms: tuple[VM, ...] = tuple(sorted(ms.vms, key=lambda v: v.key))
+    ) + tuple(n.text for n in ms.notes)
+    warnings += tuple(f.message for f in gn113.findings(gn113.groups(ms.vms)))  # one VM, one answer: the first
+    vms: tuple[VM, ...] = tuple(sorted(first_definitions(ms.vms), key=lambda v: v.key))
     base_sha = None
     if base is not None:
         base_sha = repo.resolve(base)
-        vms = affected(scan(repo.reader(base_sha, exclude=config.exclude), settings).vms, vms)
+        vms = affected(first_definitions(scan(repo.reader(base_sha, exclude=config.exclude), settings).vms), vms)
     return Declared(vms=vms, sha=sha, base_sha=base_sha, warnings=warnings)
 
 

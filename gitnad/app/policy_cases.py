@@ -89,8 +89,7 @@ def load_test_file(path: Path) -> list[Case]:
     policies = load_policies([root / p for p in data["policies"]], known_rule=known_rule)
     test = data["metadata"]["name"]
     return [
-        Case(test, file, c["name"], root, policies, c, line_of(data, ["cases", i]))
-        for i, c in enumerate(data["cases"])
+        Case(test, file, c["name"], root, policies, c, line_of(data, ["cases", i])) for i, c in enumerate(data["cases"])
     ]
 
 
@@ -120,7 +119,7 @@ def _read(case: Case, names: Iterable[str]) -> _Side:
             data = path.read_bytes()
         except OSError as e:
             raise ConfigError(f"{case.file}: case {case.name!r}: cannot read {name}: {e.strerror or e}") from e
-        scanned = scan_file(name, data, settings)
+        scanned = scan_file(name, data, settings, expected=True)  # the case names it: it must be a manifest
         side.vms.update({vm.key: vm for vm in scanned.vms})
         side.nads.update({n.key: n for n in scanned.nads})
         side.problems.extend(scanned.problems)

@@ -1,4 +1,5 @@
-"""`gitnad scan`: every VM, VM pool and NAD of the repo (working tree or a ref), with GN001/GN101 findings."""
+"""`gitnad scan`: every VM, VM pool and NAD of the repo (working tree or a ref), with GN001/GN101/GN113 findings
+and the notes of what was left out (warnings)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from gitnad.app.settings import catalogue
 from gitnad.config import OutputSettings
 from gitnad.errors import BareRepositoryError, ExitCode, NotAWorkingCopyError, UsageError
 from gitnad.models.findings import Finding, Severity
-from gitnad.models.manifest import VM
+from gitnad.models.manifest import VM, path_order
 from gitnad.models.results import ScanResult
 from gitnad.report import ensure_format
 from gitnad.rules import gn101_invalid_nad_reference as gn101
+from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.gitrefs import GitRepo, open_worktree
 from gitnad.sources.scanner import ScanSettings, scan
 
@@ -44,15 +46,17 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
         reader = open_worktree(path, exclude=config.exclude)
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
     ms = scan(reader, settings)
-    findings = finalize(list(ms.problems) + _reference_findings(ms.vms))
+    duplicates = gn113.findings(gn113.groups([*ms.vms, *ms.nads]))
+    findings = finalize([*ms.problems, *_reference_findings(ms.vms), *duplicates])
     return ScanResult(
         version=__version__,
         ref=sha,
-        vms=tuple(sorted(ms.vms, key=lambda v: (v.file, v.line, v.key))),
-        nads=tuple(sorted(ms.nads, key=lambda n: (n.file or "", n.line or 0, n.key))),
+        vms=tuple(sorted(ms.vms, key=path_order)),  # stable: document order within a line of minified JSON
+        nads=tuple(sorted(ms.nads, key=path_order)),
         findings=findings,
         files_scanned=len(ms.files),
         rules=catalogue(),
+        warnings=tuple(n.text for n in ms.notes),
     )
 
 

@@ -13,7 +13,7 @@ from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.configfiles import ConfigFileChange
 from gitnad.models.findings import Finding
-from gitnad.models.manifest import NAD, VM
+from gitnad.models.manifest import NAD, VM, Definition
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,11 @@ class CheckContext:
     """GN001 findings from reading the files this check parsed."""
     config_changes: tuple[ConfigFileChange, ...] = ()
     """gitnad's own files (`.gitnad.yaml`, policies) the change adds, modifies or deletes (GN903)."""
+    duplicates: tuple[tuple[Definition, ...], ...] = ()
+    """VMs and NADs the change touches that are defined more than once at head: every definition, in path order
+    (the first is the one the check reads)."""
+    notes: tuple[str, ...] = ()
+    """What reading left out without an error (Helm charts, submodules, files that are not ours): warnings."""
     cluster: ClusterFacts | None = None
     now: datetime | None = None
 

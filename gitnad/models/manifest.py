@@ -7,6 +7,7 @@ NAD references are kept as written (`nad_raw`) and normalized to `namespace/name
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 
 from gitnad.models.base import Frozen
 
@@ -119,3 +120,29 @@ class NAD(Frozen):
     @property
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
+
+
+Definition = VM | NAD
+"""One object as written in a file (the same object may be defined in several)."""
+
+
+def path_order(obj: Definition) -> tuple[str, int]:
+    """Where a definition stands in path order: file, then line (document and List order within a file).
+
+    When one object is defined more than once, the first in this order is the one gitnad reads (GN113 names
+    the others), so the verdict never depends on file listing order, hash seed or worker count.
+    """
+    return (obj.file or "", obj.line or 0)
+
+
+def identity_key(obj: Definition) -> tuple[str, str]:
+    """(kind family, `namespace/name`): VMs and VM pools share one family, as they share one key in a check."""
+    return ("vm" if isinstance(obj, VM) else "nad", obj.key)
+
+
+def first_definitions(objs: Iterable[VM]) -> list[VM]:
+    """One VM per key: the first definition in path order (the one every command reads)."""
+    out: dict[tuple[str, str], VM] = {}
+    for obj in sorted(objs, key=path_order):
+        out.setdefault(identity_key(obj), obj)
+    return list(out.values())

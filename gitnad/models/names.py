@@ -1,4 +1,4 @@
-"""NAD reference names: normalization and validation, exactly as KubeVirt resolves them."""
+"""NAD reference names: normalization and validation, exactly as KubeVirt resolves them; printable names."""
 
 from __future__ import annotations
 
@@ -25,3 +25,21 @@ def nad_reference_problem(raw: str) -> str | None:
     if len(name) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(name):
         return f"name {name!r} in networkName {raw!r} is not a valid DNS-1123 name"
     return None
+
+
+def printable(text: str) -> str:
+    """`text` with every non-printable character escaped (`\\n`, `\\x1b`, an undecodable byte as `\\xff`).
+
+    Paths and names come from the repository: a newline or an escape sequence in one must not forge or
+    recolour lines of a report when it is quoted in a message.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    code = ord(c)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by the surrogateescape decoder
+        return f"\\x{code - 0xDC00:02x}"
+    return repr(c)[1:-1]

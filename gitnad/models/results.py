@@ -34,6 +34,9 @@ class ScanResult(Frozen):
     rules: tuple[RuleMeta, ...] = ()
     """Every rule that can report (built-in, policy and meta codes): SARIF's rule metadata."""
 
+    warnings: tuple[str, ...] = ()
+    """What the scan left out without an error: Helm charts, submodules, unparsable files that are not ours."""
+
 
 class PlanOutcome(enum.StrEnum):
     """What KubeVirt will do with a VM whose network moves, in the order the plan lists them."""

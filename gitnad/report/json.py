@@ -199,6 +199,7 @@ def payload(result: Result) -> dict[str, Any]:
             "vms": [vm(v) for v in result.vms],
             "nads": [nad(n) for n in result.nads],
             "findings": [finding(f) for f in result.findings],
+            "warnings": list(result.warnings),
         }
     if isinstance(result, CheckResult):
         return {

@@ -136,6 +136,10 @@ def _plan(plan: MigrationPlan | None, opts: Options) -> list[str]:
     return [*out, ""]
 
 
+def _warnings(warnings: tuple[str, ...], opts: Options) -> list[str]:
+    return [line for w in warnings for line in wrap(w, opts.width, " " * 9, first="warning: ")]
+
+
 def render_check(result: CheckResult, opts: Options) -> str:
     out = [
         paint("gitnad check", BOLD, opts.color)
@@ -143,7 +147,7 @@ def render_check(result: CheckResult, opts: Options) -> str:
         + f"  (cluster: {result.cluster_source or 'offline'})",
         "",
     ]
-    out.extend(f"warning: {w}" for w in result.warnings)
+    out.extend(_warnings(result.warnings, opts))
     if not opts.quiet:  # quiet: findings and the summary only
         out.extend(_changes(result))
     out.extend(_findings("Findings", active(result.findings), opts))
@@ -157,6 +161,7 @@ def render_check(result: CheckResult, opts: Options) -> str:
 
 def render_scan(result: ScanResult, opts: Options) -> str:
     out = [paint("gitnad scan", BOLD, opts.color) + f"  {short(result.ref) if result.ref else 'working tree'}", ""]
+    out.extend(_warnings(result.warnings, opts))
     if not opts.quiet:
         out.extend(_inventory(result))
     if result.findings:

@@ -1,16 +1,19 @@
 """GN001 manifest-unreadable.
 
-What: a file cannot be parsed or read safely: YAML syntax error, duplicate mapping keys, invalid UTF-8
-or a binary file, a file over the size limit, an alias/anchor expansion bomb, a document nested too
-deeply, a symlink leaving the repository, a document that is not a mapping, or a VM/NAD whose shape
-cannot be read.
+What: something that could be a manifest cannot be read safely. A file that fails to read or parse (YAML syntax
+error, duplicate mapping keys, invalid UTF-8 or binary, over the size limit, an alias/anchor expansion bomb,
+nesting too deep, an unknown tag) when its text names VirtualMachine, VirtualMachinePool or
+NetworkAttachmentDefinition; a VM, VM pool or NAD with a field of the wrong type (`networkName: 0777` is the
+integer 511), without a name, or without an `apiVersion` string; a Git LFS pointer; a symlink that leaves the
+repository, loops or dangles. A file that names none of those kinds is someone else's: a note, not this rule.
 
 Why: gitnad never passes what it could not read. A VM in an unreadable file may be exactly the one
 whose network is about to move.
 
-Example: a VM file with `name:` twice in the same mapping.
+Example: a VM file with `domain:` twice in the same mapping; `networkName: 0777`.
 
-Fix: correct the file at the line given; raise `maxFileBytes` in `.gitnad.yaml` for large legitimate files.
+Fix: correct the file at the line given (quote values YAML would read as numbers or booleans); raise
+`maxFileBytes` in `.gitnad.yaml` for large legitimate files; run `git lfs pull`, or exclude what is not a manifest.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -261,8 +261,8 @@ class GitRepo:
                 continue
             meta, path = record.split("\t", 1)
             mode, kind, oid, size = meta.split()
-            if kind == "blob":
-                entries.append(TreeEntry(path=path, mode=mode, oid=oid, size=int(size)))
+            if kind in ("blob", "commit"):  # a commit entry is a submodule (size "-"): the reader names it
+                entries.append(TreeEntry(path=path, mode=mode, oid=oid, size=int(size) if size.isdigit() else None))
         return entries
 
     def _index_entries(self) -> list[TreeEntry]:
@@ -292,6 +292,24 @@ class GitRepo:
         if not oids:
             return {}
         return parse_batch(self._git("cat-file", "--batch", "--buffer", stdin="\n".join(oids).encode("ascii") + b"\n"))
+
+    def stream_blob(self, oid: str, chunk: int) -> Iterator[bytes]:
+        """`git cat-file blob` read through a pipe, `chunk` bytes at a time (an over-size file is never held)."""
+        try:
+            proc = subprocess.Popen(
+                ["git", "cat-file", "blob", oid],
+                cwd=self.root,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env={**os.environ, **_GIT_ENV},
+            )
+        except OSError as e:
+            raise GitError(f"cannot run git: {e}; install git and make sure it is on PATH") from e
+        assert proc.stdout is not None
+        with proc:
+            yield from iter(lambda: proc.stdout.read(chunk), b"")  # type: ignore[union-attr]
+        if proc.returncode != 0:
+            raise GitError(f"git cat-file failed in {self.root}: cannot read object {oid}")
 
     def grep(self, rev: str, needles: Sequence[str]) -> set[str]:
         if rev == INDEX:

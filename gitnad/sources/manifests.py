@@ -14,6 +14,7 @@ from typing import Any
 
 from gitnad.models.manifest import NAD, VM, Interface, Network, NetworkSource, VMKind
 from gitnad.models.names import normalize_nad
+from gitnad.sources import jsonio
 from gitnad.sources.yamlio import LMap, LSeq
 
 VM_GROUP = "kubevirt.io"
@@ -49,7 +50,25 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str
 
 def _canonical(obj: Any) -> str:
     """Sorted-key compact JSON; one shared encoder (`json.dumps` with options builds one per call)."""
-    return _CANONICAL.encode(obj)
+    try:
+        return _CANONICAL.encode(obj)
+    except TypeError:  # keys of mixed types (`2:`, `on:`, `~:` next to strings) cannot be sorted together
+        return _CANONICAL.encode(_json_keys(obj))
+
+
+def _json_keys(obj: Any) -> Any:
+    """Mapping keys as the JSON object keys Kubernetes' YAML-to-JSON conversion makes of them (`true`, `2`)."""
+    if isinstance(obj, Mapping):
+        return {_json_key(k): _json_keys(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_json_keys(v) for v in obj]
+    return obj
+
+
+def _json_key(key: Any) -> str:
+    if isinstance(key, bool) or key is None:
+        return json.dumps(key)
+    return str(key)
 
 
 def _str_map(value: Any) -> dict[str, str]:
@@ -264,7 +283,9 @@ def parse_cni_config(config: Any) -> tuple[str | None, int | None, str | None, s
     if not isinstance(config, str):
         return None, None, "spec.config is not a string", _canonical(config)
     try:
-        conf = json.loads(config)
+        conf = jsonio.loads(config)  # bounded: 5,000 nested `[` is a config error, not a RecursionError
+    except jsonio.JsonTooDeep as e:
+        return None, None, f"spec.config is {e}", config
     except ValueError as e:
         return None, None, f"spec.config is not JSON: {e}", config
     canonical = _canonical(conf)

@@ -15,8 +15,8 @@ import stat
 from pathlib import Path
 from typing import Protocol
 
-from gitnad.sources.trees import LEAVES_REPO, MODE_SUBMODULE, MODE_SYMLINK, FileProblem, GitObjects, TreeEntry
-from gitnad.sources.trees import resolve_link as _resolve_link
+from gitnad.sources.layout import LEAVES_REPO, follow
+from gitnad.sources.trees import MODE_SUBMODULE, MODE_SYMLINK, FileProblem, GitObjects, TreeEntry
 
 
 class Kind(enum.Enum):
@@ -111,7 +111,7 @@ class RefFiles:
             links = [e for e in self._all().values() if e.mode == MODE_SYMLINK]
             data = self._objects.blobs(sorted({e.oid for e in links}))
             self._links = {e.path: data.get(e.oid, b"").decode("utf-8", "surrogateescape") for e in links}
-        return _resolve_link(clean, self._links)
+        return follow(clean, self._links)
 
     def _is_dir(self, path: str) -> bool:
         prefix = "" if path == "." else path + "/"

@@ -1,9 +1,20 @@
-"""The manifest scanner: files of a `TreeReader` -> VMs, VirtualMachinePools and NADs, plus GN001 problems.
+"""The manifest scanner: files of a `TreeReader` -> VMs, VirtualMachinePools and NADs, GN001 problems and notes.
 
-Bad input never stops a scan: every file that cannot be read or parsed safely yields a GN001 finding with
-its file and line, documents parsed before a YAML error are kept, and every other file is still scanned.
-Kinds other than VirtualMachine, VirtualMachinePool and NetworkAttachmentDefinition are ignored silently.
-Output is deterministic: files sorted by path, objects in document order.
+What is ours (SPEC §3): objects of kind `kubevirt.io` VirtualMachine, `pool.kubevirt.io` VirtualMachinePool and
+`k8s.cni.cncf.io` NetworkAttachmentDefinition. Everything else is ignored silently: other kinds, documents that
+are a list or a scalar, mappings without `apiVersion`/`kind` (playbooks, CI files, Helm values, mkdocs).
+
+GN001 is for what could be ours:
+- an object of our kinds that is broken: a field gitnad reads has the wrong type after YAML resolution
+  (`shapes`), it has no name, or its `kind` is ours but `apiVersion` is not a string;
+- a file that cannot be read or parsed (syntax, duplicate keys, not UTF-8, binary, over the size limit, alias
+  bomb, too deep, an unknown tag) when its text names one of our kinds (`ours.names_our_kind`; an over-size
+  file is searched as a stream, never parsed) or it is `expected` to be a manifest (a kustomization's
+  resources); otherwise the file is someone else's and the scan only notes it (`notes`);
+- a Git LFS pointer (the content, maybe a manifest, is not in the repository), and a path that cannot be
+  followed (a symlink that leaves the repository, loops or dangles).
+Bad input never stops a scan: documents parsed before a YAML error are kept and every other file is scanned.
+Output is deterministic: files sorted by path, objects in document order, whatever the worker count.
 """
 
 from __future__ import annotations
@@ -12,7 +23,7 @@ import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,9 +32,13 @@ from typing import Any
 from gitnad.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_NAMESPACE
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.manifest import NAD, VM
+from gitnad.models.names import printable
+from gitnad.sources import shapes
+from gitnad.sources.layout import Note
 from gitnad.sources.manifests import ManifestError, identity, is_nad, item_line, to_nad, to_vm, vm_kind
+from gitnad.sources.ours import KIND_LIST, OUR_KINDS, is_lfs_pointer, names_our_kind
 from gitnad.sources.trees import FileProblem, TreeReader
-from gitnad.sources.yamlio import YamlLimits, load_documents
+from gitnad.sources.yamlio import Document, YamlLimits, load_documents
 
 GN001_CODE = "GN001"
 GN001_NAME = "manifest-unreadable"
@@ -31,6 +46,7 @@ GC_THRESHOLD = 100_000
 PARALLEL_MIN_BYTES = 512 * 1024
 """Below this much YAML (~250 VM files) a worker pool costs about what it saves (bench/README.md)."""
 MAX_WORKERS = 8
+LFS_MESSAGE = "a Git LFS pointer, not the file's content (it may be a manifest): run git lfs pull or exclude it"
 
 
 @dataclass(frozen=True)
@@ -50,23 +66,26 @@ class ManifestSet:
     nads: tuple[NAD, ...]
     problems: tuple[Finding, ...]
     files: tuple[str, ...]
-    """Files read (including those with a problem)."""
+    """Files read (including those with a problem), at the paths they are reported at."""
     unreadable: frozenset[str]
     """Files with a GN001 finding."""
+    notes: tuple[Note, ...] = ()
+    """What was left out without being an error: Helm charts, submodules, unparsable files that are not ours."""
 
 
 @dataclass(frozen=True)
 class FileScan:
-    """One file's objects and problems."""
+    """One file's objects, problems and notes."""
 
     vms: tuple[VM, ...] = ()
     nads: tuple[NAD, ...] = ()
     problems: tuple[Finding, ...] = ()
+    notes: tuple[Note, ...] = ()
 
 
 def gn001(file: str, reason: str, line: int | None) -> Finding:
     """A GN001 finding whose message names the file (and line) and the reason."""
-    where = f"{file}:{line}" if line is not None else file
+    where = f"{printable(file)}:{line}" if line is not None else printable(file)
     return Finding(
         code=GN001_CODE,
         rule=GN001_NAME,
@@ -77,84 +96,124 @@ def gn001(file: str, reason: str, line: int | None) -> Finding:
     )
 
 
-def _objects(data: Any, line: int, what: str = "document") -> Iterator[tuple[Any, int, str]]:
+def _not_ours(file: str, reason: str, line: int | None) -> Note:
+    return Note(file, f"skipped, {reason}; it names no {KIND_LIST}, so it is not read as a manifest", line)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """One candidate object: a document, or an item of a `List` kind."""
+
+    obj: Any
+    line: int
+    list_kind: str | None = None
+    index: int = 0
+
+    @property
+    def in_our_list(self) -> bool:
+        """An item of a `VirtualMachineList` (or pool, NAD list): it must be one of our objects."""
+        return self.list_kind is not None and self.list_kind.removesuffix("List") in OUR_KINDS
+
+
+def _objects(data: Any, line: int, list_kind: str | None = None, index: int = 0) -> Iterator[_Found]:
     """The object itself, or the items of a `List` kind (`*List` with `items`), each with its line."""
     kind = data.get("kind") if isinstance(data, Mapping) else None
     items = data.get("items") if isinstance(data, Mapping) else None
     if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
         for i, item in enumerate(items):
-            yield from _objects(item, item_line(items, i, line), f"item {i + 1} of the {kind}")
+            yield from _objects(item, item_line(items, i, line), kind, i)
         return
-    yield data, line, what
+    yield _Found(data, line, list_kind, index)
 
 
-def _scan_object(
-    obj: Any, line: int, what: str, file: str, doc_index: int, namespace: str
-) -> VM | NAD | Finding | None:
+Scanned = VM | NAD | Finding
+
+
+def _scan_object(found: _Found, file: str, doc_index: int, namespace: str) -> list[Scanned]:
+    obj, line = found.obj, found.line
     if not isinstance(obj, Mapping):
-        return gn001(file, f"{what} is not a mapping (found {_type_name(obj)})", line)
+        if found.in_our_list:
+            what = f"item {found.index + 1} of the {found.list_kind}"
+            return [gn001(file, f"{what} is not a mapping (found {shapes.describe(obj)})", line)]
+        return []  # a list or a scalar: not a Kubernetes object
+    kind = obj.get("kind")
+    if kind in OUR_KINDS and not isinstance(obj.get("apiVersion"), str):
+        return [gn001(file, f"{kind} without an apiVersion string", line)]
     ident = identity(obj)
     if ident is None:
-        return None
-    kind = vm_kind(ident)
-    if kind is None and not is_nad(ident):
-        return None
+        return []
+    vkind = vm_kind(ident)
+    if vkind is None and not is_nad(ident):
+        return []
+    wrong = shapes.problems(obj, shapes.shape_of(vkind))
+    if wrong:
+        subject = f"{ident.kind} {printable(ident.name)}" if ident.name else ident.kind
+        return [gn001(file, f"{subject}: {p.message}", p.line or line) for p in wrong]
     ns = ident.namespace or namespace
     try:
-        if kind is not None:
-            return to_vm(obj, ident, kind, ns, file, doc_index)
-        return to_nad(obj, ident, ns, file)
+        if vkind is not None:
+            return [to_vm(obj, ident, vkind, ns, file, doc_index)]
+        return [to_nad(obj, ident, ns, file)]
     except ManifestError as e:
-        return gn001(file, str(e), e.line or line)
+        return [gn001(file, str(e), e.line or line)]
     except ValueError as e:  # a model refusing a value: still a problem of this file, never a crash
-        return gn001(file, f"cannot read {ident.kind} {ident.name!r}: {_first_line(e)}", ident.name_line or line)
-
-
-def _type_name(obj: Any) -> str:
-    if isinstance(obj, list):
-        return "a list"
-    if isinstance(obj, bool):
-        return "a boolean"
-    if isinstance(obj, int | float):
-        return "a number"
-    if isinstance(obj, str):
-        return "a string"
-    return type(obj).__name__
+        return [gn001(file, f"cannot read {ident.kind} {ident.name!r}: {_first_line(e)}", ident.name_line or line)]
 
 
 def _first_line(e: Exception) -> str:
     return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
-def scan_file(file: str, data: bytes | FileProblem, settings: ScanSettings) -> FileScan:
-    """Parse one file's documents into models; problems become GN001 findings."""
-    if isinstance(data, FileProblem):
-        return FileScan(problems=(gn001(file, data.message, data.line),))
-    loaded = load_documents(data, settings.limits)
+def scan_documents(file: str, documents: Iterable[Document], settings: ScanSettings) -> FileScan:
+    """Already-parsed documents of one file (from `load_documents`, or rendered objects) -> models and GN001s."""
     vms: list[VM] = []
     nads: list[NAD] = []
     problems: list[Finding] = []
-    for doc in loaded.documents:
+    for doc in documents:
         if doc.data is None:
             continue
-        for obj, line, what in _objects(doc.data, doc.line):
-            found = _scan_object(obj, line, what, file, doc.index, settings.default_namespace)
-            if isinstance(found, VM):
-                vms.append(found)
-            elif isinstance(found, NAD):
-                nads.append(found)
-            elif isinstance(found, Finding):
-                problems.append(found)
-    if loaded.problem is not None:
-        problems.append(gn001(file, loaded.problem.message, loaded.problem.line))
+        for candidate in _objects(doc.data, doc.line):
+            for found in _scan_object(candidate, file, doc.index, settings.default_namespace):
+                if isinstance(found, VM):
+                    vms.append(found)
+                elif isinstance(found, NAD):
+                    nads.append(found)
+                else:
+                    problems.append(found)
     return FileScan(tuple(vms), tuple(nads), tuple(problems))
 
 
-def _scan_chunk(chunk: list[tuple[str, bytes | FileProblem]], settings: ScanSettings) -> list[FileScan]:
-    return [scan_file(path, data, settings) for path, data in chunk]
+def scan_file(file: str, data: bytes | FileProblem, settings: ScanSettings, expected: bool = False) -> FileScan:
+    """Parse one file's documents into models; problems become GN001 findings, or notes when not ours.
+
+    `expected`: the file must be a manifest (a kustomization's resource), so a failure to read it is GN001 even
+    when its text names none of our kinds.
+    """
+    if isinstance(data, FileProblem):
+        if data.ours or expected:
+            return FileScan(problems=(gn001(file, data.message, data.line),))
+        return FileScan(notes=(_not_ours(file, data.message, data.line),))
+    if is_lfs_pointer(data):
+        return FileScan(problems=(gn001(file, LFS_MESSAGE, 1),))
+    loaded = load_documents(data, settings.limits)
+    found = scan_documents(file, loaded.documents, settings)
+    if loaded.problem is None:
+        return found
+    problem = loaded.problem
+    if expected or names_our_kind(data):
+        return FileScan(found.vms, found.nads, (*found.problems, gn001(file, problem.message, problem.line)))
+    return FileScan(found.vms, found.nads, found.problems, (_not_ours(file, problem.message, problem.line),))
 
 
-def _workers(settings: ScanSettings, items: list[tuple[str, bytes | FileProblem]]) -> int:
+Item = tuple[str, bytes | FileProblem, bool]
+"""(path, content or problem, expected to be a manifest)."""
+
+
+def _scan_chunk(chunk: list[Item], settings: ScanSettings) -> list[FileScan]:
+    return [scan_file(path, data, settings, expected) for path, data, expected in chunk]
+
+
+def _workers(settings: ScanSettings, contents: Sequence[bytes | FileProblem]) -> int:
     """How many processes to parse with: a pool only where it measurably wins, and only where fork is safe.
 
     `fork` (Linux) starts workers in milliseconds and re-imports nothing; it is only safe while this process
@@ -162,15 +221,17 @@ def _workers(settings: ScanSettings, items: list[tuple[str, bytes | FileProblem]
     """
     if settings.workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    if threading.active_count() > 1 or sum(len(d) for _, d in items if isinstance(d, bytes)) < PARALLEL_MIN_BYTES:
+    if threading.active_count() > 1 or sum(len(d) for d in contents if isinstance(d, bytes)) < PARALLEL_MIN_BYTES:
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(settings.workers or MAX_WORKERS, cpus, len(items)))
+    return max(1, min(settings.workers or MAX_WORKERS, cpus, len(contents)))
 
 
-def _scan_all(blobs: dict[str, bytes | FileProblem], settings: ScanSettings) -> list[FileScan]:
-    items = sorted(blobs.items())
-    workers = _workers(settings, items)
+def _scan_all(
+    blobs: dict[str, bytes | FileProblem], settings: ScanSettings, expected: Collection[str]
+) -> list[FileScan]:
+    items = [(path, data, path in expected) for path, data in sorted(blobs.items())]
+    workers = _workers(settings, [data for _, data, _ in items])
     if workers == 1:
         return _scan_chunk(items, settings)
     size = -(-len(items) // (workers * 4))
@@ -195,12 +256,17 @@ def _fewer_gc_passes() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-def scan(reader: TreeReader, settings: ScanSettings, paths: Sequence[str] | None = None) -> ManifestSet:
-    """Scan `paths` of the reader (None: every manifest candidate it lists)."""
+def scan(
+    reader: TreeReader, settings: ScanSettings, paths: Sequence[str] | None = None, expected: Collection[str] = ()
+) -> ManifestSet:
+    """Scan `paths` of the reader (None: every manifest candidate it lists).
+
+    `expected`: paths that must be manifests (a kustomization's resources): unreadable is GN001 there, never a note.
+    """
     wanted = reader.paths() if paths is None else sorted(set(paths))
     blobs = reader.read(wanted, settings.max_file_bytes)
     with _fewer_gc_passes():
-        results = _scan_all(blobs, settings)
+        results = _scan_all(blobs, settings, frozenset(expected))
     problems = tuple(p for r in results for p in r.problems)
     return ManifestSet(
         vms=tuple(vm for r in results for vm in r.vms),
@@ -208,4 +274,5 @@ def scan(reader: TreeReader, settings: ScanSettings, paths: Sequence[str] | None
         problems=problems,
         files=tuple(sorted(blobs)),
         unreadable=frozenset(p.file for p in problems if p.file is not None),
+        notes=(*reader.notes(paths), *(n for r in results for n in r.notes)),
     )

@@ -1,11 +1,17 @@
 """Where manifests come from: one `TreeReader` interface over a git tree, the index and the working tree.
 
-A reader lists manifest candidates (`*.yaml`, `*.yml`, `*.json`), reads them in bulk with a size limit and
-finds files containing fixed strings. Reading never raises for a bad file: it yields a `FileProblem`
-(too large, a symlink leaving the repository, not a regular file), which the scanner turns into GN001.
+A reader lists manifest candidates (`layout.select`), reads them in bulk with a size limit, finds files
+containing fixed strings, and says what it leaves out (`notes`: Helm charts, submodules). Reading never raises
+for a bad file: it yields a `FileProblem` (too large, a symlink that leaves the repository, loops or dangles,
+not a regular file), which the scanner turns into GN001 or, for an over-size file that names no kind gitnad
+reads, into a note.
 
-Git access goes through the `GitObjects` protocol, implemented in `gitrefs` (the only module that runs git);
-this module holds the policy shared by every source: candidates, `exclude` globs, symlinks, size limits.
+Symlinks inside the repository are followed as kubectl and Argo CD follow them: a link to a file this reader
+lists anyway is that file (read once, reported at the target's path: never a duplicate of itself); a link to
+any other file inside the repository (`db-1.yaml -> db-1.txt`, an excluded file) is read under the link's path.
+Both readers resolve links with `layout.resolve_link` and use the same words for every problem.
+
+Git access goes through the `GitObjects` protocol, implemented in `gitrefs` (the only module that runs git).
 """
 
 from __future__ import annotations
@@ -13,21 +19,31 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
-import re
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 from gitnad.errors import UsageError
+from gitnad.sources.layout import (
+    Excluder,
+    Layout,
+    LinkProblem,
+    Note,
+    is_candidate,
+    missing_target,
+    resolve_link,
+    select,
+)
+from gitnad.sources.ours import stream_names_our_kind
 
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+__all__ = ["FileProblem", "GitTreeReader", "Note", "TreeReader", "WorktreeReader", "directory_reader", "is_candidate"]
+
 MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
-MAX_LINK_HOPS = 40
-LEAVES_REPO = "symlink leaves the repository"
+CHUNK = 1 << 20
+"""Bytes per read when an over-size file is searched for kind names (never held whole)."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +52,8 @@ class FileProblem:
 
     message: str
     line: int | None = None
+    ours: bool = True
+    """False only when the content was seen and names no kind gitnad reads (an over-size playbook): a note."""
 
 
 class TreeReader(Protocol):
@@ -49,10 +67,10 @@ class TreeReader(Protocol):
         ...
 
     def read(self, paths: Sequence[str], max_bytes: int) -> dict[str, bytes | FileProblem]:
-        """Content (or the problem) of each requested path that is a readable candidate of this tree.
+        """Content (or the problem) of each requested candidate, keyed by the path it is reported at.
 
-        Paths that are absent, excluded, not manifests, or symlinks to files inside the repository
-        (their target is read on its own) are left out of the result.
+        That is the path itself, except for a symlink to a file the reader lists: its target's path (and when
+        the target is requested too, once). Absent, excluded and non-candidate paths are left out.
         """
         ...
 
@@ -60,9 +78,9 @@ class TreeReader(Protocol):
         """Candidates whose content contains any of the fixed strings."""
         ...
 
-
-def is_candidate(path: str) -> bool:
-    return path.lower().endswith(MANIFEST_SUFFIXES)
+    def notes(self, paths: Sequence[str] | None = None) -> list[Note]:
+        """What is left out of `paths` (None: the whole tree) without being an error: Helm charts, submodules."""
+        ...
 
 
 def every_file(path: str) -> bool:
@@ -70,76 +88,27 @@ def every_file(path: str) -> bool:
     return True
 
 
-def too_large(size: int, max_bytes: int) -> FileProblem:
-    return FileProblem(f"file is {size} bytes, over the {max_bytes}-byte limit (maxFileBytes)")
+def too_large(size: int, max_bytes: int, ours: bool = True) -> FileProblem:
+    return FileProblem(f"file is {size} bytes, over the {max_bytes}-byte limit (maxFileBytes)", ours=ours)
 
 
-# --- exclude globs -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Target:
+    """Where a requested path leads: the path to report, the file to read, or why it cannot be read."""
+
+    report: str | None
+    """None: not read under any path (absent, or a link to a file read on its own)."""
+    real: str = ""
+    problem: FileProblem | None = None
 
 
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """`*` and `?` stay within a path segment, `**` crosses segments; `**/` also matches no directory."""
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif c == "*":
-            out.append("[^/]*")
-            i += 1
-        elif c == "?":
-            out.append("[^/]")
-            i += 1
-        elif c == "[" and (end := pattern.find("]", i + 2)) != -1:
-            body = pattern[i + 1 : end]
-            neg = body.startswith(("!", "^"))
-            body = body[1:] if neg else body
-            out.append("[" + ("^" if neg else "") + body.replace("\\", "\\\\") + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(c))
-            i += 1
-    return re.compile("".join(out))
-
-
-class Excluder:
-    """`exclude:` globs on repo-relative paths.
-
-    A pattern matches a path or any of its parent directories (`vendor` and `vendor/` exclude everything
-    below `vendor/`); a pattern without `/` matches at any depth, like a `.gitignore` line.
-    """
-
-    def __init__(self, patterns: Iterable[str] = ()) -> None:
-        self._regexes = tuple(_glob_regex(self._normalize(p)) for p in patterns if p.strip("/ "))
-
-    @staticmethod
-    def _normalize(pattern: str) -> str:
-        p = pattern.strip()
-        p = p[2:] if p.startswith("./") else p
-        anchored = p.startswith("/")
-        p = p.strip("/")
-        return p if anchored or "/" in p else "**/" + p
-
-    def __bool__(self) -> bool:
-        return bool(self._regexes)
-
-    def excluded(self, path: str) -> bool:
-        if not self._regexes:
-            return False
-        parts = path.split("/")
-        prefixes = ["/".join(parts[: k + 1]) for k in range(len(parts))]
-        return any(rx.fullmatch(p) for rx in self._regexes for p in prefixes)
-
-
-def select(paths: Iterable[str], excluder: Excluder, accept: Callable[[str], bool] = is_candidate) -> list[str]:
-    """Manifest candidates (or what `accept` takes) among `paths`, excluded ones removed, sorted."""
-    return sorted(p for p in paths if accept(p) and not excluder.excluded(p))
+def _target(path: str, real: str | LinkProblem, listed: frozenset[str], requested: frozenset[str]) -> _Target:
+    """The reading decision shared by both readers, once the link resolution (`real`) is known."""
+    if isinstance(real, LinkProblem):
+        return _Target(path, problem=FileProblem(real.message))
+    if real == path or real not in listed:
+        return _Target(path, real)
+    return _Target(None if real in requested else real, real)  # the same file: once, at its own path
 
 
 # --- git trees -----------------------------------------------------------------------------------------------
@@ -147,7 +116,7 @@ def select(paths: Iterable[str], excluder: Excluder, accept: Callable[[str], boo
 
 @dataclass(frozen=True)
 class TreeEntry:
-    """One file of a git tree or of the index."""
+    """One entry of a git tree or of the index: a file, a symlink or a submodule (gitlink)."""
 
     path: str
     mode: str
@@ -160,45 +129,20 @@ class GitObjects(Protocol):
     """What a git tree reader needs from git (implemented by `gitrefs.GitRepo`)."""
 
     def entries(self, rev: str) -> list[TreeEntry]:
-        """Every blob of the tree at `rev` (or of the index for `INDEX`), symlinks included."""
+        """Every blob of the tree at `rev` (or of the index for `INDEX`), symlinks and submodules included."""
         ...
 
     def blob_sizes(self, oids: Sequence[str]) -> dict[str, int]: ...
 
     def blobs(self, oids: Sequence[str]) -> dict[str, bytes]: ...
 
+    def stream_blob(self, oid: str, chunk: int) -> Iterator[bytes]:
+        """A blob's content in chunks of at most `chunk` bytes, never held whole."""
+        ...
+
     def grep(self, rev: str, needles: Sequence[str]) -> set[str]:
         """Paths at `rev` (or in the index) whose content contains any needle."""
         ...
-
-
-def resolve_link(path: str, links: dict[str, str]) -> str | None:
-    """Follow symlinks inside a tree; the final repo-relative path, or None when it leaves the repository.
-
-    `links` maps every symlink path of the tree to its target; link chains through directories are followed.
-    """
-    pending = path.split("/")
-    done: list[str] = []
-    hops = 0
-    while pending:
-        part = pending.pop(0)
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not done:
-                return None
-            done.pop()
-            continue
-        current = "/".join([*done, part])
-        target = links.get(current)
-        if target is None:
-            done.append(part)
-            continue
-        hops += 1
-        if hops > MAX_LINK_HOPS or target.startswith("/"):
-            return None
-        pending = target.split("/") + pending
-    return "/".join(done)
 
 
 class GitTreeReader:
@@ -220,11 +164,21 @@ class GitTreeReader:
         self._accept = accept
         self._entries: dict[str, TreeEntry] | None = None
         self._links: dict[str, str] | None = None
+        self._layout: Layout | None = None
+        self._listed: frozenset[str] | None = None
+        self._dirs: frozenset[str] | None = None
 
     def _all(self) -> dict[str, TreeEntry]:
         if self._entries is None:
-            self._entries = {e.path: e for e in self._objects.entries(self._rev) if e.mode != MODE_SUBMODULE}
+            self._entries = {e.path: e for e in self._objects.entries(self._rev)}
         return self._entries
+
+    def layout(self) -> Layout:
+        if self._layout is None:
+            entries = self._all()
+            subs = [p for p, e in entries.items() if e.mode == MODE_SUBMODULE]
+            self._layout = Layout.of(entries, subs)
+        return self._layout
 
     def _link_targets(self) -> dict[str, str]:
         if self._links is None:
@@ -233,34 +187,61 @@ class GitTreeReader:
             self._links = {e.path: data.get(e.oid, b"").decode("utf-8", "surrogateescape") for e in links}
         return self._links
 
+    def _directories(self) -> frozenset[str]:
+        if self._dirs is None:
+            self._dirs = frozenset(d for p in self._all() for d in _dirs_of(p))
+        return self._dirs
+
     def paths(self) -> list[str]:
-        return select(self._all(), self._excluder, self._accept)
+        if self._listed is None:
+            self._listed = frozenset(select(self._all(), self._excluder, self.layout(), self._accept))
+        return sorted(self._listed)
 
     def links(self) -> dict[str, str]:
         """Every symlink of the tree (accepted or not) -> its target as written."""
         return dict(self._link_targets())
 
+    def notes(self, paths: Sequence[str] | None = None) -> list[Note]:
+        considered = self._all() if paths is None else paths
+        return self.layout().notes(p for p in considered if not self._excluder.excluded(p))
+
     def read(self, paths: Sequence[str], max_bytes: int) -> dict[str, bytes | FileProblem]:
         entries = self._all()
-        wanted = [entries[p] for p in select(set(paths), self._excluder, self._accept) if p in entries]
+        requested = frozenset(
+            p for p in select(set(paths), self._excluder, self.layout(), self._accept) if p in entries
+        )
+        listed = frozenset(self.paths())
+        links = self._link_targets()
         out: dict[str, bytes | FileProblem] = {}
-        files: list[TreeEntry] = []
-        for e in wanted:
-            if e.mode == MODE_SYMLINK:
-                if resolve_link(e.path, self._link_targets()) is None:
-                    out[e.path] = FileProblem(LEAVES_REPO)
-            else:
-                files.append(e)
-        sizes = self._sizes(files)
-        small = [e for e in files if sizes.get(e.oid, 0) <= max_bytes]
-        for e in files:
-            if sizes.get(e.oid, 0) > max_bytes:
-                out[e.path] = too_large(sizes[e.oid], max_bytes)
-        data = self._objects.blobs(sorted({e.oid for e in small}))
-        for e in small:
-            blob = data.get(e.oid)
-            out[e.path] = blob if blob is not None else FileProblem(f"git object {e.oid} is missing")
+        files: dict[str, TreeEntry] = {}
+        for path in sorted(requested):
+            target = _target(path, resolve_link(path, links.get) if links else path, listed, requested)
+            report, problem = target.report, target.problem
+            if report is None:
+                continue
+            entry = entries.get(target.real) if problem is None else None
+            if problem is None and (entry is None or entry.mode == MODE_SUBMODULE):
+                problem = FileProblem(missing_target(target.real, self.layout(), self._directories()))
+            if problem is not None:
+                out[report] = problem
+            elif entry is not None:
+                files[report] = entry
+        out.update(self._contents(files, max_bytes))
         return dict(sorted(out.items()))
+
+    def _contents(self, files: dict[str, TreeEntry], max_bytes: int) -> dict[str, bytes | FileProblem]:
+        sizes = self._sizes(list(files.values()))
+        out: dict[str, bytes | FileProblem] = {}
+        small = {p: e for p, e in files.items() if sizes.get(e.oid, 0) <= max_bytes}
+        for p, e in files.items():
+            if p not in small:
+                ours = stream_names_our_kind(self._objects.stream_blob(e.oid, CHUNK))
+                out[p] = too_large(sizes[e.oid], max_bytes, ours)
+        data = self._objects.blobs(sorted({e.oid for e in small.values()}))
+        for p, e in small.items():
+            blob = data.get(e.oid)
+            out[p] = blob if blob is not None else FileProblem(f"git object {e.oid} is missing")
+        return out
 
     def _sizes(self, files: Sequence[TreeEntry]) -> dict[str, int]:
         known = {e.oid: e.size for e in files if e.size is not None}
@@ -270,7 +251,13 @@ class GitTreeReader:
     def grep(self, needles: Sequence[str]) -> set[str]:
         if not needles:
             return set()
-        return set(select(self._objects.grep(self._rev, needles), self._excluder, self._accept))
+        return set(select(self._objects.grep(self._rev, needles), self._excluder, self.layout(), self._accept))
+
+
+def _dirs_of(path: str) -> Iterator[str]:
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        yield path
 
 
 # --- the working tree (or a plain directory) -------------------------------------------------------------
@@ -302,21 +289,49 @@ class WorktreeReader:
         grep: Callable[[Sequence[str]], set[str]] | None = None,
         accept: Callable[[str], bool] = is_candidate,
     ) -> None:
-        """`listing` returns the repo-relative files to consider (default: walk the directory);
-        `grep` finds files by content (default: search the candidates' bytes); `accept` picks the files
+        """`listing` returns the repo-relative files to consider (default: walk the directory); a git listing
+        names a submodule or a nested repository by its directory (`sub`, `nested/`). `grep` finds files by
+        content (default: search the candidates' bytes). `accept` picks the files
         listed and read (default: manifest candidates)."""
         self.root = root.resolve()
         self._listing = listing or (lambda: walk(self.root))
         self._grep = grep
         self._excluder = Excluder(exclude)
         self._accept = accept
-        self._paths: list[str] | None = None
-        self._dirs_inside: dict[Path, bool] = {}
+        self._files: list[str] | None = None
+        self._layout: Layout | None = None
+        self._listed: frozenset[str] | None = None
+        self._links: dict[str, str | None] = {}
+
+    def _all(self) -> list[str]:
+        if self._files is None:
+            self._files = self._listing()
+        return self._files
+
+    def layout(self) -> Layout:
+        if self._layout is None:
+            files = self._all()
+            self._layout = Layout.of(files, [p for p in files if p.endswith("/") or self._is_dir(p)])
+        return self._layout
+
+    def _is_dir(self, path: str) -> bool:
+        """A listed path that is a directory on disk is a submodule (only non-candidates are asked: cheap); a
+        symlink to a directory is a symlink, which git lists as a file."""
+        if is_candidate(path):
+            return False
+        try:
+            return stat.S_ISDIR((self.root / path).lstat().st_mode)
+        except OSError:
+            return False
 
     def paths(self) -> list[str]:
-        if self._paths is None:
-            self._paths = select(self._listing(), self._excluder, self._accept)
-        return list(self._paths)
+        if self._listed is None:
+            self._listed = frozenset(select(self._all(), self._excluder, self.layout(), self._accept))
+        return sorted(self._listed)
+
+    def notes(self, paths: Sequence[str] | None = None) -> list[Note]:
+        considered = self._all() if paths is None else paths
+        return self.layout().notes(p for p in considered if not self._excluder.excluded(p))
 
     def links(self) -> dict[str, str]:
         """Listed symlinks -> their targets as written (one directory scan per directory: no syscall per file)."""
@@ -335,52 +350,60 @@ class WorktreeReader:
         return dict(sorted(out.items()))
 
     def read(self, paths: Sequence[str], max_bytes: int) -> dict[str, bytes | FileProblem]:
+        requested = frozenset(select(set(paths), self._excluder, self.layout(), self._accept))
+        listed = frozenset(self.paths())
         out: dict[str, bytes | FileProblem] = {}
-        for path in select(set(paths), self._excluder, self._accept):
-            result = self._read_one(path, max_bytes)
+        for path in sorted(requested):
+            target = _target(path, resolve_link(path, self._readlink), listed, requested)
+            if target.report is None:
+                continue
+            result = target.problem or self._read_one(target.real, target.real != path, max_bytes)
             if result is not None:
-                out[path] = result
-        return out
+                out[target.report] = result
+        return dict(sorted(out.items()))
 
-    def _read_one(self, path: str, max_bytes: int) -> bytes | FileProblem | None:
-        full = self.root / path
+    def _readlink(self, rel: str) -> str | None:
+        if rel not in self._links:
+            try:
+                self._links[rel] = os.readlink(self.root / rel)
+            except OSError:  # not a symlink (EINVAL), or not there
+                self._links[rel] = None
+        return self._links[rel]
+
+    def _read_one(self, real: str, via_link: bool, max_bytes: int) -> bytes | FileProblem | None:
+        full = self.root / real
+        if via_link and self.layout().submodule_of(real) is not None:
+            return FileProblem(missing_target(real, self.layout(), ()))  # what a git ref cannot read either
         try:
             st = full.lstat()
-        except OSError:
-            return None  # listed by git but deleted from the working tree
-        if stat.S_ISLNK(st.st_mode):
-            return self._link_problem(full)
-        if not self._dir_inside(full.parent):
-            return FileProblem(LEAVES_REPO)
+        except OSError:  # not there: a dangling link, or listed by git but deleted from the working tree
+            return FileProblem(missing_target(real, self.layout(), ())) if via_link else None
+        if via_link and stat.S_ISDIR(st.st_mode):
+            return FileProblem(missing_target(real, self.layout(), (real,)))
         if not stat.S_ISREG(st.st_mode):
             return FileProblem("not a regular file")
         if st.st_size > max_bytes:
-            return too_large(st.st_size, max_bytes)
+            return too_large(st.st_size, max_bytes, self._stream_names_kind(full))
         try:
             with full.open("rb") as f:
                 data = f.read(max_bytes + 1)
         except OSError as e:
             return FileProblem(f"cannot read: {e.strerror or e}")
-        return too_large(len(data), max_bytes) if len(data) > max_bytes else data
+        return too_large(len(data), max_bytes, self._stream_names_kind(full)) if len(data) > max_bytes else data
 
-    def _inside(self, full: Path) -> bool:
-        target = Path(os.path.realpath(full))
-        return target == self.root or self.root in target.parents
-
-    def _dir_inside(self, directory: Path) -> bool:
-        """A directory on the way may itself be a symlink out of the repository."""
-        if directory not in self._dirs_inside:
-            self._dirs_inside[directory] = self._inside(directory)
-        return self._dirs_inside[directory]
-
-    def _link_problem(self, full: Path) -> FileProblem | None:
-        return None if self._inside(full) else FileProblem(LEAVES_REPO)
+    @staticmethod
+    def _stream_names_kind(full: Path) -> bool:
+        try:
+            with full.open("rb") as f:
+                return stream_names_our_kind(iter(lambda: f.read(CHUNK), b""))
+        except OSError:
+            return True  # could not look: it could be ours
 
     def grep(self, needles: Sequence[str]) -> set[str]:
         if not needles:
             return set()
         if self._grep is not None:
-            return set(select(self._grep(needles), self._excluder, self._accept))
+            return set(select(self._grep(needles), self._excluder, self.layout(), self._accept))
         wanted = [n.encode("utf-8") for n in needles]
         found: set[str] = set()
         for path in self.paths():

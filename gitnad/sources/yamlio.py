@@ -1,6 +1,11 @@
-"""The one YAML reader: libyaml's C parser (PyYAML `CSafeLoader`) with line marks, read as YAML 1.1.
+"""The one YAML reader: libyaml's C parser (PyYAML `CSafeLoader`) with line marks, read as Kubernetes reads it.
 
-Kubernetes decodes YAML 1.1 (`yes` is a boolean, `0777` is octal), which is what PyYAML's resolver does.
+kubectl, Argo CD and Flux turn YAML into JSON with `sigs.k8s.io/yaml`, whose resolver (a fork of go-yaml v2) is
+YAML 1.1 with its own edges, and that is the resolver used here (`goyaml.plain_scalar_tag`): `yes`/`y`/`on` are
+booleans, `0777` is octal, `1e3` a float, but `52:54:00:12:34:56` (a MAC address) is a string, not a base-60
+integer as PyYAML would have it, `=` is a plain string and timestamps stay strings. Tags: `!!binary` gives bytes
+(so a check can say what it is), `!!set`/`!!omap`/`!!pairs` give the mapping or sequence go-yaml gives, and any
+other tag (`!foo`, `!!python/object`) is refused with a message naming it.
 Mappings come back as `LMap` and sequences as `LSeq`: plain dict/list subclasses that also carry the
 1-based line of every key and item, so findings can point at the exact node.
 
@@ -23,6 +28,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from gitnad.sources.goyaml import (
+    BOOL_TAG,
+    FLOAT_TAG,
+    INT_TAG,
+    MERGE_TAG,
+    STR_TAG,
+    WORDS,
+    YAML_TAG,
+    go_float,
+    go_int,
+    plain_scalar_tag,
+)
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 C_ACCELERATED: bool = _Loader is not yaml.SafeLoader
@@ -88,14 +106,56 @@ class _Rejected(yaml.YAMLError):
         self.line = line
 
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.removeprefix(YAML_TAG) if tag.startswith(YAML_TAG) else tag
+
+
+def _node_line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1 if node.start_mark is not None else 0
 
 
 class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
-    """CSafeLoader whose constructor records lines, rejects duplicate keys and bounds nesting depth."""
+    """CSafeLoader whose constructor records lines, rejects duplicate keys and bounds nesting depth, and whose
+    resolver is Kubernetes' (`plain_scalar_tag`)."""
 
     max_depth: int = YamlLimits.max_depth
     _depth: int = 0
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+        if kind is yaml.ScalarNode and implicit[0]:
+            return plain_scalar_tag(value)
+        tag: str = super().resolve(kind, value, implicit)
+        return tag
+
+    def construct_go_int(self, node: yaml.ScalarNode) -> int:
+        try:
+            value = go_int(node.value)
+        except ValueError:  # more digits than int() converts (sys.int_max_str_digits)
+            raise _Rejected(f"an integer of {len(node.value)} digits is too long to read", _node_line(node)) from None
+        if value is None:
+            raise _Rejected(f"cannot read {node.value[:40]!r} as an integer", _node_line(node))
+        return value
+
+    def construct_go_float(self, node: yaml.ScalarNode) -> float:
+        value = go_float(node.value)
+        if value is None:
+            raise _Rejected(f"cannot read {node.value[:40]!r} as a number", _node_line(node))
+        return value
+
+    def construct_go_bool(self, node: yaml.ScalarNode) -> bool:
+        word = WORDS.get(node.value) or WORDS.get(node.value.lower())
+        if word is None or word[0] != BOOL_TAG:
+            raise _Rejected(f"cannot read {node.value[:40]!r} as a boolean", _node_line(node))
+        return bool(word[1])
+
+    def construct_unknown(self, node: yaml.Node) -> Any:
+        """Kubernetes has no use for application tags; say which one rather than guess what it meant."""
+        if node.tag == MERGE_TAG and isinstance(node, yaml.ScalarNode):
+            return node.value  # `<<` as a value (merges as keys are flattened before construction): a string
+        raise _Rejected(
+            f"unknown YAML tag {_short_tag(str(node.tag))} (Kubernetes manifests use plain YAML; remove the tag)",
+            _node_line(node),
+        )
 
     def _enter(self, node: yaml.Node) -> None:
         self._depth += 1
@@ -105,7 +165,7 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
     def _fill_mapping(self, node: yaml.MappingNode, out: LMap) -> None:
         """Keys written twice are rejected; keys from `<<` merges yield to written ones (YAML merge semantics)."""
         self._enter(node)
-        explicit = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE_TAG)
+        explicit = sum(1 for key_node, _ in node.value if key_node.tag != MERGE_TAG)
         self.flatten_mapping(node)  # merged pairs first, in precedence order, then the written ones
         merged = len(node.value) - explicit
         written: set[Hashable] = set()
@@ -147,11 +207,20 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
         self._depth -= 1
 
 
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_lmap)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_lseq)
+_LineLoader.add_constructor(YAML_TAG + "map", _LineLoader.construct_lmap)
+_LineLoader.add_constructor(YAML_TAG + "seq", _LineLoader.construct_lseq)
+# go-yaml has no sets or ordered maps: `!!set {a, b}` is the mapping {a: null, b: null} and `!!omap`/`!!pairs`
+# are the sequence of one-key mappings as written (PyYAML's Python set would also iterate in hash order).
+_LineLoader.add_constructor(YAML_TAG + "set", _LineLoader.construct_lmap)
+_LineLoader.add_constructor(YAML_TAG + "omap", _LineLoader.construct_lseq)
+_LineLoader.add_constructor(YAML_TAG + "pairs", _LineLoader.construct_lseq)
+_LineLoader.add_constructor(INT_TAG, _LineLoader.construct_go_int)
+_LineLoader.add_constructor(FLOAT_TAG, _LineLoader.construct_go_float)
+_LineLoader.add_constructor(BOOL_TAG, _LineLoader.construct_go_bool)
+_LineLoader.add_constructor(None, _LineLoader.construct_unknown)
 # Timestamps stay strings: the API server sees them as strings in these objects, and datetime
 # values would not round-trip to JSON.
-_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_str)
+_LineLoader.add_constructor(YAML_TAG + "timestamp", _LineLoader.construct_yaml_str)
 
 
 def _check_graph(root: yaml.Node, limits: YamlLimits) -> None:
@@ -283,11 +352,10 @@ def load_documents(data: bytes | str, limits: YamlLimits = YamlLimits()) -> Load
 # keys, deep nesting, syntax errors) sends the whole input through `load_documents`, which then decides:
 # the same data, or the same problem at the same line.
 
-_STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAGS = (None, "!", "tag:yaml.org,2002:map")
 _SEQ_TAGS = (None, "!", "tag:yaml.org,2002:seq")
 _PLAIN_SCALAR_TAGS = frozenset(
-    {_STR_TAG, *(f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null", "float", "timestamp"))}
+    {STR_TAG, *(f"tag:yaml.org,2002:{t}" for t in ("int", "bool", "null", "float", "timestamp"))}
 )
 _NO_KEY = object()
 
@@ -391,10 +459,10 @@ def _scalar(loader: _LineLoader, event: yaml.ScalarEvent, resolved: dict[str, tu
             tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
             if tag not in _PLAIN_SCALAR_TAGS:
                 raise _Fallback  # `<<` merge, `=` value: the constructor decides
-            value = event.value if tag == _STR_TAG else loader.construct_object(yaml.ScalarNode(tag, event.value))
+            value = event.value if tag == STR_TAG else loader.construct_object(yaml.ScalarNode(tag, event.value))
             hit = resolved[event.value] = (value,)
         return hit[0]
-    if tag == _STR_TAG:
+    if tag == STR_TAG:
         return event.value
     raise _Fallback
 
@@ -454,8 +522,9 @@ def dump_yaml(obj: Any) -> str:
     """`obj` as block-style YAML, keys in insertion order, Unicode as is, never anchors (like `kubectl -o yaml`).
 
     Byte-identical to `yaml.dump(obj, Dumper=CSafeDumper, sort_keys=False, default_flow_style=False,
-    allow_unicode=True)` with aliases off, but dicts, lists, strings, booleans and None go straight to the libyaml
-    emitter as events (no representer node graph): ~8x faster on a large List.
+    allow_unicode=True)` with aliases off, except that strings Kubernetes' decoder would not read back as strings
+    (`y`, `1e3`) are quoted too; dicts, lists, strings, booleans and None go straight to the libyaml emitter as
+    events (no representer node graph): ~8x faster on a large List.
     """
     out = io.StringIO()
     dumper = _NoAliasDumper(out, default_flow_style=False, allow_unicode=True, sort_keys=False)
@@ -498,7 +567,7 @@ class _Emit:
     def value(self, obj: Any) -> None:
         kind = type(obj)
         if kind is str:
-            self.emit(yaml.ScalarEvent(None, _STR_TAG, (self._plain_ok(obj), True), obj))
+            self.emit(yaml.ScalarEvent(None, STR_TAG, (self._plain_ok(obj), True), obj))
         elif kind is dict:
             self.emit(yaml.MappingStartEvent(None, "tag:yaml.org,2002:map", True, flow_style=False))
             for k, v in obj.items():
@@ -517,10 +586,14 @@ class _Emit:
             self.node(self.dumper.represent_data(obj))
 
     def _plain_ok(self, text: str) -> bool:
-        """Whether `text` reads back as a string when written plain (else the emitter quotes it)."""
+        """Whether `text` reads back as a string when written plain, by PyYAML and by Kubernetes' decoder (else
+        the emitter quotes it): `y`, `1e3` are strings to the one and not to the other."""
         ok = self.plain.get(text)
         if ok is None:
-            ok = self.plain[text] = self.dumper.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG
+            ok = self.plain[text] = (
+                self.dumper.resolve(yaml.ScalarNode, text, (True, False)) == STR_TAG
+                and plain_scalar_tag(text) == STR_TAG
+            )
         return ok
 
     def node(self, node: Any) -> None:

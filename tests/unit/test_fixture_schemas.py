@@ -52,7 +52,7 @@ def test_fixture_object_matches_crd_schema(where: str, obj: dict[str, object]) -
 def test_invented_field_is_rejected() -> None:
     from tests.vmfactory import Net, vm_yaml
 
-    doc = load_documents(vm_yaml("x", [Net("br", nad="n", extra={"vlanTag": "10"})])).documents[0].data
+    doc = load_documents(vm_yaml("x", [Net("br", nad="nad-a", extra={"vlanTag": "10"})])).documents[0].data
     assert schema_errors(doc) == [
         "spec/template/spec/domain/devices/interfaces/0: "
         "Additional properties are not allowed ('vlanTag' was unexpected)"

@@ -24,7 +24,8 @@ from gitnad.sources.kustomize.kfile import KUSTOMIZATION_FILES, KFile, Ref, read
 from gitnad.sources.kustomize.model import Kustomization, KustomizeGraph, Problem, ProblemKind
 from gitnad.sources.kustomize.safety import check_plugin_doc
 from gitnad.sources.kustomize.tree import InputReader, Tree, inside, join, parent
-from gitnad.sources.trees import LEAVES_REPO, Excluder, FileProblem
+from gitnad.sources.layout import LEAVES_REPO, Excluder
+from gitnad.sources.trees import FileProblem
 from gitnad.sources.yamlio import load_documents
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from gitnad.sources.kustomize.model import KustomizeGraph, Problem, ProblemKind
 from gitnad.sources.kustomize.tree import InputReader, parent
-from gitnad.sources.trees import FileProblem, resolve_link
+from gitnad.sources.layout import follow
+from gitnad.sources.trees import FileProblem
 from gitnad.sources.yamlio import LMap, load_documents, plain
 
 BUILD_METADATA = ("originAnnotations", "transformerAnnotations")
@@ -56,13 +57,13 @@ def materialize(
             contents[path] = data
     injected: dict[str, tuple[str, ...]] = {}
     for root in roots:
-        own = resolve_link(graph.kustomizations[root].file, links)
+        own = follow(graph.kustomizations[root].file, links)
         if own is not None and own in contents:
             contents[own], injected[root] = with_build_metadata(contents[own])
     for path, data in contents.items():
         _write(tree, path, data)
     for path in link_paths:
-        _link(tree, path, resolve_link(path, links))
+        _link(tree, path, follow(path, links))
     return Materialized(tree, contents, tuple(problems), injected)
 
 

@@ -46,8 +46,8 @@ from gitnad.sources.kustomize.runner import (
     scrubbed_env,
 )
 from gitnad.sources.kustomize.tree import InputReader
+from gitnad.sources.layout import follow
 from gitnad.sources.manifests import identity, is_nad, vm_kind
-from gitnad.sources.trees import resolve_link
 from gitnad.sources.yamlio import load_plain
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -117,7 +117,7 @@ def _render_tree(
             run = run_bounded(cmd, tmp, scrubbed_env(home), options.timeout, options.max_output_bytes)
         except KubectlMissing as e:
             return _failed(graph, root, ProblemKind.NO_KUBECTL, str(e))
-        return _result(graph, root, run, m, lambda p: resolve_link(p, links) if links else p, options)
+        return _result(graph, root, run, m, lambda p: follow(p, links) if links else p, options)
 
     with ThreadPoolExecutor(max_workers=max(1, options.workers)) as pool:
         for result in pool.map(one, ready):

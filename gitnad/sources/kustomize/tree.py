@@ -9,7 +9,8 @@ import posixpath
 from typing import Protocol
 
 from gitnad.sources.kustomize.kfile import KUSTOMIZATION_FILES
-from gitnad.sources.trees import TreeReader, resolve_link
+from gitnad.sources.layout import follow
+from gitnad.sources.trees import TreeReader
 
 
 class InputReader(TreeReader, Protocol):
@@ -52,7 +53,7 @@ class Tree:
 
     def real(self, path: str) -> str | None:
         """The path with every symlink on it followed; None when a link leaves the repository."""
-        return resolve_link(path, self.links) if self.links else path
+        return follow(path, self.links) if self.links else path
 
     def kind(self, real: str) -> str:
         if real in self.files and real not in self.links:

@@ -136,7 +136,8 @@ def test_unreadable_head_file_is_gn001_not_a_removal(repo: TempRepo) -> None:
 def test_other_files_still_checked_when_one_is_bad(repo: TempRepo) -> None:
     base = repo.repo.head.commit.hexsha
     head = repo.commit(
-        {"vms/db-1.yaml": vm("vlan-20", binding="sriov"), "vms/bin.yaml": b"\x00\x01\x02binary"}, "mixed"
+        {"vms/db-1.yaml": vm("vlan-20", binding="sriov"), "vms/bin.yaml": b"kind: VirtualMachine\n\x00\x01\x02binary"},
+        "mixed",
     )
     r = gitnad("check", "--repo", str(repo.root), "--base", base, "--head", head, "--offline", "--format", "json")
     codes = sorted((f["code"], f["file"]) for f in json.loads(r.output)["findings"])

@@ -142,8 +142,9 @@ def test_scan_working_tree_reports_gn001_and_gn101(tmp_path: Path) -> None:
     repo = TempRepo(tmp_path / "r")
     repo.commit(
         {
-            "vms/a.yaml": vm_yaml("a", [POD, Net("n", nad="x/y/z")]),
-            "vms/b.yaml": "key: [unclosed\n",
+            "vms/a.yaml": vm_yaml("a", [POD, Net("net1", nad="x/y/z")]),
+            "vms/b.yaml": "kind: VirtualMachine\nkey: [unclosed\n",
+            "vms/c.yaml": "key: [unclosed\n",
             "nads/v.yaml": nad_yaml("v"),
         }
     )
@@ -151,7 +152,11 @@ def test_scan_working_tree_reports_gn001_and_gn101(tmp_path: Path) -> None:
     assert r.exit_code == 1
     doc = json.loads(r.output)
     assert sorted((f["code"], f["file"], f["line"]) for f in doc["findings"]) == [
-        ("GN001", "vms/b.yaml", 1),
+        ("GN001", "vms/b.yaml", 2),
         ("GN101", "vms/a.yaml", 24),
+    ]
+    assert doc["warnings"] == [
+        "vms/c.yaml:1: skipped, YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence); "
+        "it names no VirtualMachine, VirtualMachinePool or NetworkAttachmentDefinition, so it is not read as a manifest"
     ]
     assert [v["name"] for v in doc["vms"]] == ["a"]

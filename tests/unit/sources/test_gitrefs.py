@@ -287,11 +287,17 @@ def test_reader_takes_any_ref_and_rejects_unknown_ones(tmp_path: Path) -> None:
 
 
 def test_blobs_over_the_limit_are_problems_at_every_source(tmp_path: Path) -> None:
+    """The over-size content is streamed for kind names (never parsed): only a file naming one could be ours."""
     repo, git_repo = _repo(tmp_path)
-    sha = commit(repo, {"big.yaml": "x" * 50 + "\n", "small.yaml": "s: 1\n"})
-    problem = FileProblem("file is 51 bytes, over the 20-byte limit (maxFileBytes)")
+    vm = "#" * 40 + "\nkind: VirtualMachine\n"
+    sha = commit(repo, {"big.yaml": "x" * 50 + "\n", "vm.yaml": vm, "small.yaml": "s: 1\n"})
+    expected = {
+        "big.yaml": FileProblem("file is 51 bytes, over the 20-byte limit (maxFileBytes)", ours=False),
+        "small.yaml": b"s: 1\n",
+        "vm.yaml": FileProblem("file is 62 bytes, over the 20-byte limit (maxFileBytes)", ours=True),
+    }
     for reader in (git_repo.reader(sha), git_repo.reader(INDEX), git_repo.worktree_reader()):
-        assert reader.read(["big.yaml", "small.yaml"], 20) == {"big.yaml": problem, "small.yaml": b"s: 1\n"}
+        assert reader.read(["big.yaml", "small.yaml", "vm.yaml"], 20) == expected
 
 
 def test_worktree_respects_gitignore_and_keeps_untracked_files(tmp_path: Path) -> None:

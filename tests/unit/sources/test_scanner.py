@@ -48,7 +48,7 @@ spec:
 
 BOMB = """\
 apiVersion: v1
-kind: ConfigMap
+kind: {kind}
 data:
   a: &a ["x","x","x","x","x","x","x","x","x","x"]
   b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
@@ -59,7 +59,7 @@ data:
 """
 
 DEEP = (
-    "apiVersion: v1\nkind: ConfigMap\ndata:\n"
+    "apiVersion: v1\nkind: {kind}\ndata:\n"
     + "".join("  " * (i + 1) + f"k{i}:\n" for i in range(70))
     + "  " * 71
     + "1\n"
@@ -67,79 +67,61 @@ DEEP = (
 
 VM_THEN_BROKEN = GOOD_VM.replace("name: web", "name: first") + "---\napiVersion: v1\nkind: ConfigMap\ndata: [\n"
 
-# (content of bad/file.yaml, expected line, expected reason, VMs kept from the bad file)
-BAD_INPUT = [
+# A file that fails to read or parse: (content with {kind}, expected line, expected reason). With {kind} a kind
+# gitnad reads it is GN001; with any other kind (ConfigMap) it is someone else's file, and only a note.
+UNPARSABLE = [
     pytest.param(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n data: 1\n",
+        "apiVersion: v1\nkind: {kind}\nmetadata:\n  name: x\n data: 1\n",
         5,
         "YAML syntax error: did not find expected key (while parsing a block mapping)",
-        (),
         id="yaml-syntax",
     ),
     pytest.param(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n",
+        "apiVersion: v1\nkind: {kind}\nmetadata:\n\tname: x\n",
         4,
         "YAML syntax error: found character that cannot start any token (while scanning for the next token)",
-        (),
         id="tab-indent",
     ),
     pytest.param(
-        "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: a\n  namespace: x\n  name: b\n",
+        "apiVersion: kubevirt.io/v1\nkind: {kind}\nmetadata:\n  name: a\n  namespace: x\n  name: b\n",
         6,
         "duplicate mapping key 'name' (first on line 4)",
-        (),
         id="duplicate-key",
     ),
     pytest.param(
-        b"apiVersion: v1\nkind: ConfigMap\ndata:\n  a: caf\xe9\n", 4, "not valid UTF-8 (byte 45)", (), id="invalid-utf8"
+        b"apiVersion: v1\nkind: {kind}\ndata:\n  a: caf\xe9\n", 4, "not valid UTF-8 (byte {at})", id="invalid-utf8"
     ),
     pytest.param(
-        b"apiVersion: v1\nkind: ConfigMap\n\x00\x01\x02\x03",
-        3,
-        "binary file (NUL byte at offset 31)",
-        (),
-        id="binary-nul",
+        b"apiVersion: v1\nkind: {kind}\n\x00\x01\x02\x03", 3, "binary file (NUL byte at offset {at})", id="nul"
     ),
-    pytest.param(BOMB, 9, "document expands to more than 200000 nodes (alias/anchor bomb?)", (), id="alias-bomb"),
-    pytest.param("a: &a [*a]\n", 1, "recursive alias: a node contains itself", (), id="recursive-alias"),
-    pytest.param(DEEP, 67, "nesting deeper than 64 levels", (), id="deeply-nested"),
-    pytest.param("- a\n- b\n", 1, "document is not a mapping (found a list)", (), id="list-not-mapping"),
+    pytest.param(BOMB, 9, "document expands to more than 200000 nodes (alias/anchor bomb?)", id="alias-bomb"),
+    pytest.param("kind: {kind}\na: &a [*a]\n", 2, "recursive alias: a node contains itself", id="recursive-alias"),
+    pytest.param(DEEP, 67, "nesting deeper than 64 levels", id="deeply-nested"),
     pytest.param(
-        "apiVersion: v1\nkind: ConfigMap\n---\njust text\n",
-        4,
-        "document is not a mapping (found a string)",
-        (),
-        id="scalar-document",
-    ),
-    pytest.param(
-        "apiVersion: v1\nkind: List\nitems:\n- 3\n",
-        4,
-        "item 1 of the List is not a mapping (found a number)",
-        (),
-        id="list-item-not-mapping",
-    ),
-    pytest.param(
-        "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {}\n",
-        1,
-        "VirtualMachine without metadata.name",
-        (),
-        id="vm-without-name",
-    ),
-    pytest.param(
-        VM_THEN_BROKEN,
-        26,
-        "YAML syntax error: did not find expected node content (while parsing a flow node)",
-        ("prod/first",),
-        id="fails-part-way",
-    ),
-    pytest.param(
-        '{"apiVersion": "v1",\n "kind": "ConfigMap",\n "kind": "Secret"}\n',
+        '{"apiVersion": "v1",\n "kind": "{kind}",\n "kind": "Secret"}\n',
         3,
         "duplicate mapping key 'kind' (first on line 2)",
-        (),
         id="json-duplicate-key",
     ),
+    pytest.param(
+        "apiVersion: v1\nkind: {kind}\ndata: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n",
+        3,
+        "unknown YAML tag !vault (Kubernetes manifests use plain YAML; remove the tag)",
+        id="unknown-tag",
+    ),
 ]
+
+SOURCES = ["commit", "index", "worktree"]
+
+
+def _fill(content: Content, kind: str) -> tuple[Content, int]:
+    """The case with its kind, and the offset of the bad byte (for the messages that give it)."""
+    if isinstance(content, bytes):
+        filled = content.replace(b"{kind}", kind.encode())
+        return filled, max(filled.find(b"\xe9"), filled.find(b"\x00"))
+    assert isinstance(content, str)
+    return content.replace("{kind}", kind), 0
+
 
 SOURCES = ["commit", "index", "worktree"]
 
@@ -166,19 +148,118 @@ def _problems(result: ManifestSet) -> list[tuple[str | None, int | None, str]]:
 
 
 @pytest.mark.parametrize("source", SOURCES)
-@pytest.mark.parametrize(("content", "line", "reason", "kept"), BAD_INPUT)
-def test_bad_input_is_gn001_at_its_line_and_the_rest_is_scanned(
-    tmp_path: Path, source: str, content: Content, line: int | None, reason: str, kept: tuple[str, ...]
+@pytest.mark.parametrize(("content", "line", "reason"), UNPARSABLE)
+def test_an_unparsable_file_naming_our_kind_is_gn001_at_its_line_and_the_rest_is_scanned(
+    tmp_path: Path, source: str, content: Content, line: int, reason: str
 ) -> None:
-    reader = _put(make_repo(tmp_path), {"apps/web.yaml": GOOD_VM, "bad/file.yaml": content}, source)
+    filled, at = _fill(content, "VirtualMachine")
+    reader = _put(make_repo(tmp_path), {"apps/web.yaml": GOOD_VM, "bad/file.yaml": filled}, source)
     result = scan(reader, ScanSettings())
-    where = f"bad/file.yaml:{line}" if line is not None else "bad/file.yaml"
-    assert _problems(result) == [("bad/file.yaml", line, f"{where}: {reason}")]
+    why = reason.format(at=at)
+    assert _problems(result) == [("bad/file.yaml", line, f"bad/file.yaml:{line}: {why}")]
     assert all(p.code == "GN001" and p.rule == "manifest-unreadable" for p in result.problems)
     assert all(p.severity is Severity.ERROR for p in result.problems)
-    assert [vm.key for vm in result.vms] == ["prod/web", *kept]
-    assert result.unreadable == frozenset({"bad/file.yaml"})
-    assert result.files == ("apps/web.yaml", "bad/file.yaml")
+    assert [vm.key for vm in result.vms] == ["prod/web"]
+    assert (result.unreadable, result.files, result.notes) == (
+        frozenset({"bad/file.yaml"}),
+        ("apps/web.yaml", "bad/file.yaml"),
+        (),
+    )
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(("content", "line", "reason"), UNPARSABLE)
+def test_an_unparsable_file_naming_no_kind_of_ours_is_a_note(
+    tmp_path: Path, source: str, content: Content, line: int, reason: str
+) -> None:
+    filled, at = _fill(content, "ConfigMap")
+    reader = _put(make_repo(tmp_path), {"apps/web.yaml": GOOD_VM, "bad/file.yaml": filled}, source)
+    result = scan(reader, ScanSettings())
+    why = reason.format(at=at)
+    assert (result.problems, result.unreadable) == ((), frozenset())
+    assert [n.text for n in result.notes] == [
+        f"bad/file.yaml:{line}: skipped, {why}; it names no VirtualMachine, VirtualMachinePool or "
+        "NetworkAttachmentDefinition, so it is not read as a manifest"
+    ]
+    assert [vm.key for vm in result.vms] == ["prod/web"]
+
+
+@pytest.mark.parametrize(("content", "line", "reason"), UNPARSABLE)
+def test_an_unparsable_file_expected_to_be_a_manifest_is_gn001_whatever_it_names(
+    tmp_path: Path, content: Content, line: int, reason: str
+) -> None:
+    filled, at = _fill(content, "ConfigMap")
+    reader = _put(make_repo(tmp_path), {"apps/web.yaml": GOOD_VM, "bad/file.yaml": filled}, "commit")
+    result = scan(reader, ScanSettings(), expected={"bad/file.yaml"})
+    why = reason.format(at=at)
+    assert (_problems(result), result.notes) == ([("bad/file.yaml", line, f"bad/file.yaml:{line}: {why}")], ())
+
+
+# Our objects that are broken, or other cases that are GN001 whatever else the file holds.
+BROKEN_OBJECTS = [
+    pytest.param(
+        "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {}\n",
+        1,
+        "VirtualMachine without metadata.name",
+        id="vm-without-name",
+    ),
+    pytest.param(
+        "kind: VirtualMachine\nmetadata: {name: x}\n", 1, "VirtualMachine without an apiVersion string", id="no-api"
+    ),
+    pytest.param(
+        "apiVersion: 1\nkind: NetworkAttachmentDefinition\n",
+        1,
+        "NetworkAttachmentDefinition without an apiVersion string",
+        id="api-not-a-string",
+    ),
+    pytest.param(
+        "apiVersion: kubevirt.io/v1\nkind: VirtualMachineList\nitems:\n- 3\n",
+        4,
+        "item 1 of the VirtualMachineList is not a mapping (found the integer 3)",
+        id="our-list-item-not-mapping",
+    ),
+    pytest.param(
+        VM_THEN_BROKEN,
+        26,
+        "YAML syntax error: did not find expected node content (while parsing a flow node)",
+        id="fails-part-way",
+    ),
+    pytest.param(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n",
+        1,
+        "a Git LFS pointer, not the file's content (it may be a manifest): run git lfs pull or exclude it",
+        id="lfs-pointer",
+    ),
+]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize(("content", "line", "reason"), BROKEN_OBJECTS)
+def test_a_broken_object_of_ours_is_gn001(tmp_path: Path, source: str, content: str, line: int, reason: str) -> None:
+    reader = _put(make_repo(tmp_path), {"apps/web.yaml": GOOD_VM, "bad/file.yaml": content}, source)
+    result = scan(reader, ScanSettings())
+    assert _problems(result) == [("bad/file.yaml", line, f"bad/file.yaml:{line}: {reason}")]
+    kept = ["prod/first"] if content == VM_THEN_BROKEN else []
+    assert ([vm.key for vm in result.vms], result.notes) == (["prod/web", *kept], ())
+
+
+NOT_KUBERNETES_OBJECTS = {
+    "playbook.yml": "- hosts: all\n  become: yes\n  tasks:\n  - name: ping\n    ping: {}\n",
+    "ci.yaml": "on: [push]\njobs:\n  test: {runs-on: ubuntu-latest}\n",
+    "values.yaml": "replicaCount: 2\nimage: {repository: nginx}\n",
+    "mkdocs.yml": "site_name: Docs\nnav:\n- Home: index.md\n",
+    "scalar.yaml": "just text\n",
+    "list.json": "[1, 2, 3]",
+    "generic-list.yaml": "apiVersion: v1\nkind: List\nitems:\n- 3\n- [a]\n",
+    "patch.yaml": "- op: replace\n  path: /spec/template/spec/networks/1/multus/networkName\n  value: vlan-20\n",
+}
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_yaml_that_is_not_a_kubernetes_object_is_ignored(tmp_path: Path, source: str) -> None:
+    reader = _put(make_repo(tmp_path), {"apps/web.yaml": GOOD_VM, **NOT_KUBERNETES_OBJECTS}, source)
+    result = scan(reader, ScanSettings())
+    assert (result.problems, result.notes, [vm.key for vm in result.vms]) == ((), (), ["prod/web"])
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -191,6 +272,22 @@ def test_file_over_the_size_limit_is_gn001_without_line(tmp_path: Path, source: 
         ("big.yaml", None, f"big.yaml: file is {len(big)} bytes, over the {limit}-byte limit (maxFileBytes)")
     ]
     assert [vm.key for vm in result.vms] == ["prod/web"]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_an_over_size_file_naming_no_kind_of_ours_is_a_note(tmp_path: Path, source: str) -> None:
+    """The kind name past the first chunk still counts: `kind: VirtualMachine` at the end makes it ours."""
+    playbook = "- hosts: all\n  tasks:\n" + "  - debug: {msg: x}\n" * 100_000  # ~2 MiB: two stream chunks
+    vm_at_the_end = playbook + "# kind: VirtualMachine\n"
+    files: dict[str, Content] = {"apps/web.yaml": GOOD_VM, "big.yml": playbook, "tail.yml": vm_at_the_end}
+    reader = _put(make_repo(tmp_path), files, source)
+    result = scan(reader, ScanSettings(max_file_bytes=len(GOOD_VM) + 10))
+    over = "bytes, over the 420-byte limit (maxFileBytes)"
+    assert _problems(result) == [("tail.yml", None, f"tail.yml: file is {len(vm_at_the_end)} {over}")]
+    assert [n.text for n in result.notes] == [
+        f"big.yml: skipped, file is {len(playbook)} {over}; it names no VirtualMachine, VirtualMachinePool or "
+        "NetworkAttachmentDefinition, so it is not read as a manifest"
+    ]
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -267,20 +364,28 @@ kind: VirtualMachine
 metadata:
   name: legacy
   labels:
-    mode: 0777
-    hex: 0x1F
+    mode: "0777"
     when: 2024-01-01
 spec:
   running: yes
+  template:
+    spec:
+      domain:
+        devices:
+          interfaces:
+          - name: net1
+            bridge: {}
+            macAddress: 52:54:00:12:34:56
 """
 
 
-def test_yaml_1_1_values_are_read_as_the_api_server_decodes_them(tmp_path: Path) -> None:
+def test_values_are_read_as_the_api_server_decodes_them(tmp_path: Path) -> None:
     reader = _put(make_repo(tmp_path), {"legacy.yaml": YAML11, "off.yaml": YAML11.replace(
         "legacy", "stopped").replace("yes", "off")}, "commit")  # fmt: skip
     result = scan(reader, ScanSettings())
     assert [(vm.name, vm.running) for vm in result.vms] == [("legacy", True), ("stopped", False)]
-    assert result.vms[0].labels == {"mode": "511", "hex": "31", "when": "2024-01-01"}
+    assert result.vms[0].labels == {"mode": "0777", "when": "2024-01-01"}
+    assert [i.mac for i in result.vms[0].interfaces] == ["52:54:00:12:34:56"]  # not a base-60 integer
 
 
 LINES_VM = """\
@@ -443,7 +548,8 @@ def test_json_files_go_through_the_same_loader_with_lines(tmp_path: Path) -> Non
 
 def test_output_is_sorted_by_file_then_document(tmp_path: Path) -> None:
     two = GOOD_VM.replace("name: web", "name: z-first") + "---\n" + GOOD_VM.replace("name: web", "name: a-second")
-    files: dict[str, Content] = {"b.yaml": two, "a.yaml": GOOD_VM, "c/bad.yaml": "a: [", "0/bad.yaml": "- x\n"}
+    bad = "kind: VirtualMachine\na: ["
+    files: dict[str, Content] = {"b.yaml": two, "a.yaml": GOOD_VM, "c/bad.yaml": bad, "0/bad.yaml": bad}
     result = scan(_put(make_repo(tmp_path), files, "commit"), ScanSettings())
     assert [(vm.file, vm.doc_index, vm.name) for vm in result.vms] == [
         ("a.yaml", 0, "web"),
@@ -471,7 +577,7 @@ from pathlib import Path
 from gitnad.sources.scanner import ScanSettings, _workers, scan
 from gitnad.sources.trees import directory_reader
 reader = directory_reader(Path(sys.argv[1]))
-items = sorted(reader.read(reader.paths(), 1 << 20).items())
+items = [data for _, data in sorted(reader.read(reader.paths(), 1 << 20).items())]
 serial, pooled = scan(reader, ScanSettings(workers=1)), scan(reader, ScanSettings(workers=2))
 print(json.dumps({"workers": [_workers(ScanSettings(workers=1), items), _workers(ScanSettings(workers=2), items)],
                   "equal": pooled == serial, "vms": len(serial.vms)}))
@@ -484,13 +590,13 @@ def test_a_worker_pool_gives_exactly_the_serial_result(tmp_path: Path) -> None:
         path = root / f"ns-{i % 7}" / f"vm-{i:03d}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(GOOD_VM.replace("name: web", f"name: vm-{i:03d}") + "#" * 1400 + "\n")
-    (root / "broken.yaml").write_text("a: 1\na: 2\n")
+    (root / "broken.yaml").write_text("kind: VirtualMachine\na: 1\na: 2\n")
     # A fresh interpreter: the pool is (rightly) refused while other threads run, as they may in this test process.
     out = subprocess.run([sys.executable, "-c", POOL_SCRIPT, str(root)], capture_output=True, text=True, check=True)
     cpus = len(os.sched_getaffinity(0))
     assert json.loads(out.stdout) == {"workers": [1, min(2, cpus)], "equal": True, "vms": 300}
     serial = scan(directory_reader(root), ScanSettings(workers=1))
-    assert _problems(serial) == [("broken.yaml", 2, "broken.yaml:2: duplicate mapping key 'a' (first on line 1)")]
+    assert _problems(serial) == [("broken.yaml", 3, "broken.yaml:3: duplicate mapping key 'a' (first on line 2)")]
 
 
 def test_no_pool_while_other_threads_run(tmp_path: Path) -> None:
@@ -499,7 +605,7 @@ def test_no_pool_while_other_threads_run(tmp_path: Path) -> None:
     for i in range(300):
         (root / f"vm-{i:03d}.yaml").write_text(GOOD_VM.replace("name: web", f"name: vm-{i:03d}") + "#" * 1400 + "\n")
     reader = directory_reader(root)
-    items = sorted(reader.read(reader.paths(), 1 << 20).items())
+    items = [data for _, data in sorted(reader.read(reader.paths(), 1 << 20).items())]
     stop = threading.Event()
     t = threading.Thread(target=stop.wait)
     t.start()

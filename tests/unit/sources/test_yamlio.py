@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -16,39 +17,84 @@ from gitnad.sources.yamlio import LMap, LSeq, YamlLimits, YamlProblem, load_docu
         ("v: No", False),
         ("v: on", True),
         ("v: off", False),
+        ("v: y", True),  # goyaml.v2 (sigs.k8s.io/yaml) reads y/n as booleans; PyYAML would say "y"
+        ("v: N", False),
         ("v: 0777", 511),
+        ("v: 0o17", 15),
         ("v: 0x1F", 31),
+        ("v: 0X1F", 31),
+        ("v: -0b101", -5),
         ("v: 1_000", 1000),
+        ("v: 08", 8.0),  # not an octal: Go's ParseFloat takes it
+        ("v: 1e3", 1000.0),
+        ("v: .5", 0.5),
+        ("v: -.inf", -math.inf),
+        ("v: +inf", "+inf"),
+        ("v: 12e", "12e"),
+        ("v: 52:54:00:12:34:56", "52:54:00:12:34:56"),  # a MAC address, not a base-60 integer
+        ("v: 1:30", "1:30"),
+        ("v: =", "="),
+        ("v: <<", "<<"),
         ("v: '0777'", "0777"),
+        ("v: !!str 0777", "0777"),
+        ("v: !!int '0x1F'", 31),
+        ("v: !!float 5", 5.0),
+        ("v: !!bool y", True),
         ("v: 2024-01-01", "2024-01-01"),
+        ("v: 2024-01-01T10:00:00Z", "2024-01-01T10:00:00Z"),
+        ("v: !!timestamp 2024-01-01", "2024-01-01"),
         ("v: ~", None),
+        ("v: Null", None),
+        ("v: !!binary aGVsbG8=", b"hello"),
+        ("v: !!set {a, b}", {"a": None, "b": None}),
+        ("v: !!omap [{a: 1}, {b: 2}]", [{"a": 1}, {"b": 2}]),
     ],
     ids=lambda v: str(v),
 )
-def test_yaml_1_1_scalars(text: str, value: Any) -> None:
+def test_scalars_resolve_as_kubernetes_decodes_them(text: str, value: Any) -> None:
     result = load_documents(text)
     assert (result.problem, result.documents[0].data) == (None, {"v": value})
 
 
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("v: !foo bar", "unknown YAML tag !foo (Kubernetes manifests use plain YAML; remove the tag)"),
+        ("v: !Ref [a]", "unknown YAML tag !Ref (Kubernetes manifests use plain YAML; remove the tag)"),
+        (
+            "v: !!python/object:os.system x",
+            "unknown YAML tag !!python/object:os.system (Kubernetes manifests use plain YAML; remove the tag)",
+        ),
+        ("v: !!int abc", "cannot read 'abc' as an integer"),
+        ("v: !!float x", "cannot read 'x' as a number"),
+        ("v: !!bool maybe", "cannot read 'maybe' as a boolean"),
+        ("v: " + "9" * 5000, "an integer of 5000 digits is too long to read"),
+    ],
+    ids=["local-tag", "cloudformation-tag", "python-tag", "bad-int", "bad-float", "bad-bool", "huge-int"],
+)
+def test_tags_and_values_it_cannot_read_are_named(text: str, problem: str) -> None:
+    assert load_documents("a: 1\n" + text + "\n").problem == YamlProblem(problem, 2)
+
+
 MERGE = """\
-base: &base {x: 1, y: 2}
-other: &other {x: 9, z: 3}
+base: &base {u: 1, w: 2}
+other: &other {u: 9, z: 3}
 obj:
   <<: [*base, *other]
-  y: 20
+  w: 20
 """
 
 
 def test_merge_keys_yield_to_written_keys_and_to_earlier_sources() -> None:
     (doc,) = load_documents(MERGE).documents
-    assert doc.data["obj"] == {"x": 1, "y": 20, "z": 3}
-    assert doc.data["obj"].key_lines == {"x": 1, "y": 5, "z": 2}
+    assert doc.data["obj"] == {"u": 1, "w": 20, "z": 3}
+    assert doc.data["obj"].key_lines == {"u": 1, "w": 5, "z": 2}
 
 
 GUARDS = [
     pytest.param(
-        "b: &b {x: 1}\nobj:\n  <<: *b\n  y: 3\n  y: 4\n",
-        YamlProblem("duplicate mapping key 'y' (first on line 4)", 5),
+        "b: &b {x: 1}\nobj:\n  <<: *b\n  w: 3\n  w: 4\n",
+        YamlProblem("duplicate mapping key 'w' (first on line 4)", 5),
         id="duplicate-after-merge",
     ),
     pytest.param(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from gitnad.sources import yamlio
+from gitnad.sources import goyaml, yamlio
 from gitnad.sources.yamlio import LMap, LSeq, YamlLimits, dump_yaml, load_documents, load_plain
 
 LIST = """\
@@ -125,8 +125,16 @@ def test_alias_bomb_is_still_refused() -> None:
 
 
 class _NoAliases(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """PyYAML's representer, quoting every string that PyYAML or Kubernetes' decoder would not read back as one."""
+
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        tag = super().resolve(kind, value, implicit)
+        if kind is yaml.ScalarNode and implicit[0] and tag == "tag:yaml.org,2002:str":
+            return goyaml.plain_scalar_tag(value)
+        return tag
 
 
 def _representer_dump(obj: Any) -> str:
@@ -134,11 +142,13 @@ def _representer_dump(obj: Any) -> str:
 
 
 SHARED = {"k": "v"}
+LOOK_ALIKES = ["yes", "No", "on", "y", "N", "0777", "0o17", "0x1F", "1e3", "08", "1_000", "null", "~", "", "true"]
+LOOK_ALIKES += ["1:30", "52:54:00:12:34:56", "=", "<<", "+inf", ".5"]
 OBJECTS = [
     ("k8s-list", yaml.safe_load(LIST)),
     (
         "look-alike-strings",
-        {s: s for s in ("yes", "No", "on", "0777", "0x1F", "1e3", "1_000", "null", "~", "", "true", "1:30", "=", "<<")},
+        {s: s for s in LOOK_ALIKES},
     ),
     (
         "scalars",
@@ -179,6 +189,6 @@ def test_dump_yaml_refuses_what_the_representer_refuses() -> None:
 
 
 def test_dump_yaml_round_trips_through_load_plain() -> None:
-    obj = {"items": [{"a": "yes", "b": 1, "c": None, "d": ["0777", "x: y"], "e": {}}]}
+    obj = {"items": [{"a": "yes", "b": 1, "c": None, "d": ["0777", "x: y", "y", "n", "1e3", "08"], "e": {}}]}
     (doc,) = load_plain(dump_yaml(obj)).documents
     assert doc.data == obj

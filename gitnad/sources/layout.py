@@ -1,0 +1,246 @@
+"""Which files of a tree are manifests to read, and where its symlinks lead: the policy every reader shares.
+
+A candidate is a `*.yaml`/`*.yml`/`*.json` file (any case) that no `exclude:` glob matches and that is not
+- under gitnad's own `.gitnad/` (policies and their test fixtures: VMs there are examples, not the fleet),
+- under a directory holding `Chart.yaml` (Helm chart sources are templates; rendering Helm is out of scope),
+- inside a submodule (its files belong to another repository).
+Helm charts and submodules are said once, as notes; `.gitnad/` and excluded files are left out silently.
+
+Symlinks are resolved component by component exactly as the kernel does (relative to the link's directory,
+at most 40 links, `..` above the root leaves the repository), from a `readlink` callable: a git tree answers
+from its link blobs, the working tree from the filesystem, so both give the same answer and the same words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from gitnad.models.names import printable
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+GITNAD_DIR = ".gitnad"
+HELM_CHART_FILE = "Chart.yaml"
+MAX_LINK_HOPS = 40
+"""Linux's limit (ELOOP) on symlinks followed while resolving one path."""
+LEAVES_REPO = "symlink leaves the repository"
+SYMLINK_LOOP = f"symlink loop (more than {MAX_LINK_HOPS} links followed)"
+MAX_NAMED = 10
+"""Helm chart directories named in the note; the rest are counted."""
+
+
+def is_candidate(path: str) -> bool:
+    return path.lower().endswith(MANIFEST_SUFFIXES)
+
+
+# --- exclude globs -----------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """`*` and `?` stay within a path segment, `**` crosses segments; `**/` also matches no directory."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[" and (end := pattern.find("]", i + 2)) != -1:
+            body = pattern[i + 1 : end]
+            neg = body.startswith(("!", "^"))
+            body = body[1:] if neg else body
+            out.append("[" + ("^" if neg else "") + body.replace("\\", "\\\\") + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return re.compile("".join(out))
+
+
+class Excluder:
+    """`exclude:` globs on repo-relative paths.
+
+    A pattern matches a path or any of its parent directories (`vendor` and `vendor/` exclude everything
+    below `vendor/`); a pattern without `/` matches at any depth, like a `.gitignore` line.
+    """
+
+    def __init__(self, patterns: Iterable[str] = ()) -> None:
+        self._regexes = tuple(_glob_regex(self._normalize(p)) for p in patterns if p.strip("/ "))
+
+    @staticmethod
+    def _normalize(pattern: str) -> str:
+        p = pattern.strip()
+        p = p[2:] if p.startswith("./") else p
+        anchored = p.startswith("/")
+        p = p.strip("/")
+        return p if anchored or "/" in p else "**/" + p
+
+    def __bool__(self) -> bool:
+        return bool(self._regexes)
+
+    def excluded(self, path: str) -> bool:
+        if not self._regexes:
+            return False
+        parts = path.split("/")
+        prefixes = ["/".join(parts[: k + 1]) for k in range(len(parts))]
+        return any(rx.fullmatch(p) for rx in self._regexes for p in prefixes)
+
+
+# --- Helm charts, .gitnad/, submodules ------------------------------------------------------------------------
+
+
+def _parents(path: str) -> Iterable[str]:
+    """`a/b/c.yaml` -> `a/b`, `a`, `` (the root)."""
+    while "/" in path:
+        path = path.rsplit("/", 1)[0]
+        yield path
+    yield ""
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a scan leaves out that is not an error (SPEC §3): said, never silently dropped."""
+
+    file: str | None
+    message: str
+    line: int | None = None
+
+    @property
+    def text(self) -> str:
+        if self.file is None:
+            return self.message
+        where = printable(self.file) + (f":{self.line}" if self.line is not None else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The directories of one tree that are not read as manifests."""
+
+    charts: frozenset[str] = frozenset()
+    """Directories holding `Chart.yaml` ("" is the root)."""
+    submodules: frozenset[str] = frozenset()
+    """Submodule (gitlink) paths, and nested repositories of a working tree."""
+
+    @classmethod
+    def of(cls, files: Iterable[str], submodules: Iterable[str] = ()) -> Layout:
+        charts = {p.rsplit("/", 1)[0] if "/" in p else "" for p in files if p.rsplit("/", 1)[-1] == HELM_CHART_FILE}
+        return cls(frozenset(charts), frozenset(s.rstrip("/") for s in submodules))
+
+    def chart_of(self, path: str) -> str | None:
+        """The outermost chart directory holding `path`, else None."""
+        if not self.charts:
+            return None
+        return next((d for d in reversed(list(_parents(path))) if d in self.charts), None)
+
+    def submodule_of(self, path: str) -> str | None:
+        if not self.submodules:
+            return None
+        return path if path in self.submodules else next((d for d in _parents(path) if d in self.submodules), None)
+
+    def skipped(self, path: str) -> bool:
+        """Not a manifest to read: under `.gitnad/`, in a Helm chart or a submodule."""
+        own = path == GITNAD_DIR or path.startswith(GITNAD_DIR + "/")
+        return own or self.chart_of(path) is not None or self.submodule_of(path) is not None
+
+    def notes(self, paths: Iterable[str]) -> list[Note]:
+        """One note for Helm chart sources among `paths`, one per submodule among (or holding) them."""
+        per_chart: dict[str, int] = {}
+        subs: set[str] = set()
+        for p in paths:
+            sub = self.submodule_of(p)
+            if sub is not None:
+                subs.add(sub)
+            elif is_candidate(p) and (chart := self.chart_of(p)) is not None:
+                per_chart[chart] = per_chart.get(chart, 0) + 1
+        notes = [_charts_note(per_chart)] if per_chart else []
+        return notes + [
+            Note(s, "submodule not scanned: its files belong to another repository (scan that one on its own)")
+            for s in sorted(subs)
+        ]
+
+
+def _charts_note(per_chart: dict[str, int]) -> Note:
+    dirs = sorted(per_chart)
+    named = ", ".join(f"{printable(d or '.')} ({per_chart[d]} file(s))" for d in dirs[:MAX_NAMED])
+    more = f" and {len(dirs) - MAX_NAMED} more" if len(dirs) > MAX_NAMED else ""
+    return Note(None, f"Helm chart sources not scanned (rendering Helm is out of scope): {named}{more}")
+
+
+def select(
+    paths: Iterable[str], excluder: Excluder, layout: Layout = Layout(), accept: Callable[[str], bool] = is_candidate
+) -> list[str]:
+    """Manifest candidates (or what `accept` takes) among `paths`: excluded, gitnad's own and Helm/submodule files
+    removed; sorted."""
+    return sorted(p for p in paths if accept(p) and not excluder.excluded(p) and not layout.skipped(p))
+
+
+# --- symlinks --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LinkProblem:
+    """Why a path does not lead to a file inside the repository."""
+
+    message: str
+
+
+def resolve_link(path: str, readlink: Callable[[str], str | None]) -> str | LinkProblem:
+    """The repo-relative path `path` leads to once every symlink on the way is followed.
+
+    `readlink(p)` gives the target of the symlink at repo-relative `p`, or None when `p` is not a symlink.
+    """
+    pending = path.split("/")
+    done: list[str] = []
+    hops = 0
+    while pending:
+        part = pending.pop(0)
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not done:
+                return LinkProblem(LEAVES_REPO)
+            done.pop()
+            continue
+        current = "/".join([*done, part])
+        target = readlink(current)
+        if target is None:
+            done.append(part)
+            continue
+        hops += 1
+        if hops > MAX_LINK_HOPS:
+            return LinkProblem(SYMLINK_LOOP)
+        if target.startswith("/"):
+            return LinkProblem(LEAVES_REPO)  # absolute: not inside the repository wherever it is checked out
+        pending = target.split("/") + pending
+    return "/".join(done)
+
+
+def follow(path: str, links: Mapping[str, str]) -> str | None:
+    """`resolve_link` over a tree's symlinks (path -> target as written): where `path` leads, or None when it
+    leads nowhere inside the repository (out of it, or a loop)."""
+    real = resolve_link(path, links.get)
+    return None if isinstance(real, LinkProblem) else real
+
+
+def missing_target(target: str, layout: Layout, directories: Collection[str]) -> str:
+    """Why a symlink's resolved target cannot be read: it is a directory, in a submodule, or not there."""
+    shown = printable(target)
+    if target in directories:
+        return f"symlink target {shown} is a directory, not a file"
+    sub = layout.submodule_of(target)
+    if sub is not None:
+        return f"symlink target {shown} is inside submodule {printable(sub)}, which is not scanned"
+    return f"dangling symlink: {shown} does not exist"
