@@ -11,7 +11,11 @@ subclass, so callers that already handle "not JSON" handle these too.
 from __future__ import annotations
 
 import json
+import json.decoder
+import json.scanner
 from typing import Any
+
+_JSON_OBJECT: Any = getattr(json.decoder, "JSONObject")  # noqa: B009 (untyped in the stubs)
 
 DEFAULT_MAX_DEPTH = 64
 """The same bound as `yamlio.YamlLimits.max_depth`: no Kubernetes object gitnad reads comes close."""
@@ -22,16 +26,56 @@ class JsonTooDeep(ValueError):
 
 
 class JsonDuplicateKey(ValueError):
-    """An object with the same key twice (the API server's decoder rejects these in strict mode)."""
+    """An object with the same key twice (the API server's decoder rejects these in strict mode).
+
+    `lineno` is the 1-based line of the object holding it, when it could be found (as `json.JSONDecodeError`)."""
+
+    def __init__(self, key: str, lineno: int | None = None) -> None:
+        where = f" (in the object starting on line {lineno})" if lineno else ""
+        super().__init__(f"duplicate key {key!r}{where}")
+        self.key = key
+        self.lineno = lineno
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise JsonDuplicateKey(f"duplicate key {k!r}")
-        out[k] = v
+    out = dict(pairs)  # built in C; a shorter dict means a key came twice (the rare, slow path below)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise JsonDuplicateKey(k)
+            seen.add(k)
     return out
+
+
+def _locate_duplicate(data: str | bytes) -> JsonDuplicateKey | None:
+    """Decode again with the pure-Python scanner, which tells where each object starts, to say on which line the
+    duplicate is. Only runs after a duplicate was found, so its slowness costs nothing on good input."""
+    text = data if isinstance(data, str) else data.decode(json.detect_encoding(data))
+    decoder = json.JSONDecoder()
+
+    def parse_object(
+        s_and_end: tuple[str, int], strict: bool, scan_once: Any, hook: Any, pairs_hook: Any, memo: Any
+    ) -> Any:
+        start = s_and_end[1]
+
+        def check(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+            try:
+                return _no_duplicates(pairs)
+            except JsonDuplicateKey as e:
+                raise JsonDuplicateKey(e.key, text.count("\n", 0, start) + 1) from None
+
+        return _JSON_OBJECT(s_and_end, strict, scan_once, None, check, memo)
+
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
+    decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
+    try:
+        decoder.decode(text)
+    except JsonDuplicateKey as e:
+        return e
+    except (ValueError, RecursionError):
+        return None
+    return None
 
 
 def depth(value: Any) -> int:
@@ -61,6 +105,8 @@ def loads(data: str | bytes, *, max_depth: int | None = DEFAULT_MAX_DEPTH, rejec
         value = json.loads(data, object_pairs_hook=hook)
     except RecursionError:
         raise JsonTooDeep("nested too deeply to decode") from None
+    except JsonDuplicateKey as e:
+        raise (_locate_duplicate(data) or e) from None
     if max_depth is not None and depth(value) > max_depth:
         raise JsonTooDeep(f"nested deeper than {max_depth} levels")
     return value
