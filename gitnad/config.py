@@ -22,6 +22,8 @@ DEFAULT_PAGE_SIZE = 500
 DEFAULT_BACKOFF_BASE_S = 0.2
 """First retry delay; doubles per retry up to DEFAULT_BACKOFF_MAX_S (when no Retry-After is sent)."""
 DEFAULT_BACKOFF_MAX_S = 5.0
+DEFAULT_MAX_SNAPSHOT_BYTES = 256 * 2**20
+"""A snapshot takes ~6x its size in memory while read; bigger files are refused (cluster.maxSnapshotBytes)."""
 
 
 class OutputFormat(enum.StrEnum):
@@ -50,6 +52,7 @@ class ClusterSettings:
     page_size: int = DEFAULT_PAGE_SIZE
     backoff_base_s: float = DEFAULT_BACKOFF_BASE_S
     backoff_max_s: float = DEFAULT_BACKOFF_MAX_S
+    max_snapshot_bytes: int = DEFAULT_MAX_SNAPSHOT_BYTES
 
     @property
     def live(self) -> bool:
@@ -72,6 +75,7 @@ class RepoConfig:
     cluster_context: str | None = None
     cluster_deadline_s: float | None = None
     cluster_request_timeout_s: float | None = None
+    cluster_max_snapshot_bytes: int | None = None
     source: Path | None = None
 
 

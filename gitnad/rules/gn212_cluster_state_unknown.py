@@ -20,22 +20,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from gitnad.models.changes import NEW_REFERENCE_KINDS
-from gitnad.models.cluster import ClusterFacts
+from gitnad.models.cluster import ClusterFacts, ResourceType
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
 from gitnad.rules.base import finding
-from gitnad.rules.clusterfacts import (
-    DAEMONSETS,
-    KUBEVIRTS,
-    MIGRATIONS,
-    NADS,
-    VMIS,
-    VMS,
-    kubevirt_version,
-    running_vmis,
-    unreadable,
-    vms_known,
-)
+from gitnad.rules.clusterfacts import kubevirt_version, running_vmis, subject, vms_known
 
 META = RuleMeta(
     code="GN212",
@@ -46,32 +35,49 @@ META = RuleMeta(
     doc=__doc__ or "",
 )
 
+SWAP_FACTS = (
+    ResourceType.KUBEVIRT,
+    ResourceType.VMS,
+    ResourceType.VMIS,
+    ResourceType.MIGRATIONS,
+    ResourceType.DAEMONSETS,
+)
+"""What the cluster rules read for a VM with a swap (launcher pods are drift's business, not the check's)."""
 
-def _resources(facts: ClusterFacts, *names: str) -> list[str]:
-    return [f"{n} ({why})" for n in names if (why := unreadable(facts, n)) is not None]
+
+def _resources(facts: ClusterFacts, namespace: str, who: str | None, *types: ResourceType) -> list[str]:
+    """`<resource> (<reasons>)` for each type with records that concern the VM `who` in `namespace`."""
+    out = []
+    for resource in types:
+        records = facts.unknown(resource, namespace, who)
+        if records:
+            out.append(f"{resource.value} ({'; '.join(dict.fromkeys(u.reason for u in records))})")
+    return out
 
 
 def _nad_gaps(facts: ClusterFacts, delta: VMDelta) -> list[str]:
-    targets = {c.to for c in delta.of_kind(*NEW_REFERENCE_KINDS) if c.to and "/" in c.to}
-    if not targets:
-        return []
-    if unreadable(facts, NADS) is not None:
-        return _resources(facts, NADS)
-    namespaces = sorted({t.split("/", 1)[0] for t in targets})
-    return [f"NADs of namespace {ns} (not read)" for ns in namespaces if not facts.covers(ns)]
+    targets = sorted({c.to for c in delta.of_kind(*NEW_REFERENCE_KINDS) if c.to and "/" in c.to})
+    out: list[str] = []
+    for target in targets:
+        namespace = target.split("/", 1)[0]
+        if not facts.covers(namespace):
+            out.append(f"NADs of namespace {namespace} (not read)")
+        else:
+            out.extend(_resources(facts, namespace, target, ResourceType.NADS))
+    return list(dict.fromkeys(out))
 
 
 def _swap_gaps(facts: ClusterFacts, delta: VMDelta) -> list[str]:
     namespace = delta.key.split("/", 1)[0]
-    out = _resources(facts, KUBEVIRTS, VMS, VMIS, MIGRATIONS, DAEMONSETS)
+    out = _resources(facts, namespace, subject(delta), *SWAP_FACTS)
     if not facts.covers(namespace):
         out.append(f"VMs and VMIs of namespace {namespace} (not read)")
-    if facts.kubevirt is not None and unreadable(facts, KUBEVIRTS) is None:
+    if facts.kubevirt is not None and not facts.unknown(ResourceType.KUBEVIRT):
         text, version = kubevirt_version(facts.kubevirt)
         if version is None:
             shown = repr(text) if text else "none"
             out.append(f"the KubeVirt version (status.observedKubeVirtVersion is {shown})")
-    if vms_known(facts, namespace):
+    if vms_known(facts, delta):
         out.extend(
             f"whether VMI {vmi.key} can migrate (it has no LiveMigratable condition)"
             for vmi in running_vmis(facts, delta)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gitnad.config import ClusterSettings
+from gitnad.models.cluster import ResourceType, UnreadableCause
 from gitnad.sources.cluster import watch as watch_module
 from gitnad.sources.cluster.watch import LiveFeed
 from tests import proxy
@@ -99,8 +100,14 @@ def test_a_broken_watch_makes_its_facts_unreadable(kube: Kube, envtest: Envtest)
         with LiveFeed(ClusterSettings(kubeconfig=Path(kubeconfig)), [ns]) as feed:
             assert _until(feed, lambda: bool(feed.failed))
             assert list(feed.failed) == ["pods"]
-            (entry,) = feed.facts().unreadable
-            assert entry == (
+            (record,) = feed.facts().unreadable
+            assert (record.resource, record.cause, record.namespace, record.subjects) == (
+                ResourceType.PODS,
+                UnreadableCause.NOT_READ,
+                None,
+                (),
+            )
+            assert record.text == (
                 "pods: watch broke: watch pods (labelSelector kubevirt.io=virt-launcher) "
                 f"in namespace {ns}: 403 Forbidden"
             )

@@ -21,7 +21,7 @@ from typing import Any
 from gitnad.config import ClusterSettings
 from gitnad.errors import ClusterError
 from gitnad.models.cluster import ClusterFacts, FactSource
-from gitnad.sources.cluster import convert, kinds
+from gitnad.sources.cluster import assemble, kinds
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource, ResourceRead
 from gitnad.sources.cluster.live import ApiFailure, Deadline, LiveReader, describe
 
@@ -99,8 +99,8 @@ class LiveFeed:
             warnings=self._base.warnings,
         )
         try:
-            return convert.to_facts(capture, FactSource.LIVE)
-        except convert.ItemError as e:
+            return assemble.to_facts(capture, FactSource.LIVE)
+        except assemble.ItemError as e:
             raise ClusterError(f"watch {e.resource.name}: {e.message}") from e
 
     def wait(self, timeout_s: float) -> bool:

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from gitnad.models.cluster import MigrationState
+from gitnad.models.cluster import MigrationState, ResourceType
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, Scope
 from gitnad.rules import ALL_RULES, meta, run_rules
@@ -18,6 +18,7 @@ from tests.unit.rules.rule_builders import (
     codes,
     cond,
     context,
+    gone,
     kubevirt,
     live_vm,
     live_vmi,
@@ -141,7 +142,7 @@ def test_preconditions_do_not_fire_for_a_stopped_vm() -> None:
 
 
 def test_preconditions_fire_when_running_state_is_unknown() -> None:
-    cluster = Cluster(kv=kubevirt("v1.9.0", methods=[]), unreadable=("virtualmachineinstances.kubevirt.io: forbidden",))
+    cluster = Cluster(kv=kubevirt("v1.9.0", methods=[]), unreadable=(gone(ResourceType.VMIS, "forbidden"),))
     assert codes(judge(cluster)) == [("GN204", "error"), ("GN212", "error")]
 
 
@@ -389,14 +390,18 @@ def test_gn209_upgrade_message() -> None:
 GN212_TABLE = [
     (
         "vmis-forbidden",
-        {"unreadable": ("virtualmachineinstances.kubevirt.io: forbidden",)},
+        {"unreadable": (gone(ResourceType.VMIS, "forbidden"),)},
         "virtualmachineinstances.kubevirt.io (forbidden)",
     ),
     ("namespace-not-read", {"namespaces": ("other",)}, "VMs and VMIs of namespace prod (not read)"),
-    ("kubevirt-forbidden", {"unreadable": ("kubevirts.kubevirt.io: forbidden",)}, "kubevirts.kubevirt.io (forbidden)"),
+    (
+        "kubevirt-forbidden",
+        {"unreadable": (gone(ResourceType.KUBEVIRT, "forbidden"),)},
+        "kubevirts.kubevirt.io (forbidden)",
+    ),
     (
         "daemonsets-missing",
-        {"unreadable": ("daemonsets.apps: not in the snapshot",)},
+        {"unreadable": (gone(ResourceType.DAEMONSETS, "not in the snapshot"),)},
         "daemonsets.apps (not in the snapshot)",
     ),
     (
@@ -417,7 +422,7 @@ def test_gn212_names_what_could_not_be_read(knobs: dict[str, object], part: str)
 
 def test_gn212_for_hotplug_only_change_when_nads_unreadable() -> None:
     hot = vm("db-1", extra=[Net("storage", nad="storage-net")])
-    cluster = Cluster(unreadable=("network-attachment-definitions.k8s.cni.cncf.io: forbidden",))
+    cluster = Cluster(unreadable=(gone(ResourceType.NADS, "forbidden"),))
     ctx = context([(vm("db-1"), hot)], base_nads=NADS, head_nads=NADS, cluster=cluster.facts())
     (f,) = cluster_findings(ctx)
     assert (f.code, f.network) == ("GN212", "storage")
