@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gitnad import __version__
 from gitnad.app.common import (
+    cluster_settings,
     finalize,
     findings_exit,
     load_config,
@@ -206,7 +207,8 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     policies = load_policy_set(config, req.policies, repo.root)  # bad policy files fail before any cluster read
     base_sha, head_rev, head_label = _refs(repo, req)
     now = req.now or datetime.now(UTC)
-    ctx = build_context(repo, base_sha, head_rev, config, req.cluster, now)
+    cluster = cluster_settings(req.cluster, config)
+    ctx = build_context(repo, base_sha, head_rev, config, cluster, now)
     findings, skipped = evaluate(ctx, config, policies)
     final = finalize(findings)
     changes = tuple(sorted(ctx.changes, key=Change.sort_key))
@@ -218,7 +220,7 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
         findings=final,
         skipped=tuple(skipped),
         summary=summarize(final),
-        cluster_source=_cluster_label(req.cluster),
+        cluster_source=_cluster_label(cluster),
         warnings=tuple(warnings),
     )
     return result, Severity(req.fail_on) if req.fail_on else config.fail_on

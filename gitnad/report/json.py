@@ -105,6 +105,7 @@ def drift_payload(result: DriftResult) -> dict[str, Any]:
             for i in result.items
         ],
         "summary": summary,
+        "unreadable": [u.model_dump() for u in result.unreadable],
         "warnings": list(result.warnings),
     }
 
@@ -147,6 +148,7 @@ def payload(result: ScanResult | CheckResult | DriftResult | ReconcileResult) ->
         "actions": [a.model_dump(mode="json") for a in result.actions],
         "items": drift["items"],
         "summary": drift["summary"],
+        "unreadable": drift["unreadable"],
     }
 
 

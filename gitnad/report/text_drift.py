@@ -52,18 +52,22 @@ def drift_table(items: Sequence[DriftItem], color: bool = False) -> list[str]:
     return _format_rows(rows, [None, *(i.state for i in items)], color)
 
 
-def summary_line(items: Sequence[DriftItem], color: bool = False) -> str:
+def summary_line(items: Sequence[DriftItem], color: bool = False, unreadable: int = 0) -> str:
+    """The verdict; never CONVERGED (or "nothing to check") while `unreadable` manifests hide VMs."""
     counts = Counter(i.state for i in items)
     parts = [f"{counts[s]} {paint(s.value, state_colour(s), color)}" for s in DriftState if counts[s]]
     converged = sum(1 for i in items if i.converged)
-    if not items:
+    if unreadable:
+        verdict = paint("UNDECIDED", MAGENTA, color)
+    elif not items:
         verdict = "nothing to check"
     elif converged == len(items):
         verdict = paint("CONVERGED", GREEN, color)
     else:
         verdict = paint("NOT CONVERGED", RED, color)
     tally = ", ".join(parts) or "0 items"
-    return f"{verdict}: {converged} of {len(items)} network(s) converged ({tally})"
+    unread = f"; {unreadable} manifest(s) could not be read" if unreadable else ""
+    return f"{verdict}: {converged} of {len(items)} network(s) converged ({tally}){unread}"
 
 
 def _header(result: DriftResult, command: str, color: bool) -> str:
@@ -77,13 +81,17 @@ def render_drift(result: DriftResult, *, color: bool = False, quiet: bool = Fals
     """The table of every item (only the non-converged ones when `quiet`), the verdict and warnings."""
     lines = [_header(result, command, color), ""]
     shown = [i for i in result.items if not i.converged] if quiet else list(result.items)
-    empty = (
-        "Every network is converged."
-        if quiet and result.items
-        else "No VM with a multus network is declared at this ref."
-    )
+    if quiet and result.items:
+        empty = "Every network is converged."
+    elif result.unreadable:
+        empty = "No VM with a multus network was read at this ref: some manifests could not be read (below)."
+    else:
+        empty = "No VM with a multus network is declared at this ref."
     lines += drift_table(shown, color) or [empty]
-    lines += ["", summary_line(result.items, color)]
+    lines += ["", summary_line(result.items, color, len(result.unreadable))]
+    lines += [
+        paint(f"error: {u.reason} (at {u.ref[:12]}): a VM in it is not checked", RED, color) for u in result.unreadable
+    ]
     lines += [paint(f"warning: {w}", YELLOW, color) for w in result.warnings]
     return "\n".join(lines) + "\n"
 
