@@ -34,6 +34,8 @@ from gitnad.models.manifest import NAD
 VMI_KIND = "VirtualMachineInstance"
 VMI_SHOWN_BY_STATUS = frozenset({"Running", "Migrating", "Paused"})
 """VM `printableStatus` values KubeVirt shows only while the VMI exists."""
+ALWAYS_RUNNING = frozenset({"Always", "RerunOnFailure"})
+"""Run strategies under which KubeVirt keeps a VMI (RerunOnFailure until it succeeds)."""
 POD_PHASES = frozenset({"Scheduled", "Running"})
 """VMI phases in which its virt-launcher pod exists."""
 
@@ -76,13 +78,20 @@ class Parts:
 
 
 def vm_shows_vmi(vm: LiveVM) -> str | None:
-    """What in the VM's status says its VMI exists, or None."""
+    """What in the VM says its VMI exists, or None: its status, or a run strategy that keeps one running with
+    no status saying why there is none (KubeVirt always writes printableStatus; a stopped or crash-looping VM
+    says so there)."""
     if vm.created:
         return "status.created: true"
     if vm.ready:
         return "status.ready: true"
     if vm.printable_status in VMI_SHOWN_BY_STATUS:
         return f"printableStatus {vm.printable_status}"
+    if vm.printable_status is None and vm.created is None:
+        if vm.run_strategy in ALWAYS_RUNNING:
+            return f"runStrategy {vm.run_strategy} and no status"
+        if vm.run_strategy is None and vm.running is True:
+            return "spec.running: true and no status"
     return None
 
 

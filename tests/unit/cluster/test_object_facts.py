@@ -110,6 +110,29 @@ GAPS: list[tuple[str, Bend, tuple[S, str], list[tuple[ResourceType, str, tuple[s
         ],
     ),
     (
+        "vm-always-without-status-no-vmi-captured",
+        lambda o: (_no_vmi(o), o["VirtualMachine"][0].pop("status")),
+        (
+            S.UNKNOWN,
+            "VirtualMachineInstances could not be read: virtualmachineinstances.kubevirt.io: VirtualMachine prod/vm1 "
+            "reports runStrategy Always and no status, but no VirtualMachineInstance prod/vm1 was captured",
+        ),
+        [
+            (
+                ResourceType.VMIS,
+                "VirtualMachine prod/vm1 reports runStrategy Always and no status, but no VirtualMachineInstance "
+                "prod/vm1 was captured",
+                ("prod/vm1",),
+            )
+        ],
+    ),
+    (
+        "vm-always-crash-looping-no-vmi-is-consistent",
+        lambda o: (_no_vmi(o), o["VirtualMachine"][0]["status"].update(printableStatus="CrashLoopBackOff")),
+        (S.STOPPED, "VM has no VMI (printableStatus CrashLoopBackOff): nothing to migrate"),
+        [],
+    ),
+    (
         "vm-stopped-no-vmi-is-consistent",
         lambda o: (_no_vmi(o), o["VirtualMachine"][0]["status"].update(printableStatus="Stopped")),
         (S.STOPPED, "VM has no VMI (printableStatus Stopped): nothing to migrate"),

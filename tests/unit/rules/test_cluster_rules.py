@@ -470,6 +470,40 @@ def test_gn109_running_vmi_still_on_removed_nad() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("unreadable", "expected"),
+    [
+        ((), []),
+        ((gone(ResourceType.DAEMONSETS, "403 Forbidden"),), []),
+        (
+            (gone(ResourceType.VMIS, "VirtualMachineInstance staging/x is listed 2 times", namespace="staging"),),
+            [
+                (
+                    "GN212",
+                    "nads/vlan-30.yaml",
+                    4,
+                    "NAD prod/vlan-30 is removed by this change, but whether a running VMI of the cluster "
+                    "(snap.yaml) is still attached to it cannot be told; could not read: "
+                    "virtualmachineinstances.kubevirt.io "
+                    "(VirtualMachineInstance staging/x is listed 2 times). Grant get/list on them (the read-only role "
+                    "in deploy/) or capture them with `gitnad snapshot`, then re-run",
+                )
+            ],
+        ),
+    ],
+    ids=["vmis-read", "other-facts-unknown", "a-vmi-unknown"],
+)
+def test_gn212_for_a_removed_nad_when_vmis_are_unknown(
+    unreadable: tuple[object, ...], expected: list[tuple[str, str, int, str]]
+) -> None:
+    """GN109 cannot see a running VMI it could not read: the removal is GN212 instead of a silent pass."""
+    vlan30 = nad("vlan-30", vlan=30)
+    cluster = Cluster(running=(), unreadable=unreadable)  # type: ignore[arg-type]
+    ctx = context([], base_nads=[*NADS, vlan30], head_nads=NADS, cluster=cluster.facts())
+    found, _ = run_rules(ctx)
+    assert [(f.code, f.file, f.line, f.message) for f in found] == expected
+
+
 def test_gn110_uses_the_cluster_nad_when_the_repo_lacks_it() -> None:
     ovn = nad("ovn-20", cni="ovn-k8s-cni-overlay")
     ctx = context([swap(new="ovn-20")], base_nads=NADS, head_nads=NADS, cluster=Cluster(nads=[*NADS, ovn]).facts())
