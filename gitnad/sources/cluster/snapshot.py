@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -307,14 +308,15 @@ def _csv(raw: str) -> list[str]:
     return [p.strip() for p in raw.split(",") if p.strip()]
 
 
+_REASON_KEY = re.compile(r"(?:^|;)\s*(" + "|".join(re.escape(r.name) for r in kinds.RESOURCES) + r")=")
+
+
 def _reasons(raw: str) -> dict[str, str]:
-    """`res1=reason; res2=reason` -> dict."""
-    out: dict[str, str] = {}
-    for part in raw.split(";"):
-        name, sep, reason = part.partition("=")
-        if sep and name.strip():
-            out[name.strip()] = reason.strip()
-    return out
+    """`res1=reason; res2=reason` -> dict. Keys are recognized only as the resource names gitnad writes, so a
+    reason may hold `;` or `=` (API messages do: "...RBAC permission; see deploy/rbac/...")."""
+    keys = list(_REASON_KEY.finditer(raw))
+    ends = [k.start() for k in keys[1:]] + [len(raw)] if keys else []
+    return {k.group(1): raw[k.end() : end].strip() for k, end in zip(keys, ends, strict=True)}
 
 
 def _map(value: Any) -> Mapping[str, Any]:

@@ -234,3 +234,29 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError) as err:
         load_facts(ClusterSettings(snapshot=tmp_path / "nope.yaml"))
     assert err.value.message == f"cannot read snapshot {tmp_path / 'nope.yaml'}: No such file or directory"
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "403 Forbidden",
+        'list daemonsets.apps in all namespaces: 403 Forbidden: User "a=b" cannot list resource "daemonsets" '
+        "(the identity lacks RBAC permission; see deploy/rbac/ for the roles gitnad needs)",
+    ],
+    ids=["plain", "with-semicolon-and-equals"],
+)
+def test_unreadable_reasons_survive_the_annotation(tmp_path: Path, reason: str) -> None:
+    """`gitnad.dev/unreadable` keys are the resource names, so an API message with `;` or `=` is kept whole."""
+    capture = _capture(
+        **{
+            "daemonsets.apps": ResourceRead(kinds.DAEMONSETS, ReadState.UNREADABLE, reason=reason),
+            "pods": ResourceRead(kinds.PODS, ReadState.UNREADABLE, reason="timed out; retried 5 times"),
+        }
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(snapshot_text(capture, "yaml"))
+    facts = load_facts(ClusterSettings(snapshot=path))
+    assert [u.text for u in facts.unreadable] == [
+        "pods: timed out; retried 5 times",
+        f"daemonsets.apps: {reason}",
+    ]
