@@ -30,6 +30,7 @@ from gitnad.models.cluster import (
     VMIInterfaceStatus,
 )
 from gitnad.models.manifest import NAD
+from gitnad.models.names import is_dns1123_label, is_dns1123_subdomain
 from gitnad.sources import jsonio, manifests
 from gitnad.sources.cluster import kinds
 from gitnad.sources.cluster.fields import FieldError, Node, as_mapping, as_str
@@ -47,13 +48,20 @@ class ObjectError(ValueError):
 
 
 def identity(obj: Mapping[str, Any], kind: str, need_uid: bool = False) -> tuple[str, str, Node]:
-    """(namespace, name, metadata); raises ObjectError when the name, namespace (or uid) is missing."""
+    """(namespace, name, metadata); raises ObjectError when the name, namespace (or uid) is missing or the name
+    or namespace is not one the API server would store."""
     meta = as_mapping(obj.get("metadata"))
     name, namespace = as_str(meta.get("name")), as_str(meta.get("namespace"))
+    # The API server stores only DNS-1123 names; anything else comes from a hand-made file and would carry
+    # newlines or terminal escapes into every message that names the object.
     if not name:
         raise ObjectError(f"{kind} without metadata.name")
+    if not is_dns1123_subdomain(name):
+        raise ObjectError(f"{kind} metadata.name {name[:80]!r} is not a Kubernetes object name")
     if not namespace:
         raise ObjectError(f"{kind} {name} without metadata.namespace")
+    if not is_dns1123_label(namespace):
+        raise ObjectError(f"{kind} {name}: metadata.namespace {namespace[:80]!r} is not a Kubernetes namespace name")
     if need_uid and not as_str(meta.get("uid")):
         raise ObjectError(f"{kind} {namespace}/{name} without metadata.uid")
     return namespace, name, Node(meta, "metadata")

@@ -260,3 +260,26 @@ def test_unreadable_reasons_survive_the_annotation(tmp_path: Path, reason: str) 
         "pods: timed out; retried 5 times",
         f"daemonsets.apps: {reason}",
     ]
+
+
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        (
+            '{name: "vm1\\n\\e[31mred", namespace: prod}',
+            "{path}:3: VirtualMachine metadata.name 'vm1\\n\\x1b[31mred' is not a Kubernetes object name",
+        ),
+        (
+            "{name: vm1, namespace: Prod_Env}",
+            "{path}:3: VirtualMachine vm1: metadata.namespace 'Prod_Env' is not a Kubernetes namespace name",
+        ),
+    ],
+    ids=["escape-sequence-in-name", "invalid-namespace"],
+)
+def test_a_name_the_api_server_would_refuse_is_refused(tmp_path: Path, meta: str, message: str) -> None:
+    """Hostile names (newlines, terminal escapes) never reach a message: the file is refused, escaped."""
+    path = tmp_path / "snap.yaml"
+    path.write_text(f"kind: List\nitems:\n- apiVersion: kubevirt.io/v1\n  kind: VirtualMachine\n  metadata: {meta}\n")
+    with pytest.raises(SnapshotError) as err:
+        load_facts(ClusterSettings(snapshot=path))
+    assert err.value.message == message.format(path=path)
