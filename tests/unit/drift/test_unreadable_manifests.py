@@ -116,3 +116,46 @@ def test_reconcile_with_an_unreadable_file_is_undecided(tmp_path: Path, snapshot
     assert out.exit_code == 3
     assert "UNDECIDED: 1 of 1 network(s) converged (1 InSync); 1 manifest(s) could not be read" in out.output
     assert out.output.rstrip().endswith("nothing to do")
+
+
+def test_unknowns_are_byte_identical_under_any_hash_seed_and_item_order(tmp_path: Path) -> None:
+    """Duplicates, malformed objects, contradictions and unreadable files: one output, whatever the hash seed or
+    the order of the List's items."""
+    import copy
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from tests.e2e import kubevirt_actor as k
+
+    objs = cluster()
+    objs["VirtualMachineInstance"].append(copy.deepcopy(objs["VirtualMachineInstance"][0]))  # vm1's VMI twice
+    vm2 = k.vm("vm2", "prod", [k.Net("default"), k.Net("secondary-network", "nad-b")])
+    vm3 = k.vm("vm3", "prod", [k.Net("default"), k.Net("secondary-network", "nad-b")])
+    vm3["status"]["conditions"] = {"type": "Ready"}  # wrong type
+    objs["VirtualMachine"] += [vm2, vm3]  # vm2: Running, no VMI
+    forward = write(tmp_path / "forward.json", items(objs))
+    backward = write(tmp_path / "backward.yaml", list(reversed(items(objs))))
+    repo = TempRepo(tmp_path / "fleet")
+    vms = {f"vms/{n}.yaml": VM1.replace("vm1", n) for n in ("vm1", "vm2", "vm3")}
+    repo.commit({**vms, "vms/broken.yaml": DUPLICATE_KEY, "vms/syntax.yaml": SYNTAX_ERROR})
+    outputs = set()
+    for seed, snap in (("1", forward), ("2", forward), ("3", backward)):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        cmd = [sys.executable, "-m", "gitnad.cli", "drift", "--repo", str(repo.root), "--snapshot", str(snap)]
+        res = subprocess.run([*cmd, "--format", "json"], capture_output=True, text=True, env=env, timeout=120)
+        assert res.returncode == 3, res.stderr
+        doc = json.loads(res.stdout)
+        doc["warnings"] = [w.replace(str(snap), "<snap>") for w in doc["warnings"]]
+        # a YAML snapshot names the lines of the objects, a JSON one cannot: compare without them
+        doc["items"] = [{**i, "detail": re.sub(r" \(lines? [0-9, ]+\)", "", i["detail"])} for i in doc["items"]]
+        outputs.add(json.dumps(doc, sort_keys=False))
+    (out,) = outputs
+    doc = json.loads(out)
+    assert [(i["vm"], i["state"]) for i in doc["items"]] == [
+        ("prod/vm1", "Unknown"),
+        ("prod/vm2", "Unknown"),
+        ("prod/vm3", "Unknown"),
+    ]
+    assert [u["file"] for u in doc["unreadable"]] == ["vms/broken.yaml", "vms/syntax.yaml"]
