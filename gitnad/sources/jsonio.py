@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import json.decoder
 import json.scanner
+from collections.abc import Callable
 from typing import Any
 
 _JSON_OBJECT: Any = getattr(json.decoder, "JSONObject")  # noqa: B009 (untyped in the stubs)
@@ -46,6 +47,21 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 raise JsonDuplicateKey(k)
             seen.add(k)
     return out
+
+
+def _pairs_hook(reject_duplicates: bool, drop_keys: frozenset[str]) -> Callable[[list[tuple[str, Any]]], Any] | None:
+    """The object hook for `loads`: C-built dicts, checked for duplicates, cut by `drop_keys` (checked in C)."""
+    if not drop_keys:
+        return _no_duplicates if reject_duplicates else None
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = _no_duplicates(pairs) if reject_duplicates else dict(pairs)
+        if not drop_keys.isdisjoint(out):
+            for key in drop_keys.intersection(out):
+                del out[key]
+        return out
+
+    return hook
 
 
 def _locate_duplicate(data: str | bytes) -> JsonDuplicateKey | None:
@@ -94,19 +110,42 @@ def depth(value: Any) -> int:
     return deepest
 
 
-def loads(data: str | bytes, *, max_depth: int | None = DEFAULT_MAX_DEPTH, reject_duplicates: bool = False) -> Any:
+def deeper_than(value: Any, limit: int) -> bool:
+    """Whether `value` nests deeper than `limit` (as `depth`), walking only containers and stopping at the first
+    one past the limit: a flat value costs a few steps, whatever its size."""
+    if not isinstance(value, (dict, list)):
+        return False
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        v, d = stack.pop()
+        if d > limit:
+            return True
+        for child in v.values() if isinstance(v, dict) else v:
+            if isinstance(child, (dict, list)):
+                stack.append((child, d + 1))
+    return False
+
+
+def loads(
+    data: str | bytes,
+    *,
+    max_depth: int | None = DEFAULT_MAX_DEPTH,
+    reject_duplicates: bool = False,
+    drop_keys: frozenset[str] = frozenset(),
+) -> Any:
     """Decode `data`; `JsonTooDeep`, `JsonDuplicateKey` or `ValueError` (not JSON) instead of a crash.
 
     `max_depth=None` skips the explicit walk (for large bodies); recursion past the interpreter's limit is
-    still reported as `JsonTooDeep`.
+    still reported as `JsonTooDeep`. `drop_keys` are removed from every object as it is built, at any depth,
+    so what the caller never reads is freed during decoding instead of after it (the peak memory).
     """
-    hook = _no_duplicates if reject_duplicates else None
+    hook = _pairs_hook(reject_duplicates, drop_keys)
     try:
         value = json.loads(data, object_pairs_hook=hook)
     except RecursionError:
         raise JsonTooDeep("nested too deeply to decode") from None
     except JsonDuplicateKey as e:
         raise (_locate_duplicate(data) or e) from None
-    if max_depth is not None and depth(value) > max_depth:
+    if max_depth is not None and deeper_than(value, max_depth):
         raise JsonTooDeep(f"nested deeper than {max_depth} levels")
     return value

@@ -137,7 +137,7 @@ def _networks(spec: Node, namespace: str) -> tuple[Any, Any]:
     """Networks and interfaces of a VM template spec or a VMI spec, after checking their types and depth (each
     entry is re-encoded whole for comparison, which must not overflow the stack on a hostile snapshot)."""
     for entry in (*spec.mappings("networks"), *spec.mapping("domain").mapping("devices").mappings("interfaces")):
-        if jsonio.depth(entry.data) > jsonio.DEFAULT_MAX_DEPTH:
+        if jsonio.deeper_than(entry.data, jsonio.DEFAULT_MAX_DEPTH):
             raise FieldError(f"{entry.path} is nested deeper than {jsonio.DEFAULT_MAX_DEPTH} levels")
     return manifests.template_networks(spec.data, namespace)
 

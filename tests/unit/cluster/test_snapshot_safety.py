@@ -167,3 +167,27 @@ def test_destination_checked_before_reading_the_cluster(tmp_path: Path, target: 
     with pytest.raises(UsageError) as err:
         sf.check_destination(out)
     assert err.value.message == message.format(target=out, parent=out.parent)
+
+
+def _kept_keys(allowed: sf.Keep) -> set[str]:
+    out = set(allowed)
+    for sub in allowed.values():
+        if sub is not None:
+            out |= _kept_keys(sub)
+    return out
+
+
+def test_keys_dropped_while_decoding_are_never_read() -> None:
+    """NEVER_READ is dropped at any depth of a JSON snapshot: no kept key (at any level of KEEP) may be in it."""
+    kept = set().union(*(_kept_keys(allowed) for allowed in sf.KEEP.values()))
+    assert kept & sf.NEVER_READ == set()
+
+
+def test_json_snapshot_reads_the_same_facts_with_and_without_the_bulk(tmp_path: Path) -> None:
+    objs = cluster()
+    _leaky(objs)
+    fat = load_facts(ClusterSettings(snapshot=write(tmp_path / "fat.json", items(objs))))
+    lean = load_facts(ClusterSettings(snapshot=write(tmp_path / "lean.json", items(cluster()))))
+    volatile = {"origin", "warnings", "migrations"}  # _leaky adds a migration
+    assert fat.model_dump(exclude=volatile) == lean.model_dump(exclude=volatile)
+    assert [m.name for m in fat.migrations] == ["m1"]
