@@ -23,7 +23,7 @@ DEFAULT_BACKOFF_BASE_S = 0.2
 """First retry delay; doubles per retry up to DEFAULT_BACKOFF_MAX_S (when no Retry-After is sent)."""
 DEFAULT_BACKOFF_MAX_S = 5.0
 DEFAULT_MAX_SNAPSHOT_BYTES = 256 * 2**20
-"""A snapshot takes ~6x its size in memory while read; bigger files are refused (cluster.maxSnapshotBytes)."""
+"""A snapshot takes several times its size in memory while read; bigger files are refused (cluster.maxSnapshotBytes)."""
 
 
 class OutputFormat(enum.StrEnum):

@@ -160,7 +160,7 @@ def read(
 
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
-    """The file, refused before it is read when over the limit (a snapshot takes ~6x its size in memory).
+    """The file, refused before it is read when over the limit (a snapshot takes several times its size in memory).
     Reads at most one byte past the limit, so a file that grows meanwhile (or a device) cannot exhaust memory."""
     try:
         with path.open("rb") as f:
