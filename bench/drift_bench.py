@@ -36,7 +36,7 @@ from gitnad.models.cluster import FactSource  # noqa: E402
 from gitnad.models.manifest import VM, NetworkSource  # noqa: E402
 from gitnad.report import render  # noqa: E402
 from gitnad.sources import yamlio  # noqa: E402
-from gitnad.sources.cluster import convert, load_facts  # noqa: E402
+from gitnad.sources.cluster import assemble, convert, load_facts  # noqa: E402
 from gitnad.sources.cluster import snapshot as snapshot_file  # noqa: E402
 from tests.e2e import kubevirt_actor as k  # noqa: E402
 
@@ -226,9 +226,9 @@ def snapshot_io(snap_yaml: Path, snap_json: Path, repeat: int, legacy: bool) -> 
         rows.append(("  before: load_documents + copy", t, "once"))
     rows.append(("snapshot.read json", _timed(lambda: snapshot_file.read(snap_json), repeat)[0], ""))
     rows.append(("snapshot.read yaml", _timed(lambda: snapshot_file.read(snap_yaml), repeat)[0], ""))
-    rows.append(("convert.to_facts", _timed(lambda: convert.to_facts(capture, FactSource.SNAPSHOT), repeat)[0], ""))
+    rows.append(("assemble.to_facts", _timed(lambda: assemble.to_facts(capture, FactSource.SNAPSHOT), repeat)[0], ""))
     if legacy:
-        t = _timed(lambda: convert._to_facts(capture, FactSource.SNAPSHOT), repeat)[0]
+        t = _timed(lambda: assemble._to_facts(capture, FactSource.SNAPSHOT), repeat)[0]
         rows.append(("  before: with cyclic GC passes", t, ""))
     t, text = _timed(lambda: snapshot_file.render(written, "yaml"), repeat)
     rows.append(("write yaml: yamlio.dump_yaml", t, f"{len(text) / 1e6:.1f} MB"))

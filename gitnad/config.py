@@ -24,6 +24,8 @@ DEFAULT_BACKOFF_BASE_S = 0.2
 DEFAULT_BACKOFF_MAX_S = 5.0
 DEFAULT_WIDTH = 100
 """Columns the text report wraps long details at (the CLI passes the terminal's width)."""
+DEFAULT_MAX_SNAPSHOT_BYTES = 256 * 2**20
+"""A snapshot takes several times its size in memory while read; bigger files are refused (cluster.maxSnapshotBytes)."""
 
 
 class OutputFormat(enum.StrEnum):
@@ -67,6 +69,7 @@ class ClusterSettings:
     page_size: int = DEFAULT_PAGE_SIZE
     backoff_base_s: float = DEFAULT_BACKOFF_BASE_S
     backoff_max_s: float = DEFAULT_BACKOFF_MAX_S
+    max_snapshot_bytes: int = DEFAULT_MAX_SNAPSHOT_BYTES
 
     @property
     def live(self) -> bool:
@@ -91,6 +94,7 @@ class RepoConfig:
     cluster_request_timeout_s: float | None = None
     source: str | None = None
     """Where it was read, for messages (`.gitnad.yaml at base <sha>`); None for the defaults."""
+    cluster_max_snapshot_bytes: int | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from gitnad.app.check_config import Applied, ConfigRequest, apply_config
 from gitnad.app.check_refs import CheckRefs, resolve_refs
 from gitnad.app.check_sides import Side, parse_change
 from gitnad.app.common import (
+    cluster_settings,
     finalize,
     findings_exit,
     render_result,
@@ -139,7 +140,8 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     request = ConfigRequest(config_file=req.config_file, policies=req.policies, config_from=req.config_from)
     applied = apply_config(repo, refs, file_deltas, request)  # bad config or policy files: before any cluster read
     now = req.now or datetime.now(UTC)
-    ctx = build_context(repo, refs, file_deltas, applied, req.cluster, now)
+    cluster = cluster_settings(req.cluster, applied.config)
+    ctx = build_context(repo, refs, file_deltas, applied, cluster, now)
     findings, skipped = evaluate(ctx, applied.config, applied.policies)
     final = finalize(findings)
     changes = tuple(sorted(ctx.changes, key=Change.sort_key))
@@ -156,7 +158,7 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
         findings=final,
         skipped=tuple(skipped),
         summary=summarize(final),
-        cluster_source=_cluster_label(req.cluster),
+        cluster_source=_cluster_label(cluster),
         warnings=warnings,
         plan=migration_plan(ctx, final),
         rules=catalogue(),

@@ -1,10 +1,11 @@
-"""Shared wiring for the use cases: repo config, severity overrides, exit codes, rendering."""
+"""Shared wiring for the use cases: repo config, cluster settings, severity overrides, exit codes, rendering."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from gitnad.config import CONFIG_FILE_NAME, OutputSettings, RepoConfig
+from gitnad.config import CONFIG_FILE_NAME, ClusterSettings, OutputSettings, RepoConfig
 from gitnad.errors import ExitCode
 from gitnad.models.findings import Finding, Severity, sort_findings
 from gitnad.models.results import Summary
@@ -27,6 +28,25 @@ def load_config_at(repo: GitRepo, sha: str, config_file: Path | None) -> RepoCon
     if config_file is not None:
         return settings.load_repo_config(repo.root, config_file)
     return settings.load_config_file(RefFiles(repo, sha, f"at {sha}"), CONFIG_FILE_NAME)
+
+
+def cluster_settings(flags: ClusterSettings, config: RepoConfig) -> ClusterSettings:
+    """The cluster settings of a run: `.gitnad.yaml` `cluster:` fills what the flags leave unset, flags win.
+
+    Only `--context` has a flag; `deadlineSeconds`, `requestTimeoutSeconds` and `maxSnapshotBytes` replace
+    the built-in defaults.
+    """
+    return dataclasses.replace(
+        flags,
+        context=flags.context if flags.context is not None else config.cluster_context,
+        deadline_s=flags.deadline_s if config.cluster_deadline_s is None else config.cluster_deadline_s,
+        request_timeout_s=(
+            flags.request_timeout_s if config.cluster_request_timeout_s is None else config.cluster_request_timeout_s
+        ),
+        max_snapshot_bytes=(
+            flags.max_snapshot_bytes if config.cluster_max_snapshot_bytes is None else config.cluster_max_snapshot_bytes
+        ),
+    )
 
 
 def apply_severity(findings: list[Finding], config: RepoConfig) -> list[Finding]:

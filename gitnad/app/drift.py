@@ -2,28 +2,30 @@
 
 With `--wait`, the live facts are kept current by watches and re-classified on every event until every
 item is converged or cannot change by itself, or until `--timeout`; progress goes to stderr (a live table
-on a TTY, plain lines otherwise). Exit codes per SPEC §2: 0 converged, 1 not converged, 3 any Unknown.
+on a TTY, plain lines otherwise). Exit codes per SPEC §2: 0 converged, 1 not converged, 3 any Unknown or any
+manifest that could not be read at the ref or at `--base` (its VMs would otherwise silently drop out).
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from gitnad import __version__
-from gitnad.app.common import load_config_at, render_result
-from gitnad.config import ClusterSettings, OutputSettings
+from gitnad.app.common import cluster_settings, load_config_at, render_result
+from gitnad.config import ClusterSettings, OutputSettings, RepoConfig
 from gitnad.drift.affected import affected
 from gitnad.drift.classify import classify
 from gitnad.drift.wait import Feed, Progress, WaitOutcome, wait_until_settled
 from gitnad.errors import ExitCode, UsageError
 from gitnad.models.cluster import ClusterFacts
+from gitnad.models.findings import Finding
 from gitnad.models.manifest import VM, VMKind, first_definitions
-from gitnad.models.results import DriftItem, DriftResult, DriftState
+from gitnad.models.results import DriftItem, DriftResult, UnreadableManifest
 from gitnad.report.text_drift import drift_table, summary_line
 from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.cluster import load_facts
@@ -45,12 +47,14 @@ class DriftRequest:
 
 @dataclass(frozen=True)
 class Declared:
-    """The VMs to check, from git, and the refs they came from."""
+    """The VMs to check, from git, the refs they came from, and the manifests that could not be read there."""
 
     vms: tuple[VM, ...]
     sha: str
     base_sha: str | None
     warnings: tuple[str, ...] = ()
+    unreadable: tuple[UnreadableManifest, ...] = ()
+    config: RepoConfig = field(default_factory=RepoConfig)
 
     @property
     def namespaces(self) -> tuple[str, ...]:
@@ -61,33 +65,41 @@ class Declared:
 
 
 def load_declared(repo_path: Path, config_file: Path | None, ref: str, base: str | None) -> Declared:
-    """Scan the repo at `ref` (and at `base`, keeping only the VMs whose NAD changed)."""
+    """Scan the repo at `ref` (and at `base`, keeping only the VMs whose NAD changed). A GN001 problem at either
+    ref is kept as an UnreadableManifest: a VM in that file is missing from the check (or, at `--base`, would
+    not count as changed), so the result cannot be converged."""
     repo = GitRepo(repo_path)
     sha = repo.resolve(ref)
     config = load_config_at(repo, sha, config_file)  # the configuration of the declared state
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
     ms = scan(repo.reader(sha, exclude=config.exclude), settings)
-    warnings = tuple(
-        p.message if p.message.startswith(p.file or "\0") else f"{p.file}: {p.message}" for p in ms.problems
-    ) + tuple(n.text for n in ms.notes)
+    unreadable = [_unreadable(p, sha) for p in ms.problems]
+    warnings = tuple(n.text for n in ms.notes)
     warnings += tuple(f.message for f in gn113.findings(gn113.groups(ms.vms)))  # one VM, one answer: the first
     vms: tuple[VM, ...] = tuple(sorted(first_definitions(ms.vms), key=lambda v: v.key))
     base_sha = None
     if base is not None:
         base_sha = repo.resolve(base)
-        vms = affected(first_definitions(scan(repo.reader(base_sha, exclude=config.exclude), settings).vms), vms)
-    return Declared(vms=vms, sha=sha, base_sha=base_sha, warnings=warnings)
+        at_base = scan(repo.reader(base_sha, exclude=config.exclude), settings)
+        unreadable += [_unreadable(p, base_sha) for p in at_base.problems]
+        vms = affected(first_definitions(at_base.vms), vms)
+    order = sorted(unreadable, key=lambda u: (u.file, u.line or 0, u.ref != sha, u.reason))
+    return Declared(vms=vms, sha=sha, base_sha=base_sha, unreadable=tuple(order), config=config, warnings=warnings)
+
+
+def _unreadable(problem: Finding, sha: str) -> UnreadableManifest:
+    return UnreadableManifest(file=problem.file or "?", line=problem.line, reason=problem.message, ref=sha)
 
 
 def cluster_source(facts: ClusterFacts) -> str:
     return f"{facts.source.value}:{facts.origin}"
 
 
-def exit_code(items: Sequence[DriftItem]) -> ExitCode:
-    """SPEC §2: Unknown (3) wins over not converged (1)."""
-    if any(i.state is DriftState.UNKNOWN for i in items):
+def exit_code(result: DriftResult) -> ExitCode:
+    """SPEC §2: Unknown or an unreadable manifest (3) wins over not converged (1)."""
+    if not result.decided:
         return ExitCode.UNDECIDED
-    return ExitCode.OK if all(i.converged for i in items) else ExitCode.FINDINGS
+    return ExitCode.OK if result.converged else ExitCode.FINDINGS
 
 
 def _pool_note(vms: Sequence[VM]) -> tuple[str, ...]:
@@ -106,13 +118,19 @@ def result_of(declared: Declared, items: tuple[DriftItem, ...], facts: ClusterFa
         items=items,
         cluster_source=cluster_source(facts),
         warnings=tuple(dict.fromkeys(warnings)),
+        unreadable=declared.unreadable,
     )
 
 
 def nothing_to_check(declared: Declared) -> DriftResult:
     """No declared VM (or none affected by --base): nothing to compare, and no reason to read the cluster."""
     return DriftResult(
-        version=__version__, ref=declared.sha, base=declared.base_sha, items=(), warnings=declared.warnings
+        version=__version__,
+        ref=declared.sha,
+        base=declared.base_sha,
+        items=(),
+        warnings=declared.warnings,
+        unreadable=declared.unreadable,
     )
 
 
@@ -120,16 +138,17 @@ def run(req: DriftRequest, progress: TextIO | None = None) -> tuple[str, ExitCod
     if req.wait and req.cluster.snapshot is not None:
         raise UsageError("--wait watches a live cluster; it cannot be combined with --snapshot")
     declared = load_declared(req.repo, req.config_file, req.ref, req.base)
+    cluster = cluster_settings(req.cluster, declared.config)
     if not declared.vms:
         result = nothing_to_check(declared)
     elif req.wait:
-        outcome = wait_live(declared, req.cluster, req.timeout, progress or sys.stderr, req.output.color)
+        outcome = wait_live(declared, cluster, req.timeout, progress or sys.stderr, req.output.color)
         extra = (f"--wait timed out after {req.timeout}",) if outcome.timed_out else ()
         result = result_of(declared, outcome.items, outcome.facts, *extra)
     else:
-        facts = load_facts(req.cluster, declared.namespaces)
+        facts = load_facts(cluster, declared.namespaces)
         result = result_of(declared, classify(declared.vms, facts), facts)
-    return render_result(result, req.output), exit_code(result.items)
+    return render_result(result, req.output), exit_code(result)
 
 
 # --- waiting ----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitnad import __version__
-from gitnad.app.common import render_result
+from gitnad.app.common import cluster_settings, render_result
 from gitnad.app.drift import exit_code, load_declared, nothing_to_check, result_of
 from gitnad.config import ClusterSettings, OutputSettings
 from gitnad.drift import migrations as mig
@@ -41,11 +41,12 @@ def reconcile(req: ReconcileRequest) -> ReconcileResult:
     if req.apply and req.cluster.snapshot is not None:
         raise UsageError("--apply needs a live cluster; it cannot act on a --snapshot")
     declared = load_declared(req.repo, req.config_file, req.ref, req.base)
+    cluster = cluster_settings(req.cluster, declared.config)
     if not declared.vms:
         return ReconcileResult(
             version=__version__, ref=declared.sha, applied=req.apply, drift=nothing_to_check(declared), actions=()
         )
-    facts = load_facts(req.cluster, declared.namespaces)
+    facts = load_facts(cluster, declared.namespaces)
     drift = result_of(declared, classify(declared.vms, facts), facts)
     settings = PlanSettings(commit=declared.sha, allow_restart=req.allow_restart, max_actions=req.max_actions)
     capacity = Capacity(running=mig.running_count(facts), free=mig.free_slots(facts))
@@ -53,7 +54,7 @@ def reconcile(req: ReconcileRequest) -> ReconcileResult:
     if req.apply and any(a.outcome is ActionOutcome.PLANNED for a in actions):
         from gitnad.sources.cluster.actions import ClusterActions
 
-        actions = apply(actions, ClusterActions(req.cluster), declared.sha)
+        actions = apply(actions, ClusterActions(cluster), declared.sha)
     return ReconcileResult(
         version=__version__,
         ref=declared.sha,
@@ -66,4 +67,4 @@ def reconcile(req: ReconcileRequest) -> ReconcileResult:
 
 def run(req: ReconcileRequest) -> tuple[str, ExitCode]:
     result = reconcile(req)
-    return render_result(result, req.output), exit_code(result.drift.items)
+    return render_result(result, req.output), exit_code(result.drift)

@@ -92,6 +92,7 @@ def to_config(file: str, data: Mapping[str, Any], source: str) -> RepoConfig:
         cluster_context=cluster.get("context"),
         cluster_deadline_s=cluster.get("deadlineSeconds"),
         cluster_request_timeout_s=cluster.get("requestTimeoutSeconds"),
+        cluster_max_snapshot_bytes=cluster.get("maxSnapshotBytes"),
         source=source,
     )
 

@@ -13,7 +13,10 @@ from gitnad.sources import cluster
 def run(
     settings: ClusterSettings, namespaces: Sequence[str], out_file: Path | None, fmt: str | None
 ) -> tuple[str, ExitCode]:
-    """With `-o`: write the file atomically and return a one-line summary; else return the List itself."""
+    """With `-o`: write the file atomically and return a one-line summary; else return the List itself. The
+    destination is checked first: reading a big cluster takes minutes, and must not be wasted on a typo."""
+    if out_file is not None:
+        cluster.check_destination(out_file)
     capture = cluster.capture_live(settings, tuple(namespaces) or None)
     chosen = cluster.snapshot_format(out_file, fmt)
     if out_file is None:

@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 from gitnad.drift import migrations as mig
 from gitnad.drift.proof import PodProof, pod_proof
-from gitnad.drift.unreadable import Fact, unreadable
-from gitnad.models.cluster import ClusterFacts, LiveVM, LiveVMI, Migration
+from gitnad.models.cluster import ClusterFacts, LiveVM, LiveVMI, Migration, ResourceType
 from gitnad.models.manifest import VM, Network, NetworkSource, VMKind
 from gitnad.models.results import DriftItem, DriftState
 
@@ -73,6 +72,9 @@ def classify(declared: Sequence[VM], facts: ClusterFacts) -> tuple[DriftItem, ..
 
 def _classify_network(vm: VM, net: Network, facts: ClusterFacts, standalone: frozenset[str]) -> list[DriftItem]:
     if vm.kind is VMKind.VIRTUAL_MACHINE_POOL:
+        if blocked := facts.unknown_text(ResourceType.VMS, vm.namespace):
+            # An unreadable VM of the namespace may be a member: the pool's members cannot be listed.
+            return [_item(vm.key, vm, net, _unknown(f"VirtualMachines could not be read: {blocked}"))]
         members = [m for m in _pool_members(vm, facts) if m.key not in standalone]
         if members:
             return [_item(m.key, vm, net, _decide(vm, net, facts, m.key)) for m in members]
@@ -120,7 +122,7 @@ def _decide(vm: VM, net: Network, facts: ClusterFacts, key: str) -> Verdict:
         return _unknown(f"networkName of {net.name} is empty in git: nothing declared to compare")
     if not facts.covers(namespace):
         return _unknown(f"namespace {namespace} is not covered by the cluster facts")
-    if blocked := unreadable(facts, Fact.VM):
+    if blocked := facts.unknown_text(ResourceType.VMS, namespace, key):
         return _unknown(f"VirtualMachines could not be read: {blocked}")
     live = facts.vm(key)
     if live is None:
@@ -131,7 +133,7 @@ def _decide(vm: VM, net: Network, facts: ClusterFacts, key: str) -> Verdict:
         )
         return Verdict(DriftState.MISSING, f"{what} found in the cluster (namespace {namespace})", Observed())
     live_net = next((n for n in live.networks if n.name == net.name), None)
-    if blocked := unreadable(facts, Fact.VMI):
+    if blocked := facts.unknown_text(ResourceType.VMIS, namespace, key):
         return _unknown(f"VirtualMachineInstances could not be read: {blocked}", Observed(live_vm=_nad_of(live_net)))
     vmi = facts.vmi(key)
     observed = _observe(net, facts, live_net, vmi)
@@ -158,8 +160,11 @@ def _observe(net: Network, facts: ClusterFacts, live_net: Network | None, vmi: L
     if vmi is None:
         return Observed(live_vm=_nad_of(live_net))
     vmi_net = next((n for n in vmi.networks if n.name == net.name), None)
-    proof = pod_proof(vmi, facts, net) if vmi.phase == "Running" and not unreadable(facts, Fact.POD) else None
-    newest = mig.newest_migration(vmi, facts) if not unreadable(facts, Fact.MIGRATION) else None
+    pods_known = not facts.unknown(ResourceType.PODS, vmi.namespace, vmi.key)
+    proof = pod_proof(vmi, facts, net) if vmi.phase == "Running" and pods_known else None
+    newest = (
+        mig.newest_migration(vmi, facts) if not facts.unknown(ResourceType.MIGRATIONS, vmi.namespace, vmi.key) else None
+    )
     return Observed(_nad_of(live_net), _nad_of(vmi_net), proof, newest)
 
 
@@ -176,9 +181,9 @@ def _stopped(live: LiveVM, vmi: LiveVMI | None) -> str | None:
 def _decide_running(net: Network, facts: ClusterFacts, live: LiveVM, vmi: LiveVMI, observed: Observed) -> Verdict:
     """NADMissing, RestartRequired, NotPropagated, then what the pod and the migrations say."""
     declared = net.nad or ""
-    if blocked := unreadable(facts, Fact.NAD):
-        return _unknown(f"NetworkAttachmentDefinitions could not be read: {blocked}", observed)
     nad_namespace = declared.split("/", 1)[0]
+    if blocked := facts.unknown_text(ResourceType.NADS, nad_namespace, declared):
+        return _unknown(f"NetworkAttachmentDefinitions could not be read: {blocked}", observed)
     if not facts.covers(nad_namespace):
         covered = ", ".join(facts.namespaces or ())
         return _unknown(
@@ -202,8 +207,8 @@ def _decide_running(net: Network, facts: ClusterFacts, live: LiveVM, vmi: LiveVM
         )
     if vmi.phase != "Running":
         return _unknown(f"VMI {vmi.key} is {vmi.phase or 'without phase'}: no running launcher pod to prove", observed)
-    for fact, what in ((Fact.POD, "virt-launcher pods"), (Fact.MIGRATION, "migrations")):
-        if blocked := unreadable(facts, fact):
+    for resource, what in ((ResourceType.PODS, "virt-launcher pods"), (ResourceType.MIGRATIONS, "migrations")):
+        if blocked := facts.unknown_text(resource, vmi.namespace, vmi.key):
             return _unknown(f"{what} could not be read: {blocked}", observed)
     return _decide_pod(net, facts, vmi, observed)
 

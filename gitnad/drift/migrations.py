@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import enum
 
-from gitnad.models.cluster import ClusterFacts, LiveVMI, Migration
+from gitnad.models.cluster import ClusterFacts, LiveVMI, Migration, ResourceType
 
 IN_PROGRESS_PHASES = frozenset(
     {"Scheduling", "Scheduled", "PreparingTarget", "TargetReady", "Running", "WaitingForSync", "Synchronizing"}
@@ -65,13 +65,13 @@ def running_count(facts: ClusterFacts) -> int:
 
 def vmi_migrating(vmi: LiveVMI) -> bool:
     """`status.migrationState` started and not ended (a migration whose object may be gone)."""
-    s = vmi.migration_state
-    return s is not None and s.start_timestamp is not None and s.end_timestamp is None and not s.completed
+    return vmi.migration_state is not None and vmi.migration_state.unfinished
 
 
 def free_slots(facts: ClusterFacts) -> int | None:
-    """`parallelMigrationsPerCluster` minus running migrations; None without the KubeVirt CR."""
-    if facts.kubevirt is None:
+    """`parallelMigrationsPerCluster` minus running migrations; None without the KubeVirt CR or when a
+    migration could not be read (the running count would be a guess)."""
+    if facts.kubevirt is None or facts.unknown(ResourceType.MIGRATIONS):
         return None
     return max(0, facts.kubevirt.parallel_migrations_per_cluster - running_count(facts))
 

@@ -1,8 +1,10 @@
 """Cluster facts: what gitnad knows about a live cluster, from the API or from a snapshot file.
 
 Both sources produce exactly this model. Raw Kubernetes bodies never leave the adapter.
-Anything that could not be read is listed in `ClusterFacts.unreadable` so that rules and drift
-fail closed (GN212, `Unknown`) instead of passing silently.
+Anything that could not be read is an `Unreadable` record in `ClusterFacts.unreadable`: which resource
+type, where (namespace, the VMs or NADs concerned) and why. Rules and drift ask `ClusterFacts.unknown()`
+whether the fact they need is covered by one, and fail closed (GN212, `Unknown`) instead of passing
+silently; nothing downstream reads the wording of a reason.
 """
 
 from __future__ import annotations
@@ -16,6 +18,67 @@ from gitnad.models.manifest import NAD, Interface, Network
 
 DEFAULT_PARALLEL_MIGRATIONS_PER_CLUSTER = 5
 DEFAULT_PARALLEL_OUTBOUND_MIGRATIONS_PER_NODE = 2
+
+
+class ResourceType(enum.StrEnum):
+    """The resource types gitnad reads, spelled `plural.group` as kubectl and RBAC messages spell them."""
+
+    KUBEVIRT = "kubevirts.kubevirt.io"
+    NADS = "network-attachment-definitions.k8s.cni.cncf.io"
+    VMS = "virtualmachines.kubevirt.io"
+    VMIS = "virtualmachineinstances.kubevirt.io"
+    MIGRATIONS = "virtualmachineinstancemigrations.kubevirt.io"
+    PODS = "pods"
+    DAEMONSETS = "daemonsets.apps"
+
+    @property
+    def plural(self) -> str:
+        return self.value.split(".", 1)[0]
+
+    @property
+    def group(self) -> str:
+        """The API group (`""` for the core group)."""
+        return self.value.split(".", 1)[1] if "." in self.value else ""
+
+
+class UnreadableCause(enum.StrEnum):
+    NOT_READ = "not-read"
+    """The list was not read: forbidden, absent from a snapshot, a watch that broke."""
+    CONTRADICTED = "contradicted"
+    """The list (or one object of it) is missing although another object shows it exists."""
+    DUPLICATE = "duplicate"
+    """Two objects with one namespace/name or one uid: which one is true cannot be told."""
+    MALFORMED = "malformed"
+    """An object with a field of the wrong type or an unreadable value."""
+
+
+class Unreadable(Frozen):
+    """A fact gitnad could not read, as a record (never a message to re-parse).
+
+    `subjects` says whose facts are unknown, in the key space of the resource: VMs, VMIs, launcher pods and
+    migrations name the VM(I) `namespace/name` they belong to, NADs the NAD's `namespace/name`. Empty: every
+    fact of the resource in `namespace` (in every namespace when that is None, as for cluster-scoped types).
+    """
+
+    resource: ResourceType
+    cause: UnreadableCause
+    reason: str
+    """What could not be read and why, naming the objects concerned."""
+    namespace: str | None = None
+    subjects: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """`<resource>: <reason>`, the form messages show."""
+        return f"{self.resource.value}: {self.reason}"
+
+    def covers(self, resource: ResourceType, namespace: str | None, subject: str | None) -> bool:
+        """Whether this record leaves `resource` facts unknown for `subject` in `namespace` (None: any)."""
+        if resource is not self.resource:
+            return False
+        if namespace is not None and self.namespace is not None and namespace != self.namespace:
+            return False
+        return subject is None or not self.subjects or subject in self.subjects
 
 
 class Condition(Frozen):
@@ -56,10 +119,13 @@ class LiveVM(Frozen):
     name: str
     uid: str | None = None
     labels: dict[str, str] = {}
-    annotations: dict[str, str] = {}
     run_strategy: str | None = None
     running: bool | None = None
     printable_status: str | None = None
+    created: bool | None = None
+    """`status.created`: KubeVirt has created the VMI."""
+    ready: bool | None = None
+    """`status.ready`: the VMI runs and is ready."""
     networks: tuple[Network, ...] = ()
     interfaces: tuple[Interface, ...] = ()
     conditions: tuple[Condition, ...] = ()
@@ -94,6 +160,11 @@ class MigrationState(Frozen):
     target_node: str | None = None
     source_pod: str | None = None
     target_pod: str | None = None
+
+    @property
+    def unfinished(self) -> bool:
+        """Started and not ended: a migration in flight (whose object may already be gone)."""
+        return self.start_timestamp is not None and self.end_timestamp is None and not self.completed
 
 
 class LiveVMI(Frozen):
@@ -205,11 +276,30 @@ class ClusterFacts(Frozen):
     pods: tuple[LauncherPod, ...] = ()
     dynamic_networks_controller: str | None = None
     """`namespace/name` of the Multus Dynamic Networks Controller DaemonSet, when it runs."""
-    dnc_known: bool = True
-    """False when DaemonSets could not be read."""
-    unreadable: tuple[str, ...] = ()
-    """What could not be read (resource and reason); never silently passed."""
+    unreadable: tuple[Unreadable, ...] = ()
+    """What could not be read; never silently passed. Objects named here are left out of the lists above."""
     warnings: tuple[str, ...] = ()
+
+    def unknown(
+        self, resource: ResourceType, namespace: str | None = None, subject: str | None = None
+    ) -> tuple[Unreadable, ...]:
+        """The records that leave facts of `resource` unknown about `subject` (`namespace/name`; None: any) in
+        `namespace` (None: the subject's, or any)."""
+        if namespace is None and subject is not None and "/" in subject:
+            namespace = subject.split("/", 1)[0]
+        return tuple(u for u in self.unreadable if u.covers(resource, namespace, subject))
+
+    def unknown_text(
+        self, resource: ResourceType, namespace: str | None = None, subject: str | None = None
+    ) -> str | None:
+        """The reasons of `unknown(...)` joined for a message; None when the fact was read."""
+        hits = self.unknown(resource, namespace, subject)
+        return "; ".join(dict.fromkeys(u.text for u in hits)) if hits else None
+
+    @property
+    def dnc_known(self) -> bool:
+        """Whether DaemonSets were read, so the absence of the Dynamic Networks Controller is a fact."""
+        return not self.unknown(ResourceType.DAEMONSETS)
 
     @cached_property
     def nads_by_key(self) -> dict[str, NAD]:

@@ -8,6 +8,16 @@ _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
+def is_dns1123_label(value: str) -> bool:
+    """A namespace name (and the namespace part of a NAD reference)."""
+    return len(value) <= 63 and _DNS1123_LABEL.fullmatch(value) is not None
+
+
+def is_dns1123_subdomain(value: str) -> bool:
+    """An object name as the API server accepts it."""
+    return len(value) <= 253 and _DNS1123_SUBDOMAIN.fullmatch(value) is not None
+
+
 def normalize_nad(raw: str, namespace: str) -> str:
     """`nad` -> `<namespace>/nad`; `ns/nad` unchanged (KubeVirt's NetAttachDefNamespacedName)."""
     return raw if "/" in raw else f"{namespace}/{raw}"
@@ -20,9 +30,9 @@ def nad_reference_problem(raw: str) -> str | None:
     if raw.count("/") > 1:
         return f"networkName {raw!r} has more than one '/'"
     ns, _, name = raw.rpartition("/")
-    if "/" in raw and (len(ns) > 63 or not _DNS1123_LABEL.fullmatch(ns)):
+    if "/" in raw and not is_dns1123_label(ns):
         return f"namespace {ns!r} in networkName {raw!r} is not a valid DNS-1123 label"
-    if len(name) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(name):
+    if not is_dns1123_subdomain(name):
         return f"name {name!r} in networkName {raw!r} is not a valid DNS-1123 name"
     return None
 

@@ -157,6 +157,17 @@ class DriftItem(Frozen):
     line: int | None = None
 
 
+class UnreadableManifest(Frozen):
+    """A file with a GN001 problem at the declared ref (or at `--base`): the VMs it holds were not checked."""
+
+    file: str
+    line: int | None = None
+    reason: str
+    """The GN001 message (it names the file and line)."""
+    ref: str
+    """The commit it could not be read at."""
+
+
 class DriftResult(Frozen):
     command: str = "drift"
     version: str
@@ -165,10 +176,17 @@ class DriftResult(Frozen):
     items: tuple[DriftItem, ...]
     cluster_source: str | None = None
     warnings: tuple[str, ...] = ()
+    unreadable: tuple[UnreadableManifest, ...] = ()
+    """Manifests that could not be read: the result is never converged while there is one (exit 3)."""
 
     @property
     def converged(self) -> bool:
-        return all(i.converged for i in self.items)
+        return not self.unreadable and all(i.converged for i in self.items)
+
+    @property
+    def decided(self) -> bool:
+        """Every manifest read and no item Unknown (else exit 3, SPEC §2)."""
+        return not self.unreadable and all(i.state is not DriftState.UNKNOWN for i in self.items)
 
 
 class ActionKind(enum.StrEnum):

@@ -42,7 +42,7 @@ class Capacity:
 
     running: int
     free: int | None
-    """`parallelMigrationsPerCluster` minus running; None when the KubeVirt CR could not be read."""
+    """`parallelMigrationsPerCluster` minus running; None when the KubeVirt CR or a migration could not be read."""
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,10 @@ def _migration_action(
     existing = facts.unfinished_migration(vmi.key)
     if existing is not None:
         return _skip(action, f"migration {existing.name} is unfinished: never duplicated")
-    if kv is None or slots is None:
+    if kv is None:
         return _skip(action, "the KubeVirt CR could not be read: free migration slots unknown")
+    if slots is None:
+        return _skip(action, "some migrations could not be read: free migration slots unknown")
     if kv.phase != "Deployed" or kv.upgrading:
         return _skip(action, "KubeVirt is not Deployed or is upgrading: migrations would not start")
     if slots <= 0:

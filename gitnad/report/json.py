@@ -123,6 +123,7 @@ def drift_payload(result: DriftResult) -> dict[str, Any]:
             for i in result.items
         ],
         "summary": summary,
+        "unreadable": [u.model_dump() for u in result.unreadable],
         "warnings": list(result.warnings),
     }
 
@@ -228,6 +229,7 @@ def payload(result: Result) -> dict[str, Any]:
         "actions": [a.model_dump(mode="json") for a in result.actions],
         "items": drift["items"],
         "summary": drift["summary"],
+        "unreadable": drift["unreadable"],
     }
 
 

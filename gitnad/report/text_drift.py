@@ -72,28 +72,33 @@ def drift_table(items: Sequence[DriftItem], color: bool = False, width: int = DE
     return _format_rows(rows, [None, *(i.state for i in items)], color, width)
 
 
-def summary_line(items: Sequence[DriftItem], color: bool = False) -> str:
+def summary_line(items: Sequence[DriftItem], color: bool = False, unreadable: int = 0) -> str:
+    """The verdict; never CONVERGED (or "nothing to check") while `unreadable` manifests hide VMs."""
     counts = Counter(i.state for i in items)
     parts = [f"{counts[s]} {paint(s.value, state_colour(s), color)}" for s in DriftState if counts[s]]
     converged = sum(1 for i in items if i.converged)
-    verdict = summary_line_verdict(items, color)
+    verdict = summary_line_verdict(items, color, unreadable)
     tally = ", ".join(parts) or "0 items"
-    return f"{verdict}: {converged} of {len(items)} network(s) converged ({tally})"
+    unread = f"; {unreadable} manifest(s) could not be read" if unreadable else ""
+    return f"{verdict}: {converged} of {len(items)} network(s) converged ({tally}){unread}"
 
 
-def summary_lines(items: Sequence[DriftItem], color: bool, width: int) -> list[str]:
+def summary_lines(items: Sequence[DriftItem], color: bool, width: int, unreadable: int = 0) -> list[str]:
     """The verdict line, wrapped at `width` (then only the verdict itself is coloured)."""
-    line = summary_line(items, color)
-    plain = summary_line(items)
+    line = summary_line(items, color, unreadable)
+    plain = summary_line(items, unreadable=unreadable)
     if len(plain) <= width:
         return [line]
     verdict, _, rest = plain.partition(": ")
     first, *more = wrap(rest, width, "  ", first=f"{verdict}: ")
-    return [summary_line_verdict(items, color) + first[len(verdict) :], *more]
+    return [summary_line_verdict(items, color, unreadable) + first[len(verdict) :], *more]
 
 
-def summary_line_verdict(items: Sequence[DriftItem], color: bool) -> str:
+def summary_line_verdict(items: Sequence[DriftItem], color: bool, unreadable: int = 0) -> str:
+    """UNDECIDED while `unreadable` manifests hide VMs; never CONVERGED (or "nothing to check") then."""
     converged = sum(1 for i in items if i.converged)
+    if unreadable:
+        return paint("UNDECIDED", MAGENTA, color)
     if not items:
         return "nothing to check"
     if converged == len(items):
@@ -113,13 +118,17 @@ def render_drift(result: DriftResult, opts: Options, command: str = "drift") -> 
     color = opts.color
     lines = [_header(result, command, color), ""]
     shown = [i for i in result.items if not i.converged] if opts.quiet else list(result.items)
-    empty = (
-        "Every network is converged."
-        if opts.quiet and result.items
-        else "No VM with a multus network is declared at this ref."
-    )
+    if opts.quiet and result.items:
+        empty = "Every network is converged."
+    elif result.unreadable:
+        empty = "No VM with a multus network was read at this ref: some manifests could not be read (below)."
+    else:
+        empty = "No VM with a multus network is declared at this ref."
     lines += drift_table(shown, color, opts.width) or [empty]
-    lines += ["", *summary_lines(result.items, color, opts.width)]
+    lines += ["", *summary_lines(result.items, color, opts.width, len(result.unreadable))]
+    for u in result.unreadable:
+        error = f"{u.reason} (at {u.ref[:12]}): a VM in it is not checked"
+        lines += [paint(line, RED, color) for line in wrap(error, opts.width, "  ", first="error: ")]
     for w in result.warnings:
         lines += [paint(line, YELLOW, color) for line in wrap(w, opts.width, "  ", first="warning: ")]
     return "\n".join(lines) + "\n"

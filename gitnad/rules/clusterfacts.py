@@ -1,5 +1,6 @@
 """What the cluster rules (GN201-GN212) share: the affected VMs, their live objects, KubeVirt's version,
-and which facts could not be read.
+and which facts could not be read (the `Unreadable` records of `ClusterFacts`, asked by resource type,
+namespace and VM, never by wording).
 
 A rule that needs a fact that is missing yields nothing for that VM; GN212 reports the missing fact
 instead, so nothing is ever passed silently.
@@ -12,19 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from gitnad.models.changes import Change
-from gitnad.models.cluster import ClusterFacts, KubeVirtFacts, LiveVM, LiveVMI
+from gitnad.models.cluster import ClusterFacts, KubeVirtFacts, LiveVM, LiveVMI, ResourceType
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, RuleMeta, Severity
 from gitnad.models.manifest import VMKind
 from gitnad.rules.base import describe_swaps, finding
 
-# Resource names as `ClusterFacts.unreadable` spells them (`plural.group: reason`).
-KUBEVIRTS = "kubevirts.kubevirt.io"
-NADS = "network-attachment-definitions.k8s.cni.cncf.io"
-VMS = "virtualmachines.kubevirt.io"
-VMIS = "virtualmachineinstances.kubevirt.io"
-MIGRATIONS = "virtualmachineinstancemigrations.kubevirt.io"
-DAEMONSETS = "daemonsets.apps"
 LIVE_UPDATE_GATE = "LiveUpdateNADRef"
 POOL_LABEL = "kubevirt.io/vmpool"
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
@@ -71,27 +65,29 @@ def vm_finding(
     return finding(meta, message, vm=aff.key, network=network, file=at.file, line=at.line, severity=severity)
 
 
-def unreadable(facts: ClusterFacts, resource: str) -> str | None:
-    """Why `resource` could not be read, or None when it was read."""
-    prefix = resource + ":"
-    return next((u[len(prefix) :].strip() for u in facts.unreadable if u.startswith(prefix)), None)
+def subject(delta: VMDelta) -> str | None:
+    """The VM whose live objects decide (`namespace/name`); None for a VirtualMachinePool, whose members are
+    other VMs of its namespace (so any unreadable VM there matters)."""
+    vm = delta.head or delta.base
+    return None if vm is not None and vm.kind is VMKind.VIRTUAL_MACHINE_POOL else delta.key
 
 
-def readable(facts: ClusterFacts, *resources: str) -> bool:
-    return all(unreadable(facts, r) is None for r in resources)
+def vms_known(facts: ClusterFacts, delta: VMDelta) -> bool:
+    """The VM's (or pool's) VMs, VMIs and migrations were all read."""
+    namespace, who = delta.key.split("/", 1)[0], subject(delta)
+    return facts.covers(namespace) and not any(
+        facts.unknown(r, namespace, who) for r in (ResourceType.VMS, ResourceType.VMIS, ResourceType.MIGRATIONS)
+    )
 
 
-def vms_known(facts: ClusterFacts, namespace: str) -> bool:
-    """VMs, VMIs and migrations of `namespace` were all read."""
-    return facts.covers(namespace) and readable(facts, VMS, VMIS, MIGRATIONS)
-
-
-def nads_known(facts: ClusterFacts, namespace: str) -> bool:
-    return facts.covers(namespace) and readable(facts, NADS)
+def nads_known(facts: ClusterFacts, nad: str) -> bool:
+    """Whether the NAD `namespace/name` was read (present or not)."""
+    namespace = nad.split("/", 1)[0]
+    return facts.covers(namespace) and not facts.unknown(ResourceType.NADS, namespace, nad)
 
 
 def kubevirt_known(facts: ClusterFacts) -> bool:
-    return readable(facts, KUBEVIRTS)
+    return not facts.unknown(ResourceType.KUBEVIRT)
 
 
 def parse_version(text: str | None) -> tuple[int, int, int] | None:
@@ -142,7 +138,7 @@ def quote(reason: str | None, message: str | None) -> str:
 
 def maybe_running(facts: ClusterFacts, aff: Affected) -> bool:
     """The VM runs, or it cannot be told (GN212 then says why): cluster preconditions matter for it."""
-    if not vms_known(facts, aff.namespace):
+    if not vms_known(facts, aff.delta):
         return True
     return any(True for _ in running_vmis(facts, aff.delta))
 
@@ -150,7 +146,7 @@ def maybe_running(facts: ClusterFacts, aff: Affected) -> bool:
 def observed_affected(ctx: CheckContext) -> list[Affected]:
     """Affected VMs whose live VMs, VMIs and migrations were read (for the others GN212 says what is missing)."""
     facts = ctx.cluster
-    return [a for a in affected(ctx) if facts is not None and vms_known(facts, a.namespace)]
+    return [a for a in affected(ctx) if facts is not None and vms_known(facts, a.delta)]
 
 
 def live_affected(ctx: CheckContext) -> list[Affected]:

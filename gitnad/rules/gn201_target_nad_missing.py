@@ -53,8 +53,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             target = change.to
             if not target or "/" not in target or target in created or facts.nad(target) is not None:
                 continue
-            namespace = target.split("/", 1)[0]
-            if not nads_known(facts, namespace):
+            if not nads_known(facts, target):
                 continue  # GN212 reports that the NADs of this namespace could not be read
             in_repo = " (the repo has it, unchanged, but it was never applied)" if target in ctx.head_nads else ""
             yield finding(

@@ -1,9 +1,11 @@
 """GN212 cluster-state-unknown.
 
 What: facts the cluster rules need for a VM of the change could not be read: a resource list was
-forbidden or missing from the snapshot, the VM's namespace (or its target NAD's) was not read, the
-KubeVirt CR reports no usable version, or a running VMI has no `LiveMigratable` condition. The finding
-says exactly what is missing.
+forbidden or missing from the snapshot, an object of it was listed twice, had a field of the wrong type,
+or was missing although another object shows it exists, the VM's namespace (or its target NAD's) was not
+read, the KubeVirt CR reports no usable version, or a running VMI has no `LiveMigratable` condition. For a
+NAD the change removes: VMIs could not be read, so whether one is still attached to it (GN109) is unknown.
+The finding says exactly what is missing and which object shows it.
 
 Why: gitnad never passes what it could not check. Without these facts the other cluster rules cannot
 say whether the swap will migrate, stall or restart.
@@ -19,23 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from gitnad.models.changes import NEW_REFERENCE_KINDS
-from gitnad.models.cluster import ClusterFacts
+from gitnad.models.changes import NEW_REFERENCE_KINDS, ChangeKind
+from gitnad.models.cluster import ClusterFacts, ResourceType
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
 from gitnad.rules.base import finding
-from gitnad.rules.clusterfacts import (
-    DAEMONSETS,
-    KUBEVIRTS,
-    MIGRATIONS,
-    NADS,
-    VMIS,
-    VMS,
-    kubevirt_version,
-    running_vmis,
-    unreadable,
-    vms_known,
-)
+from gitnad.rules.clusterfacts import kubevirt_version, running_vmis, subject, vms_known
 
 META = RuleMeta(
     code="GN212",
@@ -46,32 +37,50 @@ META = RuleMeta(
     doc=__doc__ or "",
 )
 
+SWAP_FACTS = (
+    ResourceType.KUBEVIRT,
+    ResourceType.VMS,
+    ResourceType.VMIS,
+    ResourceType.MIGRATIONS,
+    ResourceType.DAEMONSETS,
+)
+"""What the cluster rules read for a VM with a swap (launcher pods are drift's business, not the check's)."""
 
-def _resources(facts: ClusterFacts, *names: str) -> list[str]:
-    return [f"{n} ({why})" for n in names if (why := unreadable(facts, n)) is not None]
+
+def _resources(facts: ClusterFacts, namespace: str | None, who: str | None, *types: ResourceType) -> list[str]:
+    """`<resource> (<reasons>)` for each type with records that concern the VM `who` in `namespace` (None or "":
+    any)."""
+    out = []
+    for resource in types:
+        records = facts.unknown(resource, namespace or None, who)
+        if records:
+            out.append(f"{resource.value} ({'; '.join(dict.fromkeys(u.reason for u in records))})")
+    return out
 
 
 def _nad_gaps(facts: ClusterFacts, delta: VMDelta) -> list[str]:
-    targets = {c.to for c in delta.of_kind(*NEW_REFERENCE_KINDS) if c.to and "/" in c.to}
-    if not targets:
-        return []
-    if unreadable(facts, NADS) is not None:
-        return _resources(facts, NADS)
-    namespaces = sorted({t.split("/", 1)[0] for t in targets})
-    return [f"NADs of namespace {ns} (not read)" for ns in namespaces if not facts.covers(ns)]
+    targets = sorted({c.to for c in delta.of_kind(*NEW_REFERENCE_KINDS) if c.to and "/" in c.to})
+    out: list[str] = []
+    for target in targets:
+        namespace = target.split("/", 1)[0]
+        if not facts.covers(namespace):
+            out.append(f"NADs of namespace {namespace} (not read)")
+        else:
+            out.extend(_resources(facts, namespace, target, ResourceType.NADS))
+    return list(dict.fromkeys(out))
 
 
 def _swap_gaps(facts: ClusterFacts, delta: VMDelta) -> list[str]:
     namespace = delta.key.split("/", 1)[0]
-    out = _resources(facts, KUBEVIRTS, VMS, VMIS, MIGRATIONS, DAEMONSETS)
+    out = _resources(facts, namespace, subject(delta), *SWAP_FACTS)
     if not facts.covers(namespace):
         out.append(f"VMs and VMIs of namespace {namespace} (not read)")
-    if facts.kubevirt is not None and unreadable(facts, KUBEVIRTS) is None:
+    if facts.kubevirt is not None and not facts.unknown(ResourceType.KUBEVIRT):
         text, version = kubevirt_version(facts.kubevirt)
         if version is None:
             shown = repr(text) if text else "none"
             out.append(f"the KubeVirt version (status.observedKubeVirtVersion is {shown})")
-    if vms_known(facts, namespace):
+    if vms_known(facts, delta):
         out.extend(
             f"whether VMI {vmi.key} can migrate (it has no LiveMigratable condition)"
             for vmi in running_vmis(facts, delta)
@@ -87,10 +96,29 @@ def gaps(facts: ClusterFacts, delta: VMDelta) -> list[str]:
     return out
 
 
+def _removed_nads(ctx: CheckContext, facts: ClusterFacts) -> Iterator[Finding]:
+    """GN109 looks for running VMIs still attached to a removed NAD: it cannot when VMIs were not all read."""
+    vmis = _resources(facts, None, None, ResourceType.VMIS)
+    if not vmis:
+        return
+    for change in sorted(ctx.nad_changes, key=lambda c: c.sort_key()):
+        if change.kind is ChangeKind.NAD_REMOVED and change.nad:
+            yield finding(
+                META,
+                f"NAD {change.nad} is removed by this change, but whether a running VMI of the cluster "
+                f"({facts.origin}) is still attached to it cannot be told; could not read: {'; '.join(vmis)}. "
+                "Grant get/list on them (the read-only role in deploy/) or capture them with `gitnad snapshot`, "
+                "then re-run",
+                file=change.file,
+                line=change.line,
+            )
+
+
 def check(ctx: CheckContext) -> Iterator[Finding]:
     facts = ctx.cluster
     if facts is None:
         return
+    yield from _removed_nads(ctx, facts)
     for delta in ctx.deltas:
         missing = gaps(facts, delta)
         changes = delta.of_kind(*NEW_REFERENCE_KINDS)

@@ -132,7 +132,7 @@ def _entry(
 
 def _entries(scope: _Scope) -> list[PlanEntry]:
     planned = scope.delta.of_kind(*PLANNED_KINDS)
-    if not vms_known(scope.facts, scope.namespace):
+    if not vms_known(scope.facts, scope.delta):
         return [_entry(scope, None, _unknown(scope), planned, None)]
     live = instances(scope.facts, scope.delta)
     if not live:

@@ -14,7 +14,7 @@ import pytest
 from gitnad.config import ClusterSettings
 from gitnad.errors import ClusterError
 from gitnad.models.cluster import FactSource
-from gitnad.sources.cluster import convert, load_facts
+from gitnad.sources.cluster import assemble, load_facts
 from gitnad.sources.cluster.live import LiveReader
 from tests import proxy
 from tests.e2e.conftest import Kube
@@ -95,7 +95,7 @@ def test_transient_faults_are_retried_and_the_result_is_complete(
     px.inject(*(proxy.Fault(f.kind, f.status, f.headers, f.seconds, match=target) for f in faults))
     sleeps = Sleeps()
     reader = _reader(kube, px, sleeps, max_retry_after_s=2.0)
-    facts = convert.to_facts(reader.capture([ns]), FactSource.LIVE)
+    facts = assemble.to_facts(reader.capture([ns]), FactSource.LIVE)
     assert sleeps.delays == delays
     assert reader.requests == 7 + len(faults) and reader.retries == len(faults)
     hits = [o for r, o in zip(px.requests, px.outcomes, strict=True) if target in r]
@@ -166,7 +166,7 @@ def test_404_on_a_crd_group_means_not_installed(kube: Kube, ns: str, px: proxy.F
     """A cluster without the NAD CRD or without KubeVirt answers 404 on the list: facts say so, no error."""
     px.inject(proxy.status(404, match="/network-attachment-definitions"), proxy.status(404, match=KUBEVIRTS))
     reader = _reader(kube, px, Sleeps())
-    facts = convert.to_facts(reader.capture([ns]), FactSource.LIVE)
+    facts = assemble.to_facts(reader.capture([ns]), FactSource.LIVE)
     assert (facts.nads, facts.kubevirt, facts.kubevirt_installed, facts.unreadable) == ((), None, False, ())
     assert facts.warnings == (
         "kubevirts.kubevirt.io: not installed (the API server does not serve this API)",

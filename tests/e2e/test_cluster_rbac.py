@@ -13,8 +13,8 @@ import pytest
 
 from gitnad.config import ClusterSettings
 from gitnad.errors import ClusterError
-from gitnad.models.cluster import FactSource
-from gitnad.sources.cluster import convert, load_facts
+from gitnad.models.cluster import FactSource, ResourceType, UnreadableCause
+from gitnad.sources.cluster import assemble, load_facts
 from gitnad.sources.cluster.live import LiveReader, api_client, custom_objects_api
 from tests.e2e.conftest import Kube
 
@@ -192,13 +192,20 @@ def test_daemonsets_forbidden_is_unknown_not_absent(kube: Kube) -> None:
         }
     )
     reader = LiveReader(ClusterSettings(kubeconfig=kube.kubeconfig("nsreader")))
-    facts = convert.to_facts(reader.capture([ns, ns2]), FactSource.LIVE)
+    facts = assemble.to_facts(reader.capture([ns, ns2]), FactSource.LIVE)
     assert [v.key for v in facts.vms] == sorted([f"{ns}/test-vm", f"{ns2}/test-vm"])
     # kubevirts 1 + daemonsets 1 (403) + per scoped type: cluster-wide 403, then one list per namespace
     assert reader.requests == 2 + 5 * 3
     assert facts.dnc_known is False and facts.dynamic_networks_controller is None
-    assert facts.unreadable == (
+    (record,) = facts.unreadable
+    assert (record.resource, record.cause, record.namespace, record.subjects) == (
+        ResourceType.DAEMONSETS,
+        UnreadableCause.NOT_READ,
+        None,
+        (),
+    )
+    assert record.text == (
         "daemonsets.apps: list daemonsets.apps in all namespaces: 403 Forbidden: daemonsets.apps is forbidden: User "
         '"gitnad-ns-reader" cannot list resource "daemonsets" in API group "apps" at the cluster scope '
-        "(the identity lacks RBAC permission; see deploy/rbac/ for the roles gitnad needs)",
+        "(the identity lacks RBAC permission; see deploy/rbac/ for the roles gitnad needs)"
     )

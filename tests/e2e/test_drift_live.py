@@ -54,6 +54,7 @@ def _seed(s: Seeder) -> None:
     s.running("vm-pending", NEW, NEW, old_pod, vmi_conditions=[MIGRATABLE, REQUIRED])
     s.running("vm-pod-drift", NEW, NEW, old_pod)
     s.running("vm-unknown", NEW, network_status=False)
+    s.vm("vm-no-vmi", NEW)  # reports printableStatus Running, yet no VMI exists: not Stopped
 
 
 EXPECTED = {
@@ -70,6 +71,7 @@ EXPECTED = {
     "vm-pending": ("MigrationPending", "nad-b", "nad-b", "nad-b", "nad-a"),
     "vm-pod-drift": ("PodDrift", "nad-b", "nad-b", "nad-b", "nad-a"),
     "vm-unknown": ("Unknown", "nad-b", "nad-b", "nad-b", None),
+    "vm-no-vmi": ("Unknown", "nad-b", "nad-b", None, None),
     "vm-missing": ("Missing", "nad-b", None, None, None),
 }
 
@@ -133,6 +135,22 @@ def test_every_state_live_with_the_read_only_role(kube: Kube, world: tuple[str, 
         f"pod {ns}/virt-launcher-vm-unknown-abcde: annotation k8s.v1.cni.cncf.io/network-status is missing"
     )
     assert details["vm-pending"].startswith("MigrationRequired=True, no migration yet (1 running")
+    assert details["vm-no-vmi"] == (
+        "VirtualMachineInstances could not be read: virtualmachineinstances.kubevirt.io: VirtualMachine "
+        f"{ns}/vm-no-vmi reports printableStatus Running, but no VirtualMachineInstance {ns}/vm-no-vmi was captured"
+    )
+
+
+def test_live_records_are_structured(kube: Kube, world: tuple[str, Path]) -> None:
+    """The live reader hands the same Unreadable records as a snapshot: resource, cause, namespace, subjects."""
+    from gitnad.models.cluster import ResourceType, UnreadableCause
+    from gitnad.sources.cluster import load_facts
+
+    ns, _ = world
+    facts = load_facts(ClusterSettings(kubeconfig=kube.kubeconfig("reader")), [ns])
+    assert [(u.resource, u.cause, u.namespace, u.subjects) for u in facts.unreadable] == [
+        (ResourceType.VMIS, UnreadableCause.CONTRADICTED, ns, (f"{ns}/vm-no-vmi",))
+    ]
 
 
 def test_snapshot_of_the_cluster_gives_the_same_verdicts(kube: Kube, world: tuple[str, Path], tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gitnad.config import ClusterSettings
+from gitnad.models.cluster import ResourceType, UnreadableCause
 from gitnad.sources.cluster import watch as watch_module
 from gitnad.sources.cluster.watch import LiveFeed
 from tests import proxy
@@ -99,10 +100,68 @@ def test_a_broken_watch_makes_its_facts_unreadable(kube: Kube, envtest: Envtest)
         with LiveFeed(ClusterSettings(kubeconfig=Path(kubeconfig)), [ns]) as feed:
             assert _until(feed, lambda: bool(feed.failed))
             assert list(feed.failed) == ["pods"]
-            (entry,) = feed.facts().unreadable
-            assert entry == (
+            (record,) = feed.facts().unreadable
+            assert (record.resource, record.cause, record.namespace, record.subjects) == (
+                ResourceType.PODS,
+                UnreadableCause.NOT_READ,
+                None,
+                (),
+            )
+            assert record.text == (
                 "pods: watch broke: watch pods (labelSelector kubevirt.io=virt-launcher) "
                 f"in namespace {ns}: 403 Forbidden"
             )
     finally:
         px.stop()
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [proxy.reset, proxy.garbage],
+    ids=["connection-reset", "not-json-stream"],
+)
+def test_a_transport_error_resumes_the_watch(
+    kube: Kube, envtest: Envtest, monkeypatch: pytest.MonkeyPatch, fault: object
+) -> None:
+    """A dropped connection or a garbled stream is transport trouble: the watch resumes, nothing is lost."""
+    monkeypatch.setattr(watch_module, "RECONNECT_PAUSE_S", 0.1)
+    monkeypatch.setattr(watch_module, "WATCH_TIMEOUT_S", 2)  # the proxy forwards a watch when it ends
+    ns = kube.namespace("watch-drop")
+    s = Seeder(kube.api, ns)
+    s.nad("nad-a", 10)
+    s.running("vm-1", NETS)
+    px = proxy.FaultProxy(envtest.url, envtest.ca_file, envtest.key_file, envtest.ca_file).start()
+    try:
+        kubeconfig = envtest.write_kubeconfig(f"reader-{ns}", READER_TOKEN, px.url)
+        px.inject(fault(match=f"/namespaces/{ns}/virtualmachineinstances?allowWatchBookmarks"))  # type: ignore[operator]
+        with LiveFeed(ClusterSettings(kubeconfig=Path(kubeconfig)), [ns]) as feed:
+            _set_required(s, "vm-1")
+            assert _until(
+                feed, lambda: (v := feed.facts().vmi(f"{ns}/vm-1")) is not None and v.condition("MigrationRequired")
+            )
+            assert feed.failed == {} and feed.facts().unreadable == ()
+        watches = [r for r in px.requests if f"/namespaces/{ns}/virtualmachineinstances?allowWatchBookmarks" in r]
+        assert len(watches) >= 2  # the faulty one, then the resumed one
+    finally:
+        px.stop()
+
+
+def test_a_bug_in_a_watch_thread_surfaces_instead_of_a_timeout(kube: Kube, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The watch loop retries transport errors only: an exception from gitnad's own code is raised in the
+    caller's thread (and reaches the top-level handler as an internal error), never retried into a timeout."""
+    ns = kube.namespace("watch-bug")
+    s = Seeder(kube.api, ns)
+    s.nad("nad-a", 10)
+    s.running("vm-1", NETS)
+
+    def broken(*_args: object) -> str:
+        raise KeyError("a bug in event handling")
+
+    monkeypatch.setattr(LiveFeed, "_on_event", broken)
+    with LiveFeed(ClusterSettings(kubeconfig=kube.kubeconfig("reader")), [ns]) as feed:
+        _set_required(s, "vm-1")
+        started = time.monotonic()
+        with pytest.raises(KeyError, match="a bug in event handling"):
+            while time.monotonic() - started < 20:
+                feed.wait(0.5)
+        assert time.monotonic() - started < 20

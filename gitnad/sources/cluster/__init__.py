@@ -13,7 +13,7 @@ from pathlib import Path
 from gitnad.config import ClusterSettings
 from gitnad.errors import ClusterError, SnapshotError
 from gitnad.models.cluster import ClusterFacts, FactSource
-from gitnad.sources.cluster import convert
+from gitnad.sources.cluster import assemble
 from gitnad.sources.cluster import snapshot as snapshot_file
 from gitnad.sources.cluster.kinds import Capture
 
@@ -29,7 +29,7 @@ def load_facts(
     of NADs the repo references across namespaces. None reads all. `ClusterFacts.covers()` tells which.
     """
     if settings.snapshot is not None:
-        capture = snapshot_file.read(settings.snapshot, settings.max_snapshot_age, now)
+        capture = snapshot_file.read(settings.snapshot, settings.max_snapshot_age, now, settings.max_snapshot_bytes)
         return _facts(capture, FactSource.SNAPSHOT, settings.snapshot)
     return _facts(capture_live(settings, namespaces), FactSource.LIVE, None)
 
@@ -42,8 +42,8 @@ def capture_live(settings: ClusterSettings, namespaces: Sequence[str] | None = N
 
 def _facts(capture: Capture, source: FactSource, path: Path | None) -> ClusterFacts:
     try:
-        return convert.to_facts(capture, source)
-    except convert.ItemError as e:
+        return assemble.to_facts(capture, source)
+    except assemble.ItemError as e:
         if path is not None:
             where = f"{path}:{e.line}" if e.line else f"{path}: {e.resource.kind} #{e.index + 1}"
             raise SnapshotError(f"{where}: {e.message}") from e
@@ -61,6 +61,11 @@ def snapshot_text(capture: Capture, fmt: str) -> str:
     """The snapshot List of a capture, rendered. Checks it converts, so no unusable file is written."""
     _facts(capture, FactSource.LIVE, None)
     return snapshot_file.render(snapshot_file.build_list(capture), fmt)
+
+
+def check_destination(out_file: Path) -> None:
+    """Raise UsageError when `out_file` cannot be written (checked before the cluster is read)."""
+    snapshot_file.check_destination(out_file)
 
 
 def write_snapshot(capture: Capture, out_file: Path, fmt: str) -> None:

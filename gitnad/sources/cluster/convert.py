@@ -1,25 +1,24 @@
-"""Raw Kubernetes JSON bodies -> cluster-facts models. Pure functions shared by the live and snapshot readers.
+"""Raw Kubernetes JSON bodies -> cluster-facts models, one object at a time. Pure functions shared by the live
+and snapshot readers (`assemble` turns a whole capture into ClusterFacts).
 
 Networks, interfaces and NADs go through `gitnad.sources.manifests`, so a live object and the same object
-in the repo yield equal models. A body gitnad cannot use raises `ObjectError`; the reader adds where it
-came from (file and line, or resource and namespace).
+in the repo yield equal models. Fields are read through `fields.Node`: absent is None, the wrong type is a
+`FieldError`, which leaves that one object unreadable (`assemble` records it). A body without the identity
+gitnad needs (name, namespace, a VMI's or pod's uid) raises `ObjectError`; the reader adds where it came
+from (file and line, or resource and namespace) and refuses the whole read.
 """
 
 from __future__ import annotations
 
 import gc
-import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 from gitnad.models.cluster import (
     DEFAULT_PARALLEL_MIGRATIONS_PER_CLUSTER,
     DEFAULT_PARALLEL_OUTBOUND_MIGRATIONS_PER_NODE,
-    ClusterFacts,
     Condition,
-    FactSource,
     KubeVirtFacts,
     LauncherPod,
     LiveVM,
@@ -31,9 +30,11 @@ from gitnad.models.cluster import (
     VMIInterfaceStatus,
 )
 from gitnad.models.manifest import NAD
-from gitnad.sources import manifests
+from gitnad.models.names import is_dns1123_label, is_dns1123_subdomain
+from gitnad.sources import jsonio, manifests
 from gitnad.sources.cluster import kinds
-from gitnad.sources.cluster.kinds import Capture, ReadState, Resource
+from gitnad.sources.cluster.fields import FieldError, Node, as_mapping, as_str
+from gitnad.sources.cluster.kinds import Resource
 
 NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
 NETWORK_STATUS_ANNOTATION = "k8s.v1.cni.cncf.io/network-status"
@@ -46,221 +47,204 @@ class ObjectError(ValueError):
     """A body of a known kind that lacks what gitnad needs (e.g. a VMI without metadata.uid)."""
 
 
-def _map(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _seq(value: Any) -> Sequence[Any]:
-    return value if isinstance(value, Sequence) and not isinstance(value, str) else ()
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _strs(value: Any) -> tuple[str, ...]:
-    return tuple(v for v in _seq(value) if isinstance(v, str))
-
-
-def _str_map(value: Any) -> dict[str, str]:
-    return {str(k): "" if v is None else str(v) for k, v in _map(value).items()}
-
-
-def _int(value: Any, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
-def _time(value: Any) -> datetime | None:
-    """RFC 3339 timestamp as the API writes it (`2026-08-01T10:00:00Z`); None when absent or unparsable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
-def _meta(obj: Mapping[str, Any], kind: str) -> tuple[str, str, Mapping[str, Any]]:
-    """(namespace, name, metadata); raises ObjectError when the name or namespace is missing."""
-    meta = _map(obj.get("metadata"))
-    name, namespace = _str(meta.get("name")), _str(meta.get("namespace"))
+def identity(obj: Mapping[str, Any], kind: str, need_uid: bool = False) -> tuple[str, str, Node]:
+    """(namespace, name, metadata); raises ObjectError when the name, namespace (or uid) is missing or the name
+    or namespace is not one the API server would store."""
+    meta = as_mapping(obj.get("metadata"))
+    name, namespace = as_str(meta.get("name")), as_str(meta.get("namespace"))
+    # The API server stores only DNS-1123 names; anything else comes from a hand-made file and would carry
+    # newlines or terminal escapes into every message that names the object.
     if not name:
         raise ObjectError(f"{kind} without metadata.name")
+    if not is_dns1123_subdomain(name):
+        raise ObjectError(f"{kind} metadata.name {name[:80]!r} is not a Kubernetes object name")
     if not namespace:
         raise ObjectError(f"{kind} {name} without metadata.namespace")
-    return namespace, name, meta
+    if not is_dns1123_label(namespace):
+        raise ObjectError(f"{kind} {name}: metadata.namespace {namespace[:80]!r} is not a Kubernetes namespace name")
+    if need_uid and not as_str(meta.get("uid")):
+        raise ObjectError(f"{kind} {namespace}/{name} without metadata.uid")
+    return namespace, name, Node(meta, "metadata")
 
 
-def conditions(value: Any) -> tuple[Condition, ...]:
-    out: list[Condition] = []
-    for c in _seq(value):
-        c = _map(c)
-        ctype, status = _str(c.get("type")), c.get("status")
-        if ctype:
-            out.append(
-                Condition(
-                    type=ctype,
-                    status="" if status is None else str(status),
-                    reason=_str(c.get("reason")) or None,
-                    message=_str(c.get("message")) or None,
-                )
-            )
+def conditions(node: Node, key: str = "conditions") -> tuple[Condition, ...]:
+    out = []
+    for c in node.mappings(key):
+        ctype, status = c.string("type"), c.string("status")
+        if not ctype:
+            raise FieldError(f"{c.path}.type is missing")
+        out.append(Condition(type=ctype, status=status or "", reason=c.string("reason"), message=c.string("message")))
     return tuple(out)
 
 
-def migration_state(value: Any) -> MigrationState | None:
-    if not isinstance(value, Mapping):
+def migration_state(node: Node) -> MigrationState | None:
+    """`status.migrationState` (node is its parent); None when absent."""
+    if node.data.get("migrationState") is None:
         return None
+    s = node.mapping("migrationState")
     return MigrationState(
-        start_timestamp=_time(value.get("startTimestamp")),
-        end_timestamp=_time(value.get("endTimestamp")),
-        completed=value.get("completed") is True,
-        failed=value.get("failed") is True,
-        abort_status=_str(value.get("abortStatus")),
-        failure_reason=_str(value.get("failureReason")),
-        migration_uid=_str(value.get("migrationUid")),
-        source_node=_str(value.get("sourceNode")),
-        target_node=_str(value.get("targetNode")),
-        source_pod=_str(value.get("sourcePod")),
-        target_pod=_str(value.get("targetPod")),
+        start_timestamp=s.time("startTimestamp"),
+        end_timestamp=s.time("endTimestamp"),
+        completed=s.boolean("completed") is True,
+        failed=s.boolean("failed") is True,
+        abort_status=s.string("abortStatus"),
+        failure_reason=s.string("failureReason"),
+        migration_uid=s.string("migrationUid"),
+        source_node=s.string("sourceNode"),
+        target_node=s.string("targetNode"),
+        source_pod=s.string("sourcePod"),
+        target_pod=s.string("targetPod"),
     )
 
 
 def kubevirt(obj: Mapping[str, Any]) -> KubeVirtFacts:
     """A KubeVirt CR; migration limits get KubeVirt's defaults (5 per cluster, 2 per node) when unset."""
-    namespace, name, _ = _meta(obj, "KubeVirt")
-    spec, status = _map(obj.get("spec")), _map(obj.get("status"))
-    configuration = _map(spec.get("configuration"))
-    developer = _map(configuration.get("developerConfiguration"))
-    migrations = _map(configuration.get("migrations"))
+    namespace, name, _ = identity(obj, "KubeVirt")
+    root = Node(obj)
+    spec, status = root.mapping("spec"), root.mapping("status")
+    configuration = spec.mapping("configuration")
+    developer = configuration.mapping("developerConfiguration")
+    migrations = configuration.mapping("migrations")
+    per_cluster = migrations.integer("parallelMigrationsPerCluster")
+    per_node = migrations.integer("parallelOutboundMigrationsPerNode")
     return KubeVirtFacts(
         namespace=namespace,
         name=name,
-        observed_version=_str(status.get("observedKubeVirtVersion")),
-        target_version=_str(status.get("targetKubeVirtVersion")),
-        phase=_str(status.get("phase")),
-        observed_deployment_id=_str(status.get("observedDeploymentID")),
-        target_deployment_id=_str(status.get("targetDeploymentID")),
-        feature_gates=_strs(developer.get("featureGates")),
-        disabled_feature_gates=_strs(developer.get("disabledFeatureGates")),
-        workload_update_methods=_strs(_map(spec.get("workloadUpdateStrategy")).get("workloadUpdateMethods")),
-        vm_rollout_strategy=_str(configuration.get("vmRolloutStrategy")),
-        parallel_migrations_per_cluster=_int(
-            migrations.get("parallelMigrationsPerCluster"), DEFAULT_PARALLEL_MIGRATIONS_PER_CLUSTER
+        observed_version=status.string("observedKubeVirtVersion"),
+        target_version=status.string("targetKubeVirtVersion"),
+        phase=status.string("phase"),
+        observed_deployment_id=status.string("observedDeploymentID"),
+        target_deployment_id=status.string("targetDeploymentID"),
+        feature_gates=developer.strings("featureGates"),
+        disabled_feature_gates=developer.strings("disabledFeatureGates"),
+        workload_update_methods=spec.mapping("workloadUpdateStrategy").strings("workloadUpdateMethods"),
+        vm_rollout_strategy=configuration.string("vmRolloutStrategy"),
+        parallel_migrations_per_cluster=DEFAULT_PARALLEL_MIGRATIONS_PER_CLUSTER if per_cluster is None else per_cluster,
+        parallel_outbound_migrations_per_node=(
+            DEFAULT_PARALLEL_OUTBOUND_MIGRATIONS_PER_NODE if per_node is None else per_node
         ),
-        parallel_outbound_migrations_per_node=_int(
-            migrations.get("parallelOutboundMigrationsPerNode"), DEFAULT_PARALLEL_OUTBOUND_MIGRATIONS_PER_NODE
-        ),
-        conditions=conditions(status.get("conditions")),
+        conditions=conditions(status),
     )
 
 
 def nad(obj: Mapping[str, Any]) -> NAD:
-    namespace, name, _ = _meta(obj, "NetworkAttachmentDefinition")
-    ident = manifests.Identity(_str(obj.get("apiVersion")) or "", "NetworkAttachmentDefinition", namespace, name, 0)
+    namespace, name, _ = identity(obj, "NetworkAttachmentDefinition")
+    ident = manifests.Identity(as_str(obj.get("apiVersion")) or "", "NetworkAttachmentDefinition", namespace, name, 0)
     return manifests.to_nad(obj, ident, namespace, None)
 
 
+def _networks(spec: Node, namespace: str) -> tuple[Any, Any]:
+    """Networks and interfaces of a VM template spec or a VMI spec, after checking their types and depth (each
+    entry is re-encoded whole for comparison, which must not overflow the stack on a hostile snapshot)."""
+    for entry in (*spec.mappings("networks"), *spec.mapping("domain").mapping("devices").mappings("interfaces")):
+        if jsonio.deeper_than(entry.data, jsonio.DEFAULT_MAX_DEPTH):
+            raise FieldError(f"{entry.path} is nested deeper than {jsonio.DEFAULT_MAX_DEPTH} levels")
+    return manifests.template_networks(spec.data, namespace)
+
+
 def vm(obj: Mapping[str, Any]) -> LiveVM:
-    namespace, name, meta = _meta(obj, "VirtualMachine")
-    spec, status = _map(obj.get("spec")), _map(obj.get("status"))
-    networks, interfaces = manifests.template_networks(_map(_map(spec.get("template")).get("spec")), namespace)
-    running = spec.get("running")
+    namespace, name, meta = identity(obj, "VirtualMachine")
+    root = Node(obj)
+    spec, status = root.mapping("spec"), root.mapping("status")
+    networks, interfaces = _networks(spec.mapping("template").mapping("spec"), namespace)
     return LiveVM(
         namespace=namespace,
         name=name,
-        uid=_str(meta.get("uid")),
-        labels=_str_map(meta.get("labels")),
-        annotations=_str_map(meta.get("annotations")),
-        run_strategy=_str(spec.get("runStrategy")),
-        running=running if isinstance(running, bool) else None,
-        printable_status=_str(status.get("printableStatus")),
+        uid=meta.string("uid"),
+        labels=meta.string_map("labels"),
+        run_strategy=spec.string("runStrategy"),
+        running=spec.boolean("running"),
+        printable_status=status.string("printableStatus"),
+        created=status.boolean("created"),
+        ready=status.boolean("ready"),
         networks=networks,
         interfaces=interfaces,
-        conditions=conditions(status.get("conditions")),
+        conditions=conditions(status),
     )
 
 
-def controller_ref(meta: Mapping[str, Any]) -> OwnerRef | None:
+def controller_ref(meta: Node) -> OwnerRef | None:
     """The ownerReference with `controller: true`, if any."""
-    for ref in _seq(meta.get("ownerReferences")):
-        ref = _map(ref)
-        kind, name, uid = _str(ref.get("kind")), _str(ref.get("name")), _str(ref.get("uid"))
-        if ref.get("controller") is True and kind and name and uid:
+    for ref in meta.mappings("ownerReferences"):
+        kind, name, uid = ref.string("kind"), ref.string("name"), ref.string("uid")
+        if ref.boolean("controller") is True and kind and name and uid:
             return OwnerRef(kind=kind, name=name, uid=uid, controller=True)
     return None
 
 
-def _status_interfaces(value: Any) -> tuple[VMIInterfaceStatus, ...]:
+def _status_interfaces(status: Node) -> tuple[VMIInterfaceStatus, ...]:
     out: list[VMIInterfaceStatus] = []
-    for i in _seq(value):
-        i = _map(i)
-        name = _str(i.get("name"))
-        if name:
+    for i in status.mappings("interfaces"):
+        name = i.string("name")
+        if name:  # interfaces the guest agent reports beyond the spec have no name
             out.append(
                 VMIInterfaceStatus(
                     name=name,
-                    pod_interface_name=_str(i.get("podInterfaceName")),
-                    interface_name=_str(i.get("interfaceName")),
-                    mac=_str(i.get("mac")),
-                    info_source=_str(i.get("infoSource")),
+                    pod_interface_name=i.string("podInterfaceName"),
+                    interface_name=i.string("interfaceName"),
+                    mac=i.string("mac"),
+                    info_source=i.string("infoSource"),
                 )
             )
     return tuple(out)
 
 
 def vmi(obj: Mapping[str, Any]) -> LiveVMI:
-    namespace, name, meta = _meta(obj, "VirtualMachineInstance")
-    uid = _str(meta.get("uid"))
-    if not uid:
-        raise ObjectError(f"VirtualMachineInstance {namespace}/{name} without metadata.uid")
-    spec, status = _map(obj.get("spec")), _map(obj.get("status"))
-    networks, interfaces = manifests.template_networks(spec, namespace)
+    namespace, name, meta = identity(obj, "VirtualMachineInstance", need_uid=True)
+    root = Node(obj)
+    spec, status = root.mapping("spec"), root.mapping("status")
+    networks, interfaces = _networks(spec, namespace)
     owner = controller_ref(meta)
     return LiveVMI(
         namespace=namespace,
         name=name,
-        uid=uid,
-        phase=_str(status.get("phase")),
-        node_name=_str(status.get("nodeName")),
+        uid=meta.string("uid") or "",
+        phase=status.string("phase"),
+        node_name=status.string("nodeName"),
         networks=networks,
         interfaces=interfaces,
-        status_interfaces=_status_interfaces(status.get("interfaces")),
-        conditions=conditions(status.get("conditions")),
-        migration_state=migration_state(status.get("migrationState")),
-        active_pods=_str_map(status.get("activePods")),
+        status_interfaces=_status_interfaces(status),
+        conditions=conditions(status),
+        migration_state=migration_state(status),
+        active_pods=status.string_map("activePods"),
         owner_vm=owner.name if owner is not None and owner.kind == "VirtualMachine" else None,
     )
 
 
 def migration(obj: Mapping[str, Any]) -> Migration:
-    namespace, name, meta = _meta(obj, "VirtualMachineInstanceMigration")
-    spec, status = _map(obj.get("spec")), _map(obj.get("status"))
-    labels = _str_map(meta.get("labels"))
-    vmi_name = _str(spec.get("vmiName")) or labels.get("kubevirt.io/vmi-name")
+    namespace, name, meta = identity(obj, "VirtualMachineInstanceMigration")
+    root = Node(obj)
+    spec, status = root.mapping("spec"), root.mapping("status")
+    labels = meta.string_map("labels")
+    vmi_name = spec.string("vmiName") or labels.get("kubevirt.io/vmi-name")
     if not vmi_name:
         raise ObjectError(f"VirtualMachineInstanceMigration {namespace}/{name} without spec.vmiName")
-    state = migration_state(status.get("migrationState"))
+    state = migration_state(status)
     return Migration(
         namespace=namespace,
         name=name,
-        uid=_str(meta.get("uid")),
+        uid=meta.string("uid"),
         vmi_name=vmi_name,
-        phase=_str(status.get("phase")),
+        phase=status.string("phase"),
         labels=labels,
-        annotations=_str_map(meta.get("annotations")),
-        created=_time(meta.get("creationTimestamp")),
+        annotations=meta.string_map("annotations"),
+        created=meta.time("creationTimestamp"),
         failure_reason=state.failure_reason if state is not None else None,
         migration_state=state,
     )
 
 
 def network_status(raw: str | None) -> tuple[tuple[NetworkStatusEntry, ...] | None, str | None]:
-    """The `network-status` annotation -> (entries, error). (None, None) when absent."""
+    """The `network-status` annotation -> (entries, error). (None, None) when absent.
+
+    Decoded with a depth bound: Multus writes a flat list, and a hostile annotation must not crash the run.
+    """
     if raw is None:
         return None, None
     try:
-        data = json.loads(raw)
+        data = jsonio.loads(raw, reject_duplicates=True)
+    except jsonio.JsonTooDeep as e:
+        return None, f"{NETWORK_STATUS_ANNOTATION} is {e}"
     except ValueError as e:
         return None, f"{NETWORK_STATUS_ANNOTATION} is not JSON: {e}"
     if not isinstance(data, list):
@@ -269,34 +253,36 @@ def network_status(raw: str | None) -> tuple[tuple[NetworkStatusEntry, ...] | No
     for i, entry in enumerate(data):
         if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
             return None, f"{NETWORK_STATUS_ANNOTATION} entry {i} has no name"
-        out.append(
-            NetworkStatusEntry(
-                name=entry["name"],
-                interface=_str(entry.get("interface")),
-                default=entry.get("default") is True,
-                mac=_str(entry.get("mac")),
-                ips=_strs(entry.get("ips")),
+        node = Node(entry, f"entry {i}")
+        try:
+            out.append(
+                NetworkStatusEntry(
+                    name=entry["name"],
+                    interface=node.string("interface"),
+                    default=node.boolean("default") is True,
+                    mac=node.string("mac"),
+                    ips=node.strings("ips"),
+                )
             )
-        )
+        except FieldError as fe:
+            return None, f"{NETWORK_STATUS_ANNOTATION} {fe}"
     return tuple(out), None
 
 
 def launcher_pod(obj: Mapping[str, Any]) -> LauncherPod:
-    namespace, name, meta = _meta(obj, "Pod")
-    uid = _str(meta.get("uid"))
-    if not uid:
-        raise ObjectError(f"Pod {namespace}/{name} without metadata.uid")
-    annotations = _str_map(meta.get("annotations"))
+    namespace, name, meta = identity(obj, "Pod", need_uid=True)
+    root = Node(obj)
+    annotations = meta.string_map("annotations")
     entries, error = network_status(annotations.get(NETWORK_STATUS_ANNOTATION))
     return LauncherPod(
         namespace=namespace,
         name=name,
-        uid=uid,
-        labels=_str_map(meta.get("labels")),
+        uid=meta.string("uid") or "",
+        labels=meta.string_map("labels"),
         owner=controller_ref(meta),
-        node_name=_str(_map(obj.get("spec")).get("nodeName")),
-        phase=_str(_map(obj.get("status")).get("phase")),
-        created=_time(meta.get("creationTimestamp")),
+        node_name=root.mapping("spec").string("nodeName"),
+        phase=root.mapping("status").string("phase"),
+        created=meta.time("creationTimestamp"),
         networks_annotation=annotations.get(NETWORKS_ANNOTATION),
         network_status=entries,
         network_status_error=error,
@@ -306,23 +292,9 @@ def launcher_pod(obj: Mapping[str, Any]) -> LauncherPod:
 
 def is_dnc(obj: Mapping[str, Any]) -> bool:
     """SPEC GN208: a DaemonSet whose name contains `dynamic-networks-controller` or labelled `app=...` so."""
-    meta = _map(obj.get("metadata"))
-    name = _str(meta.get("name")) or ""
-    return DNC_NAME_PART in name or _str_map(meta.get("labels")).get(DNC_LABEL[0]) == DNC_LABEL[1]
-
-
-def _key(obj: Mapping[str, Any]) -> str:
-    meta = _map(obj.get("metadata"))
-    return f"{_str(meta.get('namespace')) or ''}/{_str(meta.get('name')) or ''}"
-
-
-def _pick_kubevirt(items: Sequence[Mapping[str, Any]]) -> tuple[KubeVirtFacts | None, tuple[str, ...]]:
-    """The KubeVirt CR (there is normally exactly one); warn when there are several."""
-    crs = sorted((kubevirt(i) for i in items), key=lambda k: (k.phase != "Deployed", k.namespace, k.name))
-    if len(crs) > 1:
-        names = ", ".join(f"{k.namespace}/{k.name}" for k in crs)
-        return crs[0], (f"{len(crs)} KubeVirt CRs ({names}); using {crs[0].namespace}/{crs[0].name}",)
-    return (crs[0] if crs else None), ()
+    meta = as_mapping(obj.get("metadata"))
+    name = as_str(meta.get("name")) or ""
+    return DNC_NAME_PART in name or as_mapping(meta.get("labels")).get(DNC_LABEL[0]) == DNC_LABEL[1]
 
 
 @contextmanager
@@ -339,66 +311,11 @@ def quiet_gc() -> Iterator[None]:
             gc.enable()
 
 
-def to_facts(capture: Capture, source: FactSource) -> ClusterFacts:
-    """A capture -> ClusterFacts. Unread resources go to `unreadable`; absent APIs to `warnings`."""
-    with quiet_gc():
-        return _to_facts(capture, source)
-
-
-def _to_facts(capture: Capture, source: FactSource) -> ClusterFacts:
-    unreadable: list[str] = []
-    warnings: list[str] = list(capture.warnings)
-    for r in kinds.RESOURCES:
-        read = capture.read(r)
-        if read.state is ReadState.UNREADABLE:
-            unreadable.append(f"{r.name}: {read.reason}")
-        elif read.state is ReadState.NOT_INSTALLED:
-            warnings.append(f"{r.name}: {read.reason}")
-    kv_read = capture.read(kinds.KUBEVIRT)
-    kv, kv_warnings = _pick_kubevirt(kv_read.items)
-    warnings.extend(kv_warnings)
-    if kv_read.state is ReadState.READ and kv is None:
-        warnings.append("no KubeVirt CR in the cluster: KubeVirt is not deployed")
-    ds_read = capture.read(kinds.DAEMONSETS)
-    dnc = sorted(_key(d) for d in ds_read.items if is_dnc(d))
-    return ClusterFacts(
-        source=source,
-        origin=capture.origin,
-        captured_at=capture.captured_at,
-        namespaces=capture.namespaces,
-        # False only when proven (API absent, or no CR); an unread KubeVirt CR is in `unreadable` instead.
-        kubevirt_installed=kv is not None or kv_read.state is ReadState.UNREADABLE,
-        kubevirt=kv,
-        nads=_sorted(nad, capture, kinds.NADS),
-        vms=_sorted(vm, capture, kinds.VMS),
-        vmis=_sorted(vmi, capture, kinds.VMIS),
-        migrations=_sorted(migration, capture, kinds.MIGRATIONS),
-        pods=_sorted(launcher_pod, capture, kinds.PODS),
-        dynamic_networks_controller=dnc[0] if dnc else None,
-        dnc_known=ds_read.state is not ReadState.UNREADABLE,
-        unreadable=tuple(unreadable),
-        warnings=tuple(warnings),
-    )
-
-
-def _sorted(fn: Any, capture: Capture, resource: Resource) -> tuple[Any, ...]:
-    """Convert every item of a resource, sorted by namespace/name so both readers agree on order."""
-    read = capture.read(resource)
-    out = []
-    for index, item in enumerate(read.items):
-        try:
-            out.append(fn(item))
-        except ObjectError as e:
-            raise ItemError(resource, index, read.item_lines[index] if read.item_lines else None, str(e)) from e
-    return tuple(sorted(out, key=lambda m: (m.namespace, m.name)))
-
-
-class ItemError(ValueError):
-    """ObjectError plus where the item was: resource, index in the read, line in a snapshot file."""
-
-    def __init__(self, resource: Resource, index: int, line: int | None, message: str) -> None:
-        super().__init__(message)
-        self.resource = resource
-        self.index = index
-        self.line = line
-        self.message = message
+CONVERTERS: dict[Resource, Callable[[Mapping[str, Any]], Any]] = {
+    kinds.KUBEVIRT: kubevirt,
+    kinds.NADS: nad,
+    kinds.VMS: vm,
+    kinds.VMIS: vmi,
+    kinds.MIGRATIONS: migration,
+    kinds.PODS: launcher_pod,
+}

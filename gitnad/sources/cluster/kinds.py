@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from gitnad.models.cluster import ResourceType
+
 LAUNCHER_SELECTOR = "kubevirt.io=virt-launcher"
 NOT_INSTALLED_REASON = "not installed (the API server does not serve this API)"
 
@@ -21,13 +23,20 @@ NOT_INSTALLED_REASON = "not installed (the API server does not serve this API)"
 class Resource:
     """One resource type: how to list it and how to name it in messages."""
 
-    group: str
+    type: ResourceType
     version: str
-    plural: str
     kind: str
     scoped: bool
     """Listed per namespace when the caller limits namespaces; otherwise cluster-wide."""
     label_selector: str | None = None
+
+    @property
+    def group(self) -> str:
+        return self.type.group
+
+    @property
+    def plural(self) -> str:
+        return self.type.plural
 
     @property
     def api_version(self) -> str:
@@ -36,21 +45,20 @@ class Resource:
     @property
     def name(self) -> str:
         """`plural.group` as kubectl and RBAC messages spell it (`pods` for the core group)."""
-        return f"{self.plural}.{self.group}" if self.group else self.plural
+        return self.type.value
 
 
-KUBEVIRT = Resource("kubevirt.io", "v1", "kubevirts", "KubeVirt", scoped=False)
-NADS = Resource("k8s.cni.cncf.io", "v1", "network-attachment-definitions", "NetworkAttachmentDefinition", scoped=True)
-VMS = Resource("kubevirt.io", "v1", "virtualmachines", "VirtualMachine", scoped=True)
-VMIS = Resource("kubevirt.io", "v1", "virtualmachineinstances", "VirtualMachineInstance", scoped=True)
-MIGRATIONS = Resource(
-    "kubevirt.io", "v1", "virtualmachineinstancemigrations", "VirtualMachineInstanceMigration", scoped=True
-)
-PODS = Resource("", "v1", "pods", "Pod", scoped=True, label_selector=LAUNCHER_SELECTOR)
-DAEMONSETS = Resource("apps", "v1", "daemonsets", "DaemonSet", scoped=False)
+KUBEVIRT = Resource(ResourceType.KUBEVIRT, "v1", "KubeVirt", scoped=False)
+NADS = Resource(ResourceType.NADS, "v1", "NetworkAttachmentDefinition", scoped=True)
+VMS = Resource(ResourceType.VMS, "v1", "VirtualMachine", scoped=True)
+VMIS = Resource(ResourceType.VMIS, "v1", "VirtualMachineInstance", scoped=True)
+MIGRATIONS = Resource(ResourceType.MIGRATIONS, "v1", "VirtualMachineInstanceMigration", scoped=True)
+PODS = Resource(ResourceType.PODS, "v1", "Pod", scoped=True, label_selector=LAUNCHER_SELECTOR)
+DAEMONSETS = Resource(ResourceType.DAEMONSETS, "v1", "DaemonSet", scoped=False)
 
 RESOURCES: tuple[Resource, ...] = (KUBEVIRT, NADS, VMS, VMIS, MIGRATIONS, PODS, DAEMONSETS)
 BY_NAME: dict[str, Resource] = {r.name: r for r in RESOURCES}
+BY_TYPE: dict[ResourceType, Resource] = {r.type: r for r in RESOURCES}
 
 
 def resource_of(api_version: str, kind: str) -> Resource | None:
@@ -65,6 +73,9 @@ class ReadState(enum.StrEnum):
     """The API server does not serve this type (404 on the group/version): none exist."""
     UNREADABLE = "unreadable"
     """Not read (forbidden, or absent from a snapshot): facts about it are unknown."""
+    ASSUMED_EMPTY = "assumed-empty"
+    """No item in a List without gitnad's annotations (kubectl output): none exist unless another object of
+    the List shows otherwise (`convert` decides)."""
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,14 @@ import email.utils
 import json
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from gitnad.config import ClusterSettings
 from gitnad.errors import ClusterError, ConfigError, UsageError
+from gitnad.sources import jsonio, yamlio
 from gitnad.sources.cluster import kinds
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource, ResourceRead
 
@@ -68,11 +69,18 @@ def configuration(settings: ClusterSettings) -> Any:
     cfg = client.Configuration()
     path = str(settings.kubeconfig) if settings.kubeconfig is not None else None
     try:
-        if path is not None or settings.context is not None or _default_kubeconfig_exists():
+        if path is not None or _default_kubeconfig_exists():
+            for file in kubeconfig_files(settings.kubeconfig):
+                check_kubeconfig(file)
             config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=path, context=settings.context, client_configuration=cfg, persist_config=False
             )
         elif os.environ.get(SERVICE_HOST_ENV):
+            if settings.context is not None:
+                raise ConfigError(
+                    f"context {settings.context!r} is set (--context or cluster.context in .gitnad.yaml), but there "
+                    "is no kubeconfig: in a pod, leave it unset to use the pod's service account"
+                )
             config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
         else:
             raise ConfigError(
@@ -82,6 +90,12 @@ def configuration(settings: ClusterSettings) -> Any:
         raise ConfigError(f"kubeconfig {path or '(default)'}: {e}") from e
     except OSError as e:
         raise ConfigError(f"kubeconfig {path or '(default)'}: {e}") from e
+    except (TypeError, AttributeError, KeyError, ValueError) as e:
+        # The client indexes the parsed YAML without checking its shape (e.g. `users: 5`): the file is wrong.
+        raise ConfigError(
+            f"kubeconfig {path or '(default)'} is not a kubeconfig the client can read ({type(e).__name__}: {e}): "
+            "expected clusters, contexts and users as lists of named entries"
+        ) from e
     # urllib3's default Retry(3) sleeps for any Retry-After with no cap and retries behind our back:
     # every retry goes through LiveReader.call instead.
     cfg.retries = False
@@ -92,6 +106,34 @@ def _default_kubeconfig_exists() -> bool:
     if os.environ.get("KUBECONFIG"):
         return True
     return Path("~/.kube/config").expanduser().is_file()
+
+
+def kubeconfig_files(explicit: Path | None) -> list[Path]:
+    """The files the client will load: `--kubeconfig`, else every existing entry of KUBECONFIG, else ~/.kube/config."""
+    if explicit is not None:
+        return [explicit]
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        return [Path(p) for p in env.split(os.pathsep) if p and Path(p).is_file()]
+    return [Path("~/.kube/config").expanduser()]
+
+
+def check_kubeconfig(path: Path) -> None:
+    """A kubeconfig must be one YAML mapping: say so, naming the file and line, before the client trips over it."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise ConfigError(f"kubeconfig {path}: {e.strerror or e}") from e
+    result = yamlio.load_plain(data)
+    if result.problem is not None:
+        raise ConfigError(f"kubeconfig {path}:{result.problem.line or 1}: {result.problem.message}")
+    docs = [d for d in result.documents if d.data is not None]
+    if docs and (len(docs) > 1 or not isinstance(docs[0].data, Mapping)):
+        what = f"{len(docs)} documents" if len(docs) > 1 else f"a {type(docs[0].data).__name__}"
+        raise ConfigError(
+            f"kubeconfig {path}:{docs[0].line}: not a kubeconfig (found {what}; expected one mapping with "
+            "clusters, contexts and users)"
+        )
 
 
 def api_client(settings: ClusterSettings) -> Any:
@@ -218,7 +260,7 @@ class LiveReader:
         finally:
             resp.release_conn()
         try:
-            body = json.loads(data)
+            body = jsonio.loads(data, max_depth=None)
         except ValueError as e:
             raise ApiFailure(f"{describe(r, namespace)}: the server's answer is not JSON ({e})", 200) from e
         if not isinstance(body, dict) or not isinstance(body.get("items", []), list):

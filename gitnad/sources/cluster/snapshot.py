@@ -1,22 +1,27 @@
 """Snapshot files: a Kubernetes `v1` `List` (YAML or JSON), as `kubectl get ... -o yaml` prints it.
 
-Reading: items are sorted into gitnad's resource types by apiVersion group and kind; other kinds are
-ignored. A file written by `gitnad snapshot` says on the List which types it captured, which APIs were
-not installed and when it was captured (annotations below). A hand-made file (kubectl) has no such
-annotations: the types present count as captured and the absent ones as unreadable, so nothing is
-ever passed as "none exist" that was simply not captured.
+Reading: the file must be under the size limit (`ClusterSettings.max_snapshot_bytes`); JSON and YAML alike
+refuse duplicate keys and nesting too deep to read, naming the file and line. Items are sorted into gitnad's
+resource types by apiVersion group and kind (pods without the virt-launcher label and other kinds are
+ignored) and cut down at once to what gitnad reads, so the raw body is freed early. A file written by
+`gitnad snapshot` says on the List which types it captured, which APIs were not installed, which could not
+be read and when it was captured (annotations below). A hand-made file (kubectl) has no such annotations:
+the types present count as captured, the absent ones as assumed empty, which `assemble` accepts only when
+no object of the List shows otherwise (SPEC §7).
 
-Writing: the objects as the API returned them, minus what gitnad never reads and must not leak: pods
-keep only metadata (name, namespace, uid, labels, network annotations, owners, creation time),
-`spec.nodeName` and `status.phase`; VM and VMI volumes (cloud-init user data often holds secrets),
-`managedFields` and the last-applied annotation are dropped; only Dynamic Networks Controller
-DaemonSets are kept, as metadata.
+Writing: the same allow-list (`KEEP`): what gitnad reads and nothing else can leak. VMs keep their
+identity, run strategy, template networks and interfaces and status; VMIs their spec networks and
+interfaces and status; pods only metadata (identity, labels, owners, network annotations), `spec.nodeName`
+and `status.phase`. No volumes or `dataVolumeTemplates` (URLs with credentials, cloud-init user data),
+template or VM annotations, container specs (environment), `managedFields` or last-applied annotations.
+Only Dynamic Networks Controller DaemonSets are kept, as metadata.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -24,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from gitnad import __version__
-from gitnad.errors import SnapshotError
-from gitnad.sources import yamlio
+from gitnad.config import DEFAULT_MAX_SNAPSHOT_BYTES
+from gitnad.errors import SnapshotError, UsageError
+from gitnad.sources import jsonio, yamlio
 from gitnad.sources.cluster import convert, kinds
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource, ResourceRead
 
@@ -36,21 +42,107 @@ UNREADABLE = "gitnad.dev/unreadable"
 NAMESPACES = "gitnad.dev/namespaces"
 GENERATOR = "gitnad.dev/generator"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-POD_ANNOTATIONS = (convert.NETWORKS_ANNOTATION, convert.NETWORK_STATUS_ANNOTATION, convert.DEFAULT_NETWORK_ANNOTATION)
-POD_METADATA = ("name", "namespace", "uid", "labels", "ownerReferences", "creationTimestamp")
-DS_METADATA = ("name", "namespace", "uid", "labels", "creationTimestamp")
+
+Keep = Mapping[str, "Keep | None"]
+"""An allow-list: the keys kept, each with the allow-list of its value (None: kept whole)."""
+
+
+def _all(*keys: str) -> Keep:
+    return dict.fromkeys(keys)
+
+
+META = _all("name", "namespace", "uid", "labels", "ownerReferences", "creationTimestamp")
+NETWORKS: Keep = {"networks": None, "domain": {"devices": {"interfaces": None}}}
+POD_ANNOTATIONS = _all(
+    convert.NETWORKS_ANNOTATION, convert.NETWORK_STATUS_ANNOTATION, convert.DEFAULT_NETWORK_ANNOTATION
+)
+KEEP: dict[Resource, Keep] = {
+    kinds.KUBEVIRT: {
+        "metadata": META,
+        "spec": {
+            "configuration": {
+                "developerConfiguration": _all("featureGates", "disabledFeatureGates"),
+                "migrations": _all("parallelMigrationsPerCluster", "parallelOutboundMigrationsPerNode"),
+                "vmRolloutStrategy": None,
+            },
+            "workloadUpdateStrategy": _all("workloadUpdateMethods"),
+        },
+        "status": _all(
+            "phase",
+            "observedKubeVirtVersion",
+            "targetKubeVirtVersion",
+            "observedDeploymentID",
+            "targetDeploymentID",
+            "conditions",
+        ),
+    },
+    kinds.NADS: {"metadata": {**META, "annotations": None}, "spec": _all("config")},
+    kinds.VMS: {
+        "metadata": META,
+        "spec": {"running": None, "runStrategy": None, "template": {"spec": NETWORKS}},
+        "status": _all("printableStatus", "created", "ready", "conditions"),
+    },
+    kinds.VMIS: {
+        "metadata": META,
+        "spec": NETWORKS,
+        "status": _all("phase", "nodeName", "interfaces", "conditions", "migrationState", "activePods"),
+    },
+    kinds.MIGRATIONS: {
+        "metadata": {**META, "annotations": None},
+        "spec": _all("vmiName"),
+        "status": _all("phase", "migrationState"),
+    },
+    kinds.PODS: {
+        "metadata": {**META, "annotations": POD_ANNOTATIONS},
+        "spec": _all("nodeName"),
+        "status": _all("phase"),
+    },
+    kinds.DAEMONSETS: {"metadata": _all("name", "namespace", "uid", "labels", "creationTimestamp")},
+}
+"""What gitnad reads of each type, and so all a snapshot keeps (reading and writing)."""
+
+
+NEVER_READ = frozenset(
+    {
+        "managedFields",
+        LAST_APPLIED,
+        "dataVolumeTemplates",
+        "volumes",
+        "volumeStatus",
+        "guestOSInfo",
+        "containers",
+        "initContainers",
+        "ephemeralContainers",
+        "containerStatuses",
+        "initContainerStatuses",
+        "ephemeralContainerStatuses",
+    }
+)
+"""Keys gitnad reads at no depth of any object (none is in KEEP): dropped from a JSON snapshot while it is
+decoded. They are most of a kubectl List (managedFields, container specs); dropping them early cut the peak
+memory of reading a 100 MB List from 843 to 284 MiB."""
+
+
+def is_launcher(item: Mapping[str, Any]) -> bool:
+    """A virt-launcher pod, as the live reader selects them (label), or controlled by a VMI."""
+    meta = _map(item.get("metadata"))
+    if _map(meta.get("labels")).get("kubevirt.io") == "virt-launcher":
+        return True
+    refs = meta.get("ownerReferences")
+    return isinstance(refs, list) and any(_map(r).get("kind") == "VirtualMachineInstance" for r in refs)
 
 
 # --- reading ---------------------------------------------------------------------------------------
 
 
-def read(path: Path, max_age: timedelta | None = None, now: datetime | None = None) -> Capture:
+def read(
+    path: Path,
+    max_age: timedelta | None = None,
+    now: datetime | None = None,
+    max_bytes: int = DEFAULT_MAX_SNAPSHOT_BYTES,
+) -> Capture:
     """Parse a snapshot file into a Capture. Raises SnapshotError naming the file and line."""
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise SnapshotError(f"cannot read snapshot {path}: {e.strerror or e}") from e
-    root, lines = _load(path, data)
+    root, lines = _load(path, _read_bytes(path, max_bytes))
     meta = _map(root.get("metadata"))
     annotations = {str(k): str(v) for k, v in _map(meta.get("annotations")).items()}
     captured_at = _captured_at(path, annotations)
@@ -67,13 +159,40 @@ def read(path: Path, max_age: timedelta | None = None, now: datetime | None = No
     )
 
 
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The file, refused before it is read when over the limit (a snapshot takes several times its size in memory).
+    Reads at most one byte past the limit, so a file that grows meanwhile (or a device) cannot exhaust memory."""
+    try:
+        with path.open("rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            data = f.read(max_bytes + 1) if size <= max_bytes else b""
+    except OSError as e:
+        raise SnapshotError(f"cannot read snapshot {path}: {e.strerror or e}") from e
+    if size > max_bytes or len(data) > max_bytes:
+        what = f"{_size(size)} is over" if size > max_bytes else "is larger than"
+        raise SnapshotError(
+            f"{path}: {what} the snapshot size limit of {_size(max_bytes)} (cluster.maxSnapshotBytes in "
+            ".gitnad.yaml): raise the limit, or capture fewer namespaces (gitnad snapshot --namespace NS)"
+        )
+    return data
+
+
+def _size(n: int) -> str:
+    """`256 MiB`, `300.5 MiB`, `4096 bytes`."""
+    if n < 2**20:
+        return f"{n} bytes"
+    return f"{n // 2**20} MiB" if n % 2**20 == 0 else f"{n / 2**20:.1f} MiB"
+
+
 def _load(path: Path, data: bytes) -> tuple[Mapping[str, Any], tuple[int, ...]]:
     """The List body (plain dicts) and the line of each item (empty for JSON)."""
     stripped = data.lstrip()
     if stripped.startswith(b"{"):
         try:
             with convert.quiet_gc():
-                root = json.loads(data)
+                root = jsonio.loads(data, reject_duplicates=True, max_depth=None, drop_keys=NEVER_READ)
+        except jsonio.JsonTooDeep as e:
+            raise SnapshotError(f"{path}:1: not a usable JSON List: {e}") from e
         except ValueError as e:
             line = getattr(e, "lineno", None)
             raise SnapshotError(f"{path}:{line or 1}: not valid JSON: {e}") from e
@@ -106,6 +225,8 @@ def _check_list(path: Path, root: Any, line: int) -> None:
 def _sort_items(
     path: Path, items: Any, lines: Sequence[int], annotations: Mapping[str, str]
 ) -> tuple[dict[str, ResourceRead], list[str]]:
+    """Items per resource type, each cut down to what gitnad reads; notes on what was ignored."""
+    seen_only: set[str] = set()
     per: dict[str, list[tuple[Mapping[str, Any], int]]] = {r.name: [] for r in kinds.RESOURCES}
     ignored: dict[str, int] = {}
     for index, item in enumerate(items or ()):
@@ -117,14 +238,24 @@ def _sort_items(
         if not isinstance(api_version, str) or not isinstance(kind, str):
             raise SnapshotError(f"{where}: list item without apiVersion/kind")
         resource = kinds.resource_of(api_version, kind)
-        if resource is None:
-            ignored[kind] = ignored.get(kind, 0) + 1
+        if resource is None or (resource is kinds.PODS and not is_launcher(item)):
+            label = f"{kind} (not a virt-launcher pod)" if resource is kinds.PODS else kind
+            ignored[label] = ignored.get(label, 0) + 1
             continue
-        per[resource.name].append((item, line))
+        kept = strip(resource, item)
+        if isinstance(items, list):
+            items[index] = None  # the raw object (managedFields, volumes, containers...) is freed right away
+        if kept is not None:
+            per[resource.name].append((kept, line))
+        elif resource.name not in seen_only:
+            seen_only.add(resource.name)  # a DaemonSet other than the controller: the kind was in the List
     captured = set(_csv(annotations[CAPTURED])) if CAPTURED in annotations else None
     not_installed = set(_csv(annotations.get(NOT_INSTALLED, "")))
     unreadable = _reasons(annotations.get(UNREADABLE, ""))
-    reads = {r.name: _read_of(r, per[r.name], captured, not_installed, unreadable) for r in kinds.RESOURCES}
+    reads = {
+        r.name: _read_of(r, per[r.name], r.name in seen_only, captured, not_installed, unreadable)
+        for r in kinds.RESOURCES
+    }
     notes = [f"{path}: ignored {n} object(s) of kind {k}" for k, n in sorted(ignored.items())]
     return reads, notes
 
@@ -132,18 +263,24 @@ def _sort_items(
 def _read_of(
     r: Resource,
     found: list[tuple[Mapping[str, Any], int]],
+    in_list: bool,
     captured: set[str] | None,
     not_installed: set[str],
     unreadable: Mapping[str, str],
 ) -> ResourceRead:
+    """What the List says about one type: with gitnad's annotations, what they say; without them (kubectl), a
+    type with items (or objects gitnad skips, like other DaemonSets) was captured, one without is assumed
+    empty."""
     items = tuple(i for i, _ in found)
     lines = tuple(line for _, line in found)
     if r.name in unreadable:
         return ResourceRead(r, ReadState.UNREADABLE, reason=unreadable[r.name])
     if r.name in not_installed:
         return ResourceRead(r, ReadState.NOT_INSTALLED, reason=kinds.NOT_INSTALLED_REASON)
-    if (captured is not None and r.name in captured) or (captured is None and items):
+    if (captured is not None and r.name in captured) or (captured is None and (items or in_list)):
         return ResourceRead(r, ReadState.READ, items=items, item_lines=lines if any(lines) else ())
+    if captured is None:
+        return ResourceRead(r, ReadState.ASSUMED_EMPTY)
     return ResourceRead(r, ReadState.UNREADABLE, reason="not in the snapshot")
 
 
@@ -192,14 +329,15 @@ def _csv(raw: str) -> list[str]:
     return [p.strip() for p in raw.split(",") if p.strip()]
 
 
+_REASON_KEY = re.compile(r"(?:^|;)\s*(" + "|".join(re.escape(r.name) for r in kinds.RESOURCES) + r")=")
+
+
 def _reasons(raw: str) -> dict[str, str]:
-    """`res1=reason; res2=reason` -> dict."""
-    out: dict[str, str] = {}
-    for part in raw.split(";"):
-        name, sep, reason = part.partition("=")
-        if sep and name.strip():
-            out[name.strip()] = reason.strip()
-    return out
+    """`res1=reason; res2=reason` -> dict. Keys are recognized only as the resource names gitnad writes, so a
+    reason may hold `;` or `=` (API messages do: "...RBAC permission; see deploy/rbac/...")."""
+    keys = list(_REASON_KEY.finditer(raw))
+    ends = [k.start() for k in keys[1:]] + [len(raw)] if keys else []
+    return {k.group(1): raw[k.end() : end].strip() for k, end in zip(keys, ends, strict=True)}
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -234,51 +372,33 @@ def build_list(capture: Capture) -> dict[str, Any]:
 
 
 def strip(resource: Resource, item: Mapping[str, Any]) -> dict[str, Any] | None:
-    """What gitnad keeps of one object (None: not kept at all)."""
-    head = {"apiVersion": item.get("apiVersion") or resource.api_version, "kind": item.get("kind") or resource.kind}
-    meta = _map(item.get("metadata"))
-    if resource is kinds.PODS:
-        pod_meta = {k: meta[k] for k in POD_METADATA if k in meta}
-        pod_ann = {k: v for k, v in _map(meta.get("annotations")).items() if k in POD_ANNOTATIONS}
-        if pod_ann:
-            pod_meta["annotations"] = pod_ann
-        out: dict[str, Any] = {**head, "metadata": pod_meta}
-        node = _map(item.get("spec")).get("nodeName")
-        if node is not None:
-            out["spec"] = {"nodeName": node}
-        phase = _map(item.get("status")).get("phase")
-        if phase is not None:
-            out["status"] = {"phase": phase}
-        return out
-    if resource is kinds.DAEMONSETS:
-        return {**head, "metadata": {k: meta[k] for k in DS_METADATA if k in meta}} if convert.is_dnc(item) else None
-    out = {**head, **{k: v for k, v in item.items() if k not in ("apiVersion", "kind", "metadata")}}
-    out["metadata"] = _clean_meta(meta)
-    if resource is kinds.VMS:
-        _drop(out, ("spec", "template", "spec", "volumes"))
-    elif resource is kinds.VMIS:
-        _drop(out, ("spec", "volumes"))
+    """What gitnad keeps of one object (None: not kept at all): the allow-list `KEEP`, minus the last-applied
+    annotation. A value of the wrong type is kept as it is, so the reader still reports it as unreadable."""
+    if resource is kinds.DAEMONSETS and not convert.is_dnc(item):
+        return None
+    out = {"apiVersion": item.get("apiVersion") or resource.api_version, "kind": item.get("kind") or resource.kind}
+    out.update(_keep(item, KEEP[resource]))
+    meta = out.get("metadata")
+    if isinstance(meta, Mapping):
+        annotations = meta.get("annotations")
+        if isinstance(annotations, Mapping) and LAST_APPLIED in annotations:
+            out["metadata"] = {**meta, "annotations": {k: v for k, v in annotations.items() if k != LAST_APPLIED}}
     return out
 
 
-def _clean_meta(meta: Mapping[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in meta.items() if k != "managedFields"}
-    ann = _map(meta.get("annotations"))
-    if LAST_APPLIED in ann:
-        out["annotations"] = {k: v for k, v in ann.items() if k != LAST_APPLIED}
+def _keep(value: Mapping[str, Any], allowed: Keep) -> dict[str, Any]:
+    """The allowed keys of `value`, in its order, each cut down by its own allow-list (None: the whole value).
+    A mapping that the cut leaves empty is dropped; a value that should be a mapping and is not is kept."""
+    out: dict[str, Any] = {}
+    for key, v in value.items():
+        if key not in allowed:
+            continue
+        sub = allowed[key]
+        if sub is None or not isinstance(v, Mapping):
+            out[key] = v
+        elif (kept := _keep(v, sub)) or not v:
+            out[key] = kept
     return out
-
-
-def _drop(obj: dict[str, Any], path: tuple[str, ...]) -> None:
-    """Remove obj[path...] (copying the dicts on the way, so the capture stays untouched)."""
-    parent = obj
-    for key in path[:-1]:
-        child = parent.get(key)
-        if not isinstance(child, Mapping):
-            return
-        parent[key] = dict(child)
-        parent = parent[key]
-    parent.pop(path[-1], None)
 
 
 def render(body: Mapping[str, Any], fmt: str) -> str:
@@ -286,6 +406,20 @@ def render(body: Mapping[str, Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     return yamlio.dump_yaml(body)
+
+
+def check_destination(path: Path) -> None:
+    """Refuse a destination that cannot be written, before the cluster is read (which can take minutes)."""
+    target = path.resolve()
+    parent = target.parent
+    if target.is_dir():
+        raise UsageError(f"cannot write the snapshot to {path}: it is a directory")
+    if not parent.exists():
+        raise UsageError(f"cannot write the snapshot to {path}: directory {path.parent} does not exist")
+    if not parent.is_dir():
+        raise UsageError(f"cannot write the snapshot to {path}: {path.parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write the snapshot to {path}: directory {path.parent} is not writable")
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -10,7 +10,7 @@ connection resumes from the last seen version after a short pause.
 
 from __future__ import annotations
 
-import json
+import http.client
 import queue
 import threading
 from collections.abc import Mapping, Sequence
@@ -21,7 +21,8 @@ from typing import Any
 from gitnad.config import ClusterSettings
 from gitnad.errors import ClusterError
 from gitnad.models.cluster import ClusterFacts, FactSource
-from gitnad.sources.cluster import convert, kinds
+from gitnad.sources import jsonio
+from gitnad.sources.cluster import assemble, kinds
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource, ResourceRead
 from gitnad.sources.cluster.live import ApiFailure, Deadline, LiveReader, describe
 
@@ -34,6 +35,10 @@ DEBOUNCE_S = 0.1
 GONE = 410
 
 
+class StreamGarbled(Exception):
+    """A watch stream line that is not a JSON event (a connection cut mid-event): resume like a dropped one."""
+
+
 @dataclass(frozen=True)
 class _Event:
     resource: Resource
@@ -43,6 +48,8 @@ class _Event:
     items: tuple[Mapping[str, Any], ...] = ()
     """For RELIST: the complete new list of that (resource, namespace)."""
     error: str | None = None
+    crash: Exception | None = None
+    """For CRASHED: what ended a watch thread unexpectedly; raised again in the caller's thread."""
 
 
 def _key(obj: Mapping[str, Any]) -> str:
@@ -99,8 +106,8 @@ class LiveFeed:
             warnings=self._base.warnings,
         )
         try:
-            return convert.to_facts(capture, FactSource.LIVE)
-        except convert.ItemError as e:
+            return assemble.to_facts(capture, FactSource.LIVE)
+        except assemble.ItemError as e:
             raise ClusterError(f"watch {e.resource.name}: {e.message}") from e
 
     def wait(self, timeout_s: float) -> bool:
@@ -140,6 +147,9 @@ class LiveFeed:
                 cache[_key(ev.obj)] = ev.obj
         elif ev.type == "FAILED" and ev.error:
             self.failed[ev.resource.name] = ev.error
+        elif ev.type == "CRASHED" and ev.crash is not None:
+            self.close()
+            raise ev.crash
 
     def _replace(self, r: Resource, namespace: str | None, items: Sequence[Mapping[str, Any]]) -> None:
         cache = self._cache[r.name]
@@ -177,7 +187,9 @@ class LiveFeed:
         }
         resp = self._call(r, namespace, kw)
         try:
-            body = json.loads(resp.data)
+            body = jsonio.loads(resp.data, max_depth=None)
+        except ValueError as e:
+            raise ApiFailure(f"{describe(r, namespace)}: the server's answer is not JSON ({e})", 200) from e
         finally:
             resp.release_conn()
         if not isinstance(body, dict):
@@ -211,6 +223,16 @@ class LiveFeed:
         return co.list_cluster_custom_object, (r.group, r.version, r.plural)
 
     def _watch_loop(self, r: Resource, namespace: str | None, version: str) -> None:
+        """The thread's body. Anything it does not handle (a bug) is handed to the caller's thread, which raises
+        it: a watch must never die quietly and turn a crash into a timeout."""
+        try:
+            self._watch_until_stopped(r, namespace, version)
+        except Exception as e:  # not swallowed: handed over, and `_apply` raises it in the caller's thread
+            self._events.put(_Event(r, namespace, "CRASHED", crash=e))
+
+    def _watch_until_stopped(self, r: Resource, namespace: str | None, version: str) -> None:
+        from urllib3.exceptions import HTTPError
+
         while not self._stop.is_set():
             try:
                 version = self._watch_once(r, namespace, version)
@@ -226,7 +248,9 @@ class LiveFeed:
             except ClusterError as e:
                 self._fail(r, namespace, e.message)
                 return
-            except Exception:  # connection dropped, read timeout: resume from the last version
+            except (HTTPError, OSError, http.client.HTTPException, StreamGarbled):
+                # The connection dropped, a read timed out or the stream was cut mid-line: resume from the
+                # last version seen. Only transport errors: a bug in gitnad surfaces (see _watch_loop).
                 if self._stop.wait(RECONNECT_PAUSE_S):
                     return
 
@@ -272,12 +296,16 @@ class LiveFeed:
         return version
 
     def _on_line(self, r: Resource, namespace: str | None, what: str, line: str, version: str) -> str:
-        ev = json.loads(line)
+        try:
+            ev = jsonio.loads(line, max_depth=None)
+        except ValueError as e:
+            raise StreamGarbled(f"{what}: an event is not JSON ({e})") from e
         if not isinstance(ev, dict):
             return version
         if ev.get("type") == "ERROR":
-            obj = ev.get("object") or {}
-            code = int(obj.get("code") or 0)
+            raw = ev.get("object")
+            obj: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            code: int = obj["code"] if isinstance(obj.get("code"), int) else 0
             raise ApiFailure(f"{what}: {code} {obj.get('reason', '')}: {obj.get('message', '')}", code)
         return self._on_event(r, namespace, ev, version)
 

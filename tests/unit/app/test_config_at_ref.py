@@ -61,14 +61,15 @@ def test_scan_reads_the_configuration_of_what_it_scans(repo: TempRepo, args: lis
 def test_drift_reads_the_configuration_of_the_declared_ref(repo: TempRepo, tmp_path: Path) -> None:
     snapshot = tmp_path / "cluster.yaml"
     snapshot.write_text(SNAPSHOT)
-    doc = run("drift", "--repo", str(repo.root), "--ref", "HEAD", "--snapshot", str(snapshot), code=3)  # empty List
+    # An empty kubectl List: every kind is taken as read and empty (SPEC §7), so the VM is Missing.
+    doc = run("drift", "--repo", str(repo.root), "--ref", "HEAD", "--snapshot", str(snapshot), code=1)
     assert namespaces(doc["items"], "vm") == ["committed"]
 
 
 def test_reconcile_reads_the_configuration_of_the_declared_ref(repo: TempRepo, tmp_path: Path) -> None:
     snapshot = tmp_path / "cluster.yaml"
     snapshot.write_text(SNAPSHOT)
-    doc = run("reconcile", "--repo", str(repo.root), "--snapshot", str(snapshot), code=3)
+    doc = run("reconcile", "--repo", str(repo.root), "--snapshot", str(snapshot), code=1)
     assert namespaces(doc["items"], "vm") == ["committed"]
 
 

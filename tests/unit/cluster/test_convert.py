@@ -34,9 +34,8 @@ def _kv(spec: dict[str, Any]) -> dict[str, Any]:
             },
             (9, 3, ("LiveUpdateNADRef",), ("X",), ("LiveMigrate", "Evict")),
         ),
-        ({"configuration": {"migrations": {"parallelMigrationsPerCluster": True}}}, (5, 2, (), (), ())),
     ],
-    ids=["unset", "empty-migrations", "all-set", "bool-is-not-a-count"],
+    ids=["unset", "empty-migrations", "all-set"],
 )
 def test_kubevirt_defaults(spec: dict[str, Any], expected: tuple[Any, ...]) -> None:
     kv = convert.kubevirt(_kv(spec))

@@ -107,3 +107,73 @@ def test_missing_kubernetes_client_is_a_usage_error(tmp_path: Path) -> None:
         "2 live cluster reads need the kubernetes client (No module named kubernetes (blocked by the test)): "
         "pip install 'gitnad[cluster]', or use --snapshot\n"
     )
+
+
+GOOD_KUBECONFIG = (
+    "apiVersion: v1\nkind: Config\ncurrent-context: a\n"
+    "clusters:\n- name: c\n  cluster: {server: 'https://127.0.0.1:6443'}\n"
+    "users:\n- name: u\n  user: {token: t}\n"
+    "contexts:\n- name: a\n  context: {cluster: c, user: u}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "- a\n- b\n",
+            "{path}:1: not a kubeconfig (found a list; expected one mapping with clusters, contexts and users)",
+        ),
+        ("hello\n", "{path}:1: not a kubeconfig (found a str; expected one mapping with clusters, contexts and users)"),
+        (
+            "a: 1\n---\nb: 2\n",
+            "{path}:1: not a kubeconfig (found 2 documents; expected one mapping with clusters, contexts and users)",
+        ),
+        (
+            "clusters: [\n",
+            "{path}:1: YAML syntax error: did not find expected node content (while parsing a flow node)",
+        ),
+        (
+            GOOD_KUBECONFIG.replace("users:\n- name: u\n  user: {token: t}\n", "users: 5\n"),
+            "{path} is not a kubeconfig the client can read (TypeError: 'int' object is not iterable): expected "
+            "clusters, contexts and users as lists of named entries",
+        ),
+    ],
+    ids=["a-list", "a-scalar", "two-documents", "syntax-error", "users-a-number"],
+)
+def test_a_file_that_is_not_a_kubeconfig_is_a_usage_error_naming_it(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "kubeconfig"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as err:
+        live.configuration(ClusterSettings(kubeconfig=path))
+    assert (err.value.exit_code, err.value.message) == (2, "kubeconfig " + message.format(path=path))
+
+
+def test_kubeconfig_env_entries_are_checked_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.write_text(GOOD_KUBECONFIG)
+    bad.write_text("- not\n- a mapping\n")
+    monkeypatch.setenv("KUBECONFIG", os.pathsep.join([str(good), str(bad), str(tmp_path / "absent")]))
+    with pytest.raises(ConfigError) as err:
+        live.configuration(ClusterSettings())
+    assert err.value.message == (
+        f"kubeconfig {bad}:1: not a kubeconfig (found a list; expected one mapping with clusters, contexts and users)"
+    )
+
+
+def test_a_good_kubeconfig_loads(tmp_path: Path) -> None:
+    path = tmp_path / "kubeconfig"
+    path.write_text(GOOD_KUBECONFIG)
+    assert live.configuration(ClusterSettings(kubeconfig=path)).host == "https://127.0.0.1:6443"
+
+
+def test_a_context_in_a_pod_without_kubeconfig_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    with pytest.raises(ConfigError) as err:
+        live.configuration(ClusterSettings(context="prod"))
+    assert err.value.message == (
+        "context 'prod' is set (--context or cluster.context in .gitnad.yaml), but there is no kubeconfig: in a pod, "
+        "leave it unset to use the pod's service account"
+    )

@@ -10,8 +10,8 @@ import pytest
 
 from gitnad.config import ClusterSettings
 from gitnad.errors import SnapshotError
-from gitnad.models.cluster import FactSource
-from gitnad.sources.cluster import convert, kinds, load_facts, snapshot_text
+from gitnad.models.cluster import FactSource, ResourceType, UnreadableCause
+from gitnad.sources.cluster import assemble, kinds, load_facts, snapshot_text
 from gitnad.sources.cluster import snapshot as sf
 from gitnad.sources.cluster.kinds import Capture, ReadState, ResourceRead
 
@@ -20,22 +20,49 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 def test_kubectl_list_without_annotations() -> None:
-    facts = load_facts(ClusterSettings(snapshot=DATA / "kubectl-list.yaml"))
+    """A kind absent from a hand-made List is empty only when nothing in the List contradicts it (SPEC §7)."""
+    path = DATA / "kubectl-list.yaml"
+    facts = load_facts(ClusterSettings(snapshot=path))
     assert facts.source is FactSource.SNAPSHOT and facts.namespaces is None and facts.captured_at is None
     assert [v.key for v in facts.vms] == ["default/test-vm"]
     assert [n.key for n in facts.nads] == ["default/nad-with-vlan20"]
     assert [(v.key, v.uid, v.phase) for v in facts.vmis] == [
         ("default/test-vm", "11111111-2222-3333-4444-555555555555", "Running")
     ]
-    # kinds absent from a hand-made List are unknown, never "none exist"
-    assert facts.unreadable == (
-        "kubevirts.kubevirt.io: not in the snapshot",
-        "virtualmachineinstancemigrations.kubevirt.io: not in the snapshot",
-        "pods: not in the snapshot",
-        "daemonsets.apps: not in the snapshot",
+    hint = "to it, or write it with gitnad snapshot"
+    assert [(u.resource, u.cause, u.reason, u.namespace, u.subjects) for u in facts.unreadable] == [
+        (
+            ResourceType.KUBEVIRT,
+            UnreadableCause.CONTRADICTED,
+            "the List has no KubeVirt CR, but VirtualMachine default/test-vm needs it (and 1 more): "
+            f"add `kubectl get kubevirt -A -o yaml` {hint}",
+            None,
+            (),
+        ),
+        (
+            ResourceType.PODS,
+            UnreadableCause.CONTRADICTED,
+            "the List has no virt-launcher pod, but VirtualMachineInstance default/test-vm is Running: "
+            f"add `kubectl get pods -A -l kubevirt.io=virt-launcher -o yaml` {hint}",
+            None,
+            (),
+        ),
+        (
+            ResourceType.DAEMONSETS,
+            UnreadableCause.CONTRADICTED,
+            "the List has no DaemonSet, but VirtualMachineInstance default/test-vm is Running (virt-handler, a "
+            f"DaemonSet, runs it): add `kubectl get ds -A -o yaml` {hint}",
+            None,
+            (),
+        ),
+    ]
+    assert (facts.kubevirt_installed, facts.kubevirt, facts.dnc_known, facts.migrations) == (True, None, False, ())
+    assert facts.warnings == (
+        f"{path}: ignored 1 object(s) of kind Service",
+        f"{path}: no VirtualMachineInstanceMigration in the List and nothing in it shows one exists: taken as none "
+        "(virtualmachineinstancemigrations.kubevirt.io assumed empty; a List written by gitnad snapshot says what "
+        "it captured)",
     )
-    assert (facts.kubevirt_installed, facts.kubevirt, facts.dnc_known) == (True, None, False)
-    assert facts.warnings == (f"{DATA / 'kubectl-list.yaml'}: ignored 1 object(s) of kind Service",)
 
 
 def _capture(**reads: ResourceRead) -> Capture:
@@ -78,10 +105,10 @@ def test_round_trip_with_annotations(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(snapshot_text(capture, "yaml"))
     facts = load_facts(ClusterSettings(snapshot=path, max_snapshot_age=timedelta(hours=1)), now=NOW)
-    expected = convert.to_facts(capture, FactSource.LIVE)
+    expected = assemble.to_facts(capture, FactSource.LIVE)
     volatile = {"source", "origin", "warnings"}
     assert facts.model_dump(exclude=volatile) == expected.model_dump(exclude=volatile)
-    assert facts.unreadable == ("daemonsets.apps: 403 Forbidden",) and not facts.dnc_known
+    assert [u.text for u in facts.unreadable] == ["daemonsets.apps: 403 Forbidden"] and not facts.dnc_known
     assert (facts.kubevirt_installed, facts.kubevirt) == (False, None)  # read, and there is no KubeVirt CR
     assert facts.warnings == (
         f"snapshot {path} is stale: captured 2026-11-25T09:00:00Z, 3h ago (more than --max-snapshot-age 1h)",
@@ -172,7 +199,7 @@ def test_max_snapshot_age(tmp_path: Path, max_age: timedelta | None, captured: s
         ('{"kind": "List", "items": [}', "{path}:1: not valid JSON: Expecting value: line 1 column 28 (char 27)"),
         (
             '{"kind": "List", "items": [{"apiVersion": "v1", "kind": "Pod", '
-            '"metadata": {"name": "p", "namespace": "n"}}]}',
+            '"metadata": {"name": "p", "namespace": "n", "labels": {"kubevirt.io": "virt-launcher"}}}]}',
             "{path}: Pod #1: Pod n/p without metadata.uid",
         ),
         (
@@ -207,3 +234,52 @@ def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError) as err:
         load_facts(ClusterSettings(snapshot=tmp_path / "nope.yaml"))
     assert err.value.message == f"cannot read snapshot {tmp_path / 'nope.yaml'}: No such file or directory"
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "403 Forbidden",
+        'list daemonsets.apps in all namespaces: 403 Forbidden: User "a=b" cannot list resource "daemonsets" '
+        "(the identity lacks RBAC permission; see deploy/rbac/ for the roles gitnad needs)",
+    ],
+    ids=["plain", "with-semicolon-and-equals"],
+)
+def test_unreadable_reasons_survive_the_annotation(tmp_path: Path, reason: str) -> None:
+    """`gitnad.dev/unreadable` keys are the resource names, so an API message with `;` or `=` is kept whole."""
+    capture = _capture(
+        **{
+            "daemonsets.apps": ResourceRead(kinds.DAEMONSETS, ReadState.UNREADABLE, reason=reason),
+            "pods": ResourceRead(kinds.PODS, ReadState.UNREADABLE, reason="timed out; retried 5 times"),
+        }
+    )
+    path = tmp_path / "s.yaml"
+    path.write_text(snapshot_text(capture, "yaml"))
+    facts = load_facts(ClusterSettings(snapshot=path))
+    assert [u.text for u in facts.unreadable] == [
+        "pods: timed out; retried 5 times",
+        f"daemonsets.apps: {reason}",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("meta", "message"),
+    [
+        (
+            '{name: "vm1\\n\\e[31mred", namespace: prod}',
+            "{path}:3: VirtualMachine metadata.name 'vm1\\n\\x1b[31mred' is not a Kubernetes object name",
+        ),
+        (
+            "{name: vm1, namespace: Prod_Env}",
+            "{path}:3: VirtualMachine vm1: metadata.namespace 'Prod_Env' is not a Kubernetes namespace name",
+        ),
+    ],
+    ids=["escape-sequence-in-name", "invalid-namespace"],
+)
+def test_a_name_the_api_server_would_refuse_is_refused(tmp_path: Path, meta: str, message: str) -> None:
+    """Hostile names (newlines, terminal escapes) never reach a message: the file is refused, escaped."""
+    path = tmp_path / "snap.yaml"
+    path.write_text(f"kind: List\nitems:\n- apiVersion: kubevirt.io/v1\n  kind: VirtualMachine\n  metadata: {meta}\n")
+    with pytest.raises(SnapshotError) as err:
+        load_facts(ClusterSettings(snapshot=path))
+    assert err.value.message == message.format(path=path)

@@ -21,6 +21,9 @@ from gitnad.models.cluster import (
     MigrationState,
     NetworkStatusEntry,
     OwnerRef,
+    ResourceType,
+    Unreadable,
+    UnreadableCause,
     VMIInterfaceStatus,
 )
 from gitnad.models.manifest import NAD, VM, VMKind
@@ -84,7 +87,7 @@ class World:
     nads: tuple[str, ...] = ("nad-a", "nad-b")
     extra_vms: list[LiveVM] = field(default_factory=list)
     namespaces: tuple[str, ...] | None = None
-    unreadable: tuple[str, ...] = ()
+    unreadable: tuple[Unreadable, ...] = ()
 
     @property
     def uid(self) -> str:
@@ -172,6 +175,18 @@ def migration(
         failure_reason=failure_reason,
         migration_state=state,
     )
+
+
+def gone(
+    resource: ResourceType,
+    reason: str,
+    *,
+    namespace: str | None = None,
+    subjects: tuple[str, ...] = (),
+    cause: UnreadableCause = UnreadableCause.NOT_READ,
+) -> Unreadable:
+    """A record of what could not be read (as the adapter makes them)."""
+    return Unreadable(resource=resource, cause=cause, reason=reason, namespace=namespace, subjects=subjects)
 
 
 def world(**kw: Any) -> World:

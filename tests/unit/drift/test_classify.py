@@ -7,11 +7,20 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from drift_builders import NS, T0, KubeVirtFacts, World, cond, declared_vm, migration, world  # type: ignore[import-not-found]
+from drift_builders import (  # type: ignore[import-not-found]
+    NS,
+    T0,
+    KubeVirtFacts,
+    World,
+    cond,
+    declared_vm,
+    gone,
+    migration,
+    world,
+)
 
 from gitnad.drift.classify import classify
-from gitnad.drift.unreadable import Fact, facts_of
-from gitnad.models.cluster import LiveVM, MigrationState
+from gitnad.models.cluster import LiveVM, MigrationState, ResourceType, UnreadableCause
 from gitnad.models.manifest import VM
 from gitnad.models.results import DriftState as S
 
@@ -288,31 +297,91 @@ CASES: list[tuple[str, dict[str, object], S, str]] = [
     ),
     (
         "unknown-vms-unreadable",
-        {"unreadable": ("virtualmachines: 403 Forbidden",)},
+        {"unreadable": (gone(ResourceType.VMS, "403 Forbidden"),)},
         S.UNKNOWN,
-        "VirtualMachines could not be read: virtualmachines: 403 Forbidden",
+        "VirtualMachines could not be read: virtualmachines.kubevirt.io: 403 Forbidden",
     ),
     (
         "unknown-vmis-unreadable",
-        {"unreadable": ("virtualmachineinstances: 403 Forbidden",)},
+        {"unreadable": (gone(ResourceType.VMIS, "403 Forbidden"),)},
         S.UNKNOWN,
-        "VirtualMachineInstances could not be read: virtualmachineinstances: 403 Forbidden",
+        "VirtualMachineInstances could not be read: virtualmachineinstances.kubevirt.io: 403 Forbidden",
     ),
     (
         "unknown-pods-unreadable",
-        {"unreadable": ("pods: timed out",)},
+        {"unreadable": (gone(ResourceType.PODS, "timed out"),)},
         S.UNKNOWN,
         "virt-launcher pods could not be read: pods: timed out",
     ),
     (
-        "unknown-unattributed-blocks-all",
-        {"unreadable": ("list truncated",)},
+        "unknown-migrations-unreadable",
+        {"unreadable": (gone(ResourceType.MIGRATIONS, "watch broke: 403 Forbidden"),)},
         S.UNKNOWN,
-        "VirtualMachines could not be read: list truncated",
+        "migrations could not be read: virtualmachineinstancemigrations.kubevirt.io: watch broke: 403 Forbidden",
+    ),
+    (
+        "unknown-nads-unreadable",
+        {"unreadable": (gone(ResourceType.NADS, "403 Forbidden", namespace=NS),)},
+        S.UNKNOWN,
+        "NetworkAttachmentDefinitions could not be read: network-attachment-definitions.k8s.cni.cncf.io: 403 Forbidden",
     ),
     (
         "unknown-daemonsets-irrelevant",
-        {"unreadable": ("daemonsets: 403 Forbidden",)},
+        {"unreadable": (gone(ResourceType.DAEMONSETS, "403 Forbidden"),)},
+        S.IN_SYNC,
+        "VM, VMI and pod virt-launcher-vm1-new on prod/nad-b",
+    ),
+    (
+        "unknown-kubevirt-irrelevant-when-in-sync",
+        {"unreadable": (gone(ResourceType.KUBEVIRT, "not in the snapshot"),), "kubevirt": None},
+        S.IN_SYNC,
+        "VM, VMI and pod virt-launcher-vm1-new on prod/nad-b",
+    ),
+    (
+        "unknown-this-vmi-malformed",
+        {
+            "vmi": False,
+            "unreadable": (
+                gone(
+                    ResourceType.VMIS,
+                    "VirtualMachineInstance prod/vm1: status.interfaces is a string, not a list",
+                    namespace=NS,
+                    subjects=("prod/vm1",),
+                    cause=UnreadableCause.MALFORMED,
+                ),
+            ),
+        },
+        S.UNKNOWN,
+        "VirtualMachineInstances could not be read: virtualmachineinstances.kubevirt.io: VirtualMachineInstance "
+        "prod/vm1: status.interfaces is a string, not a list",
+    ),
+    (
+        "other-vmi-malformed-irrelevant",
+        {"unreadable": (gone(ResourceType.VMIS, "prod/vm2 is listed 2 times", namespace=NS, subjects=("prod/vm2",)),)},
+        S.IN_SYNC,
+        "VM, VMI and pod virt-launcher-vm1-new on prod/nad-b",
+    ),
+    (
+        "other-namespace-pods-irrelevant",
+        {"unreadable": (gone(ResourceType.PODS, "a pod of staging", namespace="staging"),)},
+        S.IN_SYNC,
+        "VM, VMI and pod virt-launcher-vm1-new on prod/nad-b",
+    ),
+    (
+        "unknown-namespace-pods",
+        {"unreadable": (gone(ResourceType.PODS, "Pod prod/x: its owner is unreadable", namespace=NS),)},
+        S.UNKNOWN,
+        "virt-launcher pods could not be read: pods: Pod prod/x: its owner is unreadable",
+    ),
+    (
+        "unknown-declared-nad-duplicate",
+        {"unreadable": (gone(ResourceType.NADS, "dup", namespace=NS, subjects=("prod/nad-b",)),)},
+        S.UNKNOWN,
+        "NetworkAttachmentDefinitions could not be read: network-attachment-definitions.k8s.cni.cncf.io: dup",
+    ),
+    (
+        "other-nad-duplicate-irrelevant",
+        {"unreadable": (gone(ResourceType.NADS, "dup", namespace=NS, subjects=("prod/nad-a",)),)},
         S.IN_SYNC,
         "VM, VMI and pod virt-launcher-vm1-new on prod/nad-b",
     ),
@@ -492,21 +561,3 @@ def test_items_sorted_and_pod_networks_skipped() -> None:
     items = classify(vms, world().facts())
     assert [(i.vm, i.network) for i in items] == [("prod/vm1", "secondary-network"), ("prod/vm2", "secondary-network")]
     assert items[1].state is S.MISSING
-
-
-@pytest.mark.parametrize(
-    ("entry", "facts"),
-    [
-        ("virtualmachines.kubevirt.io: 403 Forbidden", {"vm"}),
-        ("virtualmachineinstances.kubevirt.io: forbidden: cannot list virtualmachines", {"vmi"}),
-        ("virtualmachineinstancemigrations.kubevirt.io: timed out", {"migration"}),
-        ("pods: forbidden in the namespace prod", {"pod"}),
-        ("network-attachment-definitions.k8s.cni.cncf.io: 403", {"nad"}),
-        ("kubevirts.kubevirt.io: not in snapshot", {"kubevirt"}),
-        ("daemonsets.apps: 403", {"other"}),
-        ("server closed the connection", {f.value for f in Fact}),
-    ],
-    ids=["vm", "vmi-reason-ignored", "migration", "pod", "nad", "kubevirt", "daemonsets", "unattributed"],
-)
-def test_unreadable_entry_blocks(entry: str, facts: set[str]) -> None:
-    assert {f.value for f in facts_of(entry)} == facts

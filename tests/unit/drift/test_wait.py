@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from drift_builders import cond, declared_vm, migration, world  # type: ignore[import-not-found]
+from drift_builders import cond, declared_vm, gone, migration, world  # type: ignore[import-not-found]
 
 from gitnad.drift.wait import Progress, settled, wait_until_settled
-from gitnad.models.cluster import ClusterFacts
+from gitnad.models.cluster import ClusterFacts, ResourceType
 from gitnad.models.results import DriftState as S
 
 REQUIRED = cond("MigrationRequired", "True")
@@ -64,7 +64,7 @@ def test_times_out_with_the_last_verdict() -> None:
 
 
 def test_settled() -> None:
-    unknown = world(unreadable=("pods: 403",)).facts()
+    unknown = world(unreadable=(gone(ResourceType.PODS, "403"),)).facts()
     from gitnad.drift.classify import classify
 
     assert not settled(classify([declared_vm()], unknown))  # Unknown may still resolve: keep waiting

@@ -11,11 +11,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "drift"))
 
-from drift_builders import KubeVirtFacts, cond, declared_vm, migration, world  # type: ignore[import-not-found]
+from drift_builders import KubeVirtFacts, cond, declared_vm, gone, migration, world  # type: ignore[import-not-found]
 
 from gitnad.drift import migrations as mig
 from gitnad.drift.classify import classify
-from gitnad.models.cluster import ClusterFacts
+from gitnad.models.cluster import ClusterFacts, ResourceType
 from gitnad.models.results import Action, ActionKind, ActionOutcome, DriftState
 from gitnad.reconcile.apply import apply
 from gitnad.reconcile.plan import Capacity, PlanSettings, plan
@@ -98,7 +98,7 @@ def test_migrations_only_within_free_slots() -> None:
             {},
             ("create-migration", "skipped", "KubeVirt is not Deployed or is upgrading: migrations would not start"),
         ),
-        ({"unreadable": ("pods: 403",)}, {"allow_restart": True}, ("none", "skipped", None)),
+        ({"unreadable": (gone(ResourceType.PODS, "403"),)}, {"allow_restart": True}, ("none", "skipped", None)),
     ],
     ids=[
         "restart-needs-flag",

@@ -21,6 +21,9 @@ from gitnad.models.cluster import (
     LiveVMI,
     Migration,
     MigrationState,
+    ResourceType,
+    Unreadable,
+    UnreadableCause,
 )
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding
@@ -187,9 +190,8 @@ class Cluster:
     vmis: list[LiveVMI] = field(default_factory=list)
     migrations: list[Migration] = field(default_factory=list)
     dnc: str | None = None
-    dnc_known: bool = True
     namespaces: tuple[str, ...] | None = None
-    unreadable: tuple[str, ...] = ()
+    unreadable: tuple[Unreadable, ...] = ()
 
     def facts(self) -> ClusterFacts:
         vms = [live_vm(n) for n in self.running] + self.vms
@@ -205,9 +207,17 @@ class Cluster:
             vmis=tuple(vmis),
             migrations=tuple(self.migrations),
             dynamic_networks_controller=self.dnc,
-            dnc_known=self.dnc_known,
             unreadable=self.unreadable,
         )
+
+
+def gone(
+    resource: ResourceType, reason: str, *, namespace: str | None = None, subjects: tuple[str, ...] = ()
+) -> Unreadable:
+    """A list that could not be read (as the cluster adapter records it)."""
+    return Unreadable(
+        resource=resource, cause=UnreadableCause.NOT_READ, reason=reason, namespace=namespace, subjects=subjects
+    )
 
 
 def codes(findings: Iterable[Finding]) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from gitnad.models.cluster import MigrationState
+from gitnad.models.cluster import MigrationState, ResourceType
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, Scope
 from gitnad.rules import ALL_RULES, meta, run_rules
@@ -18,6 +18,7 @@ from tests.unit.rules.rule_builders import (
     codes,
     cond,
     context,
+    gone,
     kubevirt,
     live_vm,
     live_vmi,
@@ -141,7 +142,7 @@ def test_preconditions_do_not_fire_for_a_stopped_vm() -> None:
 
 
 def test_preconditions_fire_when_running_state_is_unknown() -> None:
-    cluster = Cluster(kv=kubevirt("v1.9.0", methods=[]), unreadable=("virtualmachineinstances.kubevirt.io: forbidden",))
+    cluster = Cluster(kv=kubevirt("v1.9.0", methods=[]), unreadable=(gone(ResourceType.VMIS, "forbidden"),))
     assert codes(judge(cluster)) == [("GN204", "error"), ("GN212", "error")]
 
 
@@ -389,14 +390,18 @@ def test_gn209_upgrade_message() -> None:
 GN212_TABLE = [
     (
         "vmis-forbidden",
-        {"unreadable": ("virtualmachineinstances.kubevirt.io: forbidden",)},
+        {"unreadable": (gone(ResourceType.VMIS, "forbidden"),)},
         "virtualmachineinstances.kubevirt.io (forbidden)",
     ),
     ("namespace-not-read", {"namespaces": ("other",)}, "VMs and VMIs of namespace prod (not read)"),
-    ("kubevirt-forbidden", {"unreadable": ("kubevirts.kubevirt.io: forbidden",)}, "kubevirts.kubevirt.io (forbidden)"),
+    (
+        "kubevirt-forbidden",
+        {"unreadable": (gone(ResourceType.KUBEVIRT, "forbidden"),)},
+        "kubevirts.kubevirt.io (forbidden)",
+    ),
     (
         "daemonsets-missing",
-        {"unreadable": ("daemonsets.apps: not in the snapshot",)},
+        {"unreadable": (gone(ResourceType.DAEMONSETS, "not in the snapshot"),)},
         "daemonsets.apps (not in the snapshot)",
     ),
     (
@@ -417,7 +422,7 @@ def test_gn212_names_what_could_not_be_read(knobs: dict[str, object], part: str)
 
 def test_gn212_for_hotplug_only_change_when_nads_unreadable() -> None:
     hot = vm("db-1", extra=[Net("storage", nad="storage-net")])
-    cluster = Cluster(unreadable=("network-attachment-definitions.k8s.cni.cncf.io: forbidden",))
+    cluster = Cluster(unreadable=(gone(ResourceType.NADS, "forbidden"),))
     ctx = context([(vm("db-1"), hot)], base_nads=NADS, head_nads=NADS, cluster=cluster.facts())
     (f,) = cluster_findings(ctx)
     assert (f.code, f.network) == ("GN212", "storage")
@@ -463,6 +468,40 @@ def test_gn109_running_vmi_still_on_removed_nad() -> None:
         "NAD prod/vlan-30 is removed by this change but the running VMI prod/legacy-1 network bridge-net is "
         "attached to it"
     )
+
+
+@pytest.mark.parametrize(
+    ("unreadable", "expected"),
+    [
+        ((), []),
+        ((gone(ResourceType.DAEMONSETS, "403 Forbidden"),), []),
+        (
+            (gone(ResourceType.VMIS, "VirtualMachineInstance staging/x is listed 2 times", namespace="staging"),),
+            [
+                (
+                    "GN212",
+                    "nads/vlan-30.yaml",
+                    4,
+                    "NAD prod/vlan-30 is removed by this change, but whether a running VMI of the cluster "
+                    "(snap.yaml) is still attached to it cannot be told; could not read: "
+                    "virtualmachineinstances.kubevirt.io "
+                    "(VirtualMachineInstance staging/x is listed 2 times). Grant get/list on them (the read-only role "
+                    "in deploy/) or capture them with `gitnad snapshot`, then re-run",
+                )
+            ],
+        ),
+    ],
+    ids=["vmis-read", "other-facts-unknown", "a-vmi-unknown"],
+)
+def test_gn212_for_a_removed_nad_when_vmis_are_unknown(
+    unreadable: tuple[object, ...], expected: list[tuple[str, str, int, str]]
+) -> None:
+    """GN109 cannot see a running VMI it could not read: the removal is GN212 instead of a silent pass."""
+    vlan30 = nad("vlan-30", vlan=30)
+    cluster = Cluster(running=(), unreadable=unreadable)  # type: ignore[arg-type]
+    ctx = context([], base_nads=[*NADS, vlan30], head_nads=NADS, cluster=cluster.facts())
+    found, _ = run_rules(ctx)
+    assert [(f.code, f.file, f.line, f.message) for f in found] == expected
 
 
 def test_gn110_uses_the_cluster_nad_when_the_repo_lacks_it() -> None:

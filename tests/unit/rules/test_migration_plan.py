@@ -6,12 +6,13 @@ from collections.abc import Sequence
 
 import pytest
 
+from gitnad.models.cluster import ResourceType
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding
 from gitnad.models.results import MigrationPlan, NodeLoad, PlanEntry, PlanOutcome
 from gitnad.rules import run_rules
 from gitnad.rules.migration_plan import migration_plan
-from tests.unit.rules.rule_builders import Cluster, cond, context, kubevirt, live_vm, live_vmi, nad, swap, vm
+from tests.unit.rules.rule_builders import Cluster, cond, context, gone, kubevirt, live_vm, live_vmi, nad, swap, vm
 from tests.vmfactory import Net, parse_vm, vm_yaml
 
 NADS = [nad("vlan-10", vlan=10), nad("vlan-20", vlan=20)]
@@ -131,7 +132,7 @@ TABLE = [
     ),
     (
         "vmis-unreadable",
-        Cluster(unreadable=("virtualmachineinstances.kubevirt.io: forbidden",)),
+        Cluster(unreadable=(gone(ResourceType.VMIS, "forbidden"),)),
         entry(
             PlanOutcome.UNKNOWN,
             "cannot tell, could not read: virtualmachineinstances.kubevirt.io (forbidden)",

@@ -37,3 +37,26 @@ def test_duplicate_keys() -> None:
 def test_not_json_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         jsonio.loads("{nope")
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("1", 0, False),
+        ("[]", 0, True),
+        ("[]", 1, False),
+        ('{"a": [1, {"b": 2}]}', 2, True),
+        ('{"a": [1, {"b": 2}]}', 3, False),
+    ],
+    ids=["scalar", "empty-over", "empty-at", "mixed-over", "mixed-at"],
+)
+def test_deeper_than_agrees_with_depth(text: str, limit: int, expected: bool) -> None:
+    value = jsonio.loads(text)
+    assert jsonio.deeper_than(value, limit) is expected is (jsonio.depth(value) > limit)
+
+
+def test_drop_keys_at_any_depth_after_the_duplicate_check() -> None:
+    text = '{"keep": {"drop": [1], "x": {"drop": 2}}, "drop": 3}'
+    assert jsonio.loads(text, drop_keys=frozenset({"drop"})) == {"keep": {"x": {}}}
+    with pytest.raises(jsonio.JsonDuplicateKey, match="duplicate key 'drop'"):
+        jsonio.loads('{"drop": 1, "drop": 2}', reject_duplicates=True, drop_keys=frozenset({"drop"}))
