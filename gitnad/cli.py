@@ -1,135 +1,308 @@
-"""Command line: click options -> frozen settings -> app use case -> rendered report and exit code.
+"""Command line: click options -> frozen settings -> app use case -> reports and an exit code.
 
-The only module that imports click, prints or exits.
+The only module that imports click, prints or exits. Each command below is one row: its own options, the
+shared option groups (repo, declared state, cluster, output), one call into `gitnad.app`, and delivery of the
+result in every format asked for. The root command's `main` is the one error boundary (`_exit_code`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
+import re
 import sys
-import tempfile
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, TextIO, TypeVar
 
 import click
 
 from gitnad import __version__
-from gitnad.config import DEFAULT_WAIT_TIMEOUT, ClusterSettings, OutputFormat, OutputSettings
+from gitnad.config import DEFAULT_WAIT_TIMEOUT, MAX_DURATION, ClusterSettings, OutputFormat, OutputSettings
 from gitnad.errors import ExitCode, GitnadError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# --- the error boundary ---------------------------------------------------------------------------------
 
-def _parse_duration(value: str) -> timedelta:
-    """`90s`, `15m`, `2h`, `1d`, or plain seconds."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    v = value.strip()
-    try:
-        if v and v[-1] in units:
-            return timedelta(seconds=float(v[:-1]) * units[v[-1]])
-        return timedelta(seconds=float(v))
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a duration (e.g. 90s, 15m, 2h)") from None
+
+@dataclass
+class RunState:
+    """What the boundary and the terminal writers need to know about this run (set by option callbacks)."""
+
+    verbose: bool = False
+    no_color: bool = False
+
+
+class ReaderGone(Exception):
+    """stdout's reader went away (`| head`); raised instead of BrokenPipeError, which click turns into exit 1."""
+
+
+class Gitnad(click.Group):
+    """The root command. Its `main` maps every way a run ends to one exit code (SPEC §2)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as e:
+            raise ReaderGone from e
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        state = RunState()
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, obj=state, **extra)
+            code = int(rv) if isinstance(rv, int) else int(ExitCode.OK)
+        except BaseException as e:  # the boundary: every way a run ends comes through here
+            code = _exit_code(e, state)
+        sys.exit(code)
+
+
+def _exit_code(e: BaseException, state: RunState) -> int:
+    """gitnad's errors to their codes, Ctrl-C to 130, a closed stdout to 141, anything else to 3 (one line)."""
+    if isinstance(e, SystemExit):
+        raise e
+    if isinstance(e, GitnadError):
+        _say("error: " + _printable(e.message, keep="\n"), e, state)
+        return int(e.exit_code)
+    if isinstance(e, click.ClickException):
+        e.show()
+        return int(ExitCode.USAGE)
+    if isinstance(e, click.Abort | KeyboardInterrupt):
+        _say("interrupted", None, state)
+        return int(ExitCode.INTERRUPTED)
+    if isinstance(e, ReaderGone | BrokenPipeError):
+        _silence_stdout()
+        return int(ExitCode.BROKEN_PIPE)
+    if not isinstance(e, Exception):  # GeneratorExit and other interpreter signals: not ours to translate
+        raise e
+    what = _printable(f"{type(e).__name__}: {e}")[:500]
+    hint = "traceback above" if state.verbose else "re-run with -v for the traceback"
+    _say(f"internal error: {what} (at {_innermost(e.__traceback__)}); {hint}", e, state)
+    return int(ExitCode.UNDECIDED)
+
+
+def _say(message: str, e: BaseException | None, state: RunState) -> None:
+    if state.verbose and e is not None:
+        click.echo("".join(traceback.format_exception(e)).rstrip("\n"), err=True)
+    click.echo(f"gitnad: {message}", err=True)
+
+
+def _innermost(tb: TracebackType | None) -> str:
+    """`module:line` of the innermost gitnad frame (the innermost frame when none is ours)."""
+    where = "unknown location"
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", "?"))
+        if module.split(".")[0] == "gitnad" or where == "unknown location":
+            where = f"{module}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
+def _printable(text: str, keep: str = "") -> str:
+    """Control characters (escape sequences, newlines) shown escaped: one error is one line, never a command."""
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not complain about the closed pipe."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no real descriptor (tests): nothing to flush
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _state() -> RunState:
+    return click.get_current_context().ensure_object(RunState)
+
+
+def _remember(field: str) -> Callable[[click.Context, click.Parameter, bool], bool]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+        if value:
+            setattr(ctx.ensure_object(RunState), field, True)
+        return value
+
+    return callback
+
+
+def _colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never with --no-color or NO_COLOR set (no-color.org)."""
+    return not _state().no_color and not os.environ.get("NO_COLOR") and stream.isatty()
+
+
+def _echo(text: str) -> None:
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+# --- option groups ----------------------------------------------------------------------------------------
+
+
+def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Several click decorators as one, applied in the order listed (top to bottom, as written on a function)."""
+
+    def apply(f: F) -> F:
+        for d in reversed(decorators):
+            f = d(f)
+        return f
+
+    return apply
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"([0-9]{1,12}(?:\.[0-9]{1,9})?)([smhd]?)")
 
 
 class Duration(click.ParamType[timedelta]):
+    """`90s`, `15m`, `2h`, `1d` or plain seconds; more than zero and at most MAX_DURATION (a typo otherwise)."""
+
     name = "duration"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
-        return value if isinstance(value, timedelta) else _parse_duration(str(value))
+        if isinstance(value, timedelta):
+            return value
+        m = _DURATION.fullmatch(str(value).strip())
+        if m is None:
+            self.fail(f"{value!r} is not a duration (e.g. 90s, 15m, 2h, 1d)", param, ctx)
+        seconds = float(m[1]) * _UNITS[m[2] or "s"]
+        if seconds <= 0:
+            self.fail(f"{value!r}: must be more than zero", param, ctx)
+        if seconds > MAX_DURATION.total_seconds():
+            self.fail(f"{value!r}: longer than {MAX_DURATION.days} days", param, ctx)
+        return timedelta(seconds=seconds)
 
 
-def common_options(f: F) -> F:
-    f = click.option("-q", "--quiet", is_flag=True, help="Only print findings / non-converged items.")(f)
-    f = click.option("-v", "--verbose", count=True, help="More detail (repeatable).")(f)
-    f = click.option("--no-color", is_flag=True, help="Never colour the text output.")(f)
-    f = click.option(
-        "--output",
-        "output",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Write the report here (atomically).",
-    )(f)
-    f = click.option(
-        "--format",
-        "fmt",
-        type=click.Choice([m.value for m in OutputFormat]),
-        default=OutputFormat.TEXT.value,
-        show_default=True,
-    )(f)
-    f = click.option(
-        "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="Default: .gitnad.yaml"
-    )(f)
-    f = click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)(
-        f
-    )
-    return f
+verbose_option = click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_remember("verbose"),
+    help="When gitnad fails, print the Python traceback (with the library error beneath) before its message.",
+)
+no_color_option = click.option(
+    "--no-color", is_flag=True, expose_value=False, callback=_remember("no_color"), help="Never colour the output."
+)
+repo_options = options(
+    click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True),
+    click.option(
+        "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="[default: .gitnad.yaml]"
+    ),
+)
+declared_options = options(
+    click.option("--ref", default="HEAD", show_default=True, help="Declared state."),
+    click.option("--base", default=None, help="Only VMs whose NAD changed between BASE and REF."),
+)
+live_options = options(
+    click.option(
+        "--kubeconfig", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Kubeconfig (live)."
+    ),
+    click.option("--context", default=None, help="Kubeconfig context (live)."),
+)
 
 
-def cluster_options(f: F) -> F:
-    f = click.option(
-        "--max-snapshot-age", type=Duration(), default=None, help="Warn when the snapshot is older than this."
-    )(f)
-    f = click.option("--context", default=None, help="Kubeconfig context (live).")(f)
-    f = click.option(
-        "--kubeconfig", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Kubeconfig file (live)."
-    )(f)
-    f = click.option(
-        "--snapshot",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Read cluster facts from a file.",
-    )(f)
-    return f
+def cluster_options(offline: bool = False) -> Callable[[F], F]:
+    """--snapshot, the live flags, --max-snapshot-age (and --offline for check), as one `cluster` argument."""
+    opts = [
+        click.option(
+            "--snapshot", type=click.Path(dir_okay=False, path_type=Path), help="Read cluster facts from a file."
+        ),
+        live_options,
+        click.option("--max-snapshot-age", type=Duration(), help="With --snapshot: warn when it is older than this."),
+    ]
+    if offline:
+        opts.insert(0, click.option("--offline", is_flag=True, help="No cluster: cluster rules are listed as skipped."))
+
+    def wrap(f: F) -> F:
+        @functools.wraps(f)
+        def command(
+            *args: Any,
+            snapshot: Path | None,
+            kubeconfig: Path | None,
+            context: str | None,
+            max_snapshot_age: timedelta | None,
+            offline: bool = False,
+            **kw: Any,
+        ) -> Any:
+            cluster = cluster_settings(offline, snapshot, kubeconfig, context, max_snapshot_age)
+            return f(*args, cluster=cluster, **kw)
+
+        return options(*opts)(command)  # type: ignore[return-value]
+
+    return wrap
 
 
-def _output_settings(fmt: str, output: Path | None, no_color: bool, verbose: int, quiet: bool) -> OutputSettings:
-    color = not no_color and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return OutputSettings(format=OutputFormat(fmt), output=output, color=color, verbose=verbose, quiet=quiet)
-
-
-def _cluster_settings(
+def cluster_settings(
     offline: bool, snapshot: Path | None, kubeconfig: Path | None, context: str | None, max_age: timedelta | None
 ) -> ClusterSettings:
-    if offline and (snapshot is not None or kubeconfig is not None or context is not None):
-        raise UsageError("--offline cannot be combined with --snapshot, --kubeconfig or --context")
+    """One cluster source; a flag the chosen source would ignore is refused rather than silently dropped."""
+    live = [name for name, v in (("--kubeconfig", kubeconfig), ("--context", context)) if v is not None]
+    given = [*(["--snapshot"] if snapshot is not None else []), *live]
+    given += ["--max-snapshot-age"] if max_age is not None else []
+    if offline and given:
+        raise UsageError(f"--offline cannot be combined with {', '.join(given)}: offline reads no cluster")
+    if snapshot is not None and live:
+        raise UsageError(f"--snapshot cannot be combined with {', '.join(live)}: a snapshot reads no live cluster")
+    if max_age is not None and snapshot is None:
+        raise UsageError("--max-snapshot-age needs --snapshot: it ages a snapshot file, and there is none")
     return ClusterSettings(
         offline=offline, snapshot=snapshot, kubeconfig=kubeconfig, context=context, max_snapshot_age=max_age
     )
 
 
-def write_output(text: str, output: Path | None) -> None:
-    """Print, or write the file atomically (temp file in the same directory, then rename)."""
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-        return
-    output = output.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def output_options(f: F) -> F:
+    """--format / --output (repeatable, paired by gitnad.app.outputs), --no-color, -q, as one `out` argument."""
+
+    @functools.wraps(f)
+    def command(*args: Any, formats: tuple[str, ...], outputs: tuple[Path, ...], quiet: bool, **kw: Any) -> Any:
+        from gitnad.app import outputs as app_outputs
+
+        targets = app_outputs.pair([OutputFormat(x) for x in formats], outputs)
+        app_outputs.check_targets(targets)  # before any work: a bad path costs a millisecond, not a cluster read
+        return f(*args, out=OutputSettings(targets=targets, color=_colour(sys.stdout), quiet=quiet), **kw)
+
+    return options(  # type: ignore[return-value]
+        click.option(
+            "--format",
+            "formats",
+            multiple=True,
+            type=click.Choice([m.value for m in OutputFormat]),
+            help="Report format, repeatable: one per --output, plus one first for stdout [default: text].",
+        ),
+        click.option(
+            "--output",
+            "outputs",
+            multiple=True,
+            type=click.Path(path_type=Path),
+            help="Write the report of the matching --format here (atomically; '-' is stdout). Repeatable.",
+        ),
+        no_color_option,
+        click.option("-q", "--quiet", is_flag=True, help="Text: only findings / non-converged items."),
+        verbose_option,
+    )(command)
 
 
-def run(action: Callable[[], tuple[str, ExitCode]], output: Path | None) -> None:
-    """The one top-level error handler."""
-    try:
-        text, code = action()
-    except GitnadError as e:
-        click.echo(f"gitnad: error: {e.message}", err=True)
-        sys.exit(int(e.exit_code))
-    except KeyboardInterrupt:
-        click.echo("gitnad: interrupted", err=True)
-        sys.exit(int(ExitCode.UNDECIDED))
-    write_output(text, output)
-    sys.exit(int(code))
+def _deliver(result: Any, code: ExitCode, out: OutputSettings) -> int:
+    from gitnad.app import outputs as app_outputs
+
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    app_outputs.deliver(result, out, _echo, Path(step_summary) if step_summary else None)
+    return int(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+# --- the commands -----------------------------------------------------------------------------------------
+
+
+@click.group(cls=Gitnad, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="gitnad")
 def main() -> None:
     """gitnad keeps KubeVirt VM network (NAD) moves safe in GitOps."""
@@ -138,198 +311,146 @@ def main() -> None:
 @main.command()
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--ref", default=None, help="Scan this git ref instead of the working tree.")
-@common_options
-def scan(
-    path: Path | None,
-    ref: str | None,
-    repo: Path,
-    config_file: Path | None,
-    fmt: str,
-    output: Path | None,
-    no_color: bool,
-    verbose: int,
-    quiet: bool,
-) -> None:
+@repo_options
+@output_options
+def scan(path: Path | None, ref: str | None, repo: Path, config_file: Path | None, out: OutputSettings) -> int:
     """List every VM / VirtualMachinePool with its networks and interfaces, and every NAD."""
     import gitnad.app.scan as app_scan
 
-    out = _output_settings(fmt, output, no_color, verbose, quiet)
-    run(lambda: app_scan.run(path or repo, ref, config_file, out), output)
+    result, code = app_scan.run(path or repo, ref, config_file)
+    return _deliver(result, code, out)
 
 
 @main.command()
-@click.option(
-    "--base", default=None, help="Base ref (default: PRE_COMMIT_FROM_REF or merge-base with the default branch)."
-)
-@click.option("--head", default=None, help="Head ref (default: PRE_COMMIT_TO_REF or HEAD).")
+@click.option("--base", help="Base ref [default: PRE_COMMIT_FROM_REF, else merge-base with the default branch].")
+@click.option("--head", help="Head ref [default: PRE_COMMIT_TO_REF, else HEAD].")
 @click.option("--staged", is_flag=True, help="Compare HEAD with the index (the pre-commit case).")
-@click.option("--offline", is_flag=True, help="No cluster: only repo rules run; cluster rules are listed as skipped.")
-@click.option(
-    "--fail-on", type=click.Choice(["error", "warning", "info"]), default=None, help="Default: error (or failOn)."
-)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), help="[default: failOn, else error]")
 @click.option("--policy", "policies", multiple=True, type=click.Path(path_type=Path), help="Policy file or dir.")
-@cluster_options
-@common_options
+@cluster_options(offline=True)
+@repo_options
+@output_options
 def check(
     base: str | None,
     head: str | None,
     staged: bool,
-    offline: bool,
     fail_on: str | None,
     policies: tuple[Path, ...],
-    snapshot: Path | None,
-    kubeconfig: Path | None,
-    context: str | None,
-    max_snapshot_age: timedelta | None,
+    cluster: ClusterSettings,
     repo: Path,
     config_file: Path | None,
-    fmt: str,
-    output: Path | None,
-    no_color: bool,
-    verbose: int,
-    quiet: bool,
-) -> None:
+    out: OutputSettings,
+) -> int:
     """The PR / pre-commit check: diff two refs, classify NAD changes, evaluate rules and policies."""
     import gitnad.app.check as app_check
 
-    out = _output_settings(fmt, output, no_color, verbose, quiet)
-
-    def action() -> tuple[str, ExitCode]:
-        cluster = _cluster_settings(offline, snapshot, kubeconfig, context, max_snapshot_age)
-        if staged and head is not None:
-            raise UsageError("--staged compares HEAD with the index; it cannot be combined with --head")
-        req = app_check.CheckRequest(
-            repo=repo,
-            config_file=config_file,
-            base=base,
-            head=head,
-            staged=staged,
-            fail_on=fail_on,
-            policies=policies,
-            cluster=cluster,
-            output=out,
-        )
-        return app_check.run(req)
-
-    run(action, output)
+    if staged and head is not None:
+        raise UsageError("--staged compares HEAD with the index; it cannot be combined with --head")
+    req = app_check.CheckRequest(
+        repo=repo,
+        config_file=config_file,
+        base=base,
+        head=head,
+        staged=staged,
+        fail_on=fail_on,
+        policies=policies,
+        cluster=cluster,
+    )
+    result, code = app_check.run(req)
+    return _deliver(result, code, out)
 
 
 @main.command()
-@click.option("--ref", default="HEAD", show_default=True, help="Declared state.")
-@click.option("--base", default=None, help="Only VMs whose NAD changed between BASE and REF.")
+@declared_options
 @click.option("--wait", is_flag=True, help="Watch until every item is converged or cannot change by itself.")
-@click.option("--timeout", type=Duration(), default=str(int(DEFAULT_WAIT_TIMEOUT.total_seconds())) + "s")
-@cluster_options
-@common_options
+@click.option("--timeout", type=Duration(), help="With --wait: give up after this long [default: 15m].")
+@cluster_options()
+@repo_options
+@output_options
 def drift(
     ref: str,
     base: str | None,
     wait: bool,
-    timeout: timedelta,
-    snapshot: Path | None,
-    kubeconfig: Path | None,
-    context: str | None,
-    max_snapshot_age: timedelta | None,
+    timeout: timedelta | None,
+    cluster: ClusterSettings,
     repo: Path,
     config_file: Path | None,
-    fmt: str,
-    output: Path | None,
-    no_color: bool,
-    verbose: int,
-    quiet: bool,
-) -> None:
+    out: OutputSettings,
+) -> int:
     """Post-sync proof: does every VM network run on the NAD declared in git?"""
     import gitnad.app.drift as app_drift
+    from gitnad.report import progress
 
-    out = _output_settings(fmt, output, no_color, verbose, quiet)
-
-    def action() -> tuple[str, ExitCode]:
-        cluster = _cluster_settings(False, snapshot, kubeconfig, context, max_snapshot_age)
-        req = app_drift.DriftRequest(
-            repo=repo,
-            config_file=config_file,
-            ref=ref,
-            base=base,
-            wait=wait,
-            timeout=timeout,
-            cluster=cluster,
-            output=out,
-        )
-        return app_drift.run(req)
-
-    run(action, output)
+    if timeout is not None and not wait:
+        raise UsageError("--timeout bounds --wait; add --wait or drop --timeout")
+    req = app_drift.DriftRequest(
+        repo=repo,
+        config_file=config_file,
+        ref=ref,
+        base=base,
+        wait=wait,
+        timeout=timeout or DEFAULT_WAIT_TIMEOUT,
+        cluster=cluster,
+    )
+    colour = _colour(sys.stderr)
+    result, code = app_drift.run(req, lambda: progress.display(sys.stderr, req.timeout.total_seconds(), colour))
+    return _deliver(result, code, out)
 
 
 @main.command()
-@click.option("--ref", default="HEAD", show_default=True, help="Declared state.")
-@click.option("--base", default=None, help="Only VMs whose NAD changed between BASE and REF.")
+@declared_options
 @click.option("--apply", "apply_", is_flag=True, help="Execute the plan (default: dry-run).")
 @click.option("--allow-restart", is_flag=True, help="Restart VMs that can only converge by a restart.")
-@click.option("--max-actions", type=click.IntRange(min=0), default=None, help="At most this many actions.")
-@cluster_options
-@common_options
+@click.option("--max-actions", type=click.IntRange(min=0), help="At most this many actions.")
+@cluster_options()
+@repo_options
+@output_options
 def reconcile(
     ref: str,
     base: str | None,
     apply_: bool,
     allow_restart: bool,
     max_actions: int | None,
-    snapshot: Path | None,
-    kubeconfig: Path | None,
-    context: str | None,
-    max_snapshot_age: timedelta | None,
+    cluster: ClusterSettings,
     repo: Path,
     config_file: Path | None,
-    fmt: str,
-    output: Path | None,
-    no_color: bool,
-    verbose: int,
-    quiet: bool,
-) -> None:
+    out: OutputSettings,
+) -> int:
     """Drift plus a plan to converge: create migrations within free slots, restart only if allowed."""
     import gitnad.app.reconcile as app_reconcile
 
-    out = _output_settings(fmt, output, no_color, verbose, quiet)
-
-    def action() -> tuple[str, ExitCode]:
-        cluster = _cluster_settings(False, snapshot, kubeconfig, context, max_snapshot_age)
-        if apply_ and snapshot is not None:
-            raise UsageError("--apply needs a live cluster; it cannot act on a --snapshot")
-        req = app_reconcile.ReconcileRequest(
-            repo=repo,
-            config_file=config_file,
-            ref=ref,
-            base=base,
-            apply=apply_,
-            allow_restart=allow_restart,
-            max_actions=max_actions,
-            cluster=cluster,
-            output=out,
-        )
-        return app_reconcile.run(req)
-
-    run(action, output)
+    req = app_reconcile.ReconcileRequest(
+        repo=repo,
+        config_file=config_file,
+        ref=ref,
+        base=base,
+        apply=apply_,
+        allow_restart=allow_restart,
+        max_actions=max_actions,
+        cluster=cluster,
+    )
+    result, code = app_reconcile.run(req)
+    return _deliver(result, code, out)
 
 
 @main.command()
-@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="[default: stdout]")
 @click.option("--namespace", "namespaces", multiple=True, help="Only these namespaces (repeatable).")
-@click.option(
-    "--format", "fmt", type=click.Choice(["yaml", "json"]), default=None, help="Default: from -o suffix, else yaml."
-)
-@click.option("--kubeconfig", type=click.Path(dir_okay=False, path_type=Path), default=None)
-@click.option("--context", default=None)
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), help="[default: from the -o suffix, else yaml]")
+@live_options
+@verbose_option
 def snapshot(
     out_file: Path | None, namespaces: tuple[str, ...], fmt: str | None, kubeconfig: Path | None, context: str | None
-) -> None:
+) -> int:
     """Write the cluster facts gitnad needs to a file (a v1 List), for checks without cluster credentials."""
     import gitnad.app.snapshot as app_snapshot
+    from gitnad.sources import outfile
 
-    def action() -> tuple[str, ExitCode]:
-        cluster = ClusterSettings(kubeconfig=kubeconfig, context=context)
-        return app_snapshot.run(cluster, namespaces, out_file, fmt)
-
-    run(action, None)
+    if out_file is not None:
+        outfile.check_writable(out_file, "-o")  # before the cluster read, which can take minutes
+    text, code = app_snapshot.run(ClusterSettings(kubeconfig=kubeconfig, context=context), namespaces, out_file, fmt)
+    _echo(text)
+    return int(code)
 
 
 @main.group()
@@ -340,32 +461,41 @@ def policy() -> None:
 @policy.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def policy_validate(paths: tuple[Path, ...], fmt: str) -> None:
+@verbose_option
+def policy_validate(paths: tuple[Path, ...], fmt: str) -> int:
     """Validate policy (and exception) files against the schema."""
     import gitnad.app.policy as app_policy
 
-    run(lambda: app_policy.validate(paths, fmt), None)
+    text, code = app_policy.validate(paths, fmt)
+    _echo(text)
+    return int(code)
 
 
 @policy.command("test")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def policy_test(directory: Path, fmt: str) -> None:
+@verbose_option
+def policy_test(directory: Path, fmt: str) -> int:
     """Run policy test cases (manifests or a base/head pair, optional snapshot, expected findings)."""
     import gitnad.app.policy as app_policy
 
-    run(lambda: app_policy.test(directory, fmt), None)
+    text, code = app_policy.test(directory, fmt)
+    _echo(text)
+    return int(code)
 
 
 @main.command()
-@click.option("--no-color", is_flag=True)
-@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), default=None, help="Keep the demo repo here.")
-def demo(no_color: bool, keep: Path | None) -> None:
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path), help="Keep the demo repo here.")
+@no_color_option
+@verbose_option
+def demo(keep: Path | None) -> int:
     """Run check then drift on the bundled fixtures (no cluster, no network) and print both reports."""
     import gitnad.app.demo as app_demo
+    from gitnad.report.demo import render_demo
 
-    out = _output_settings("text", None, no_color, 0, False)
-    run(lambda: app_demo.run(out, keep), None)
+    result, code = app_demo.run(keep)
+    _echo(render_demo(result, color=_colour(sys.stdout)))
+    return int(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,6 +22,8 @@ DEFAULT_PAGE_SIZE = 500
 DEFAULT_BACKOFF_BASE_S = 0.2
 """First retry delay; doubles per retry up to DEFAULT_BACKOFF_MAX_S (when no Retry-After is sent)."""
 DEFAULT_BACKOFF_MAX_S = 5.0
+MAX_DURATION = timedelta(days=366)
+"""The longest duration a flag takes (`--timeout`, `--max-snapshot-age`): anything longer is a typo."""
 
 
 class OutputFormat(enum.StrEnum):
@@ -76,9 +78,18 @@ class RepoConfig:
 
 
 @dataclass(frozen=True)
-class OutputSettings:
+class OutputTarget:
+    """One report of a run: a format and where it goes (None: stdout)."""
+
     format: OutputFormat = OutputFormat.TEXT
-    output: Path | None = None
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """The reports of one run (the result is rendered once per target) and how text reports look."""
+
+    targets: tuple[OutputTarget, ...] = (OutputTarget(),)
     color: bool = False
-    verbose: int = 0
+    """Colour the text report on stdout (the cli decides: a terminal, no --no-color, no NO_COLOR)."""
     quiet: bool = False

@@ -18,14 +18,13 @@ from gitnad.app.common import (
     finalize,
     findings_exit,
     load_config,
-    render_result,
     summarize,
 )
 from gitnad.app.judge import evaluate, referencing, vm_deltas
 from gitnad.app.policy_files import load_policies
 from gitnad.app.settings import known_rule
 from gitnad.changes import classify_nads
-from gitnad.config import DEFAULT_POLICY_DIR, ClusterSettings, OutputSettings, RepoConfig
+from gitnad.config import DEFAULT_POLICY_DIR, ClusterSettings, RepoConfig
 from gitnad.errors import ExitCode, UsageError
 from gitnad.models.changes import Change, ChangeKind
 from gitnad.models.cluster import ClusterFacts
@@ -51,7 +50,6 @@ class CheckRequest:
     fail_on: str | None
     policies: tuple[Path, ...]
     cluster: ClusterSettings
-    output: OutputSettings
     now: datetime | None = None
 
 
@@ -224,6 +222,7 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     return result, Severity(req.fail_on) if req.fail_on else config.fail_on
 
 
-def run(req: CheckRequest) -> tuple[str, ExitCode]:
+def run(req: CheckRequest) -> tuple[CheckResult, ExitCode]:
+    """The check and its exit code (1 when a finding at or above the fail-on severity is not waived)."""
     result, fail_on = check(req)
-    return render_result(result, req.output), findings_exit(result.findings, fail_on)
+    return result, findings_exit(result.findings, fail_on)

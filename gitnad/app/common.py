@@ -1,14 +1,13 @@
-"""Shared wiring for the use cases: repo config, severity overrides, exit codes, rendering."""
+"""Shared wiring for the use cases: repo config, severity overrides, summaries and exit codes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from gitnad.config import OutputSettings, RepoConfig
+from gitnad.config import RepoConfig
 from gitnad.errors import ExitCode
 from gitnad.models.findings import Finding, Severity, sort_findings
-from gitnad.models.results import CheckResult, DriftResult, ReconcileResult, ScanResult, Summary
-from gitnad.report import render
+from gitnad.models.results import Summary
 
 
 def load_config(repo_root: Path, config_file: Path | None) -> RepoConfig:
@@ -47,7 +46,3 @@ def findings_exit(findings: tuple[Finding, ...], fail_on: Severity) -> ExitCode:
 def finalize(findings: list[Finding]) -> tuple[Finding, ...]:
     """Deduplicated, deterministic order."""
     return sort_findings(list(dict.fromkeys(findings)))
-
-
-def render_result(result: ScanResult | CheckResult | DriftResult | ReconcileResult, out: OutputSettings) -> str:
-    return render(result, out.format, color=out.color, quiet=out.quiet)

@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitnad import __version__
-from gitnad.app.common import finalize, load_config, render_result
-from gitnad.config import OutputSettings
+from gitnad.app.common import finalize, load_config
 from gitnad.errors import ExitCode, GitError, UsageError
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.manifest import VM
@@ -51,7 +50,8 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
     )
 
 
-def run(path: Path, ref: str | None, config_file: Path | None, out: OutputSettings) -> tuple[str, ExitCode]:
+def run(path: Path, ref: str | None, config_file: Path | None) -> tuple[ScanResult, ExitCode]:
+    """The scan and its exit code (1 when any error finding is not waived); the cli renders it."""
     result = scan_repo(path, ref, config_file)
     failing = any(f.severity is Severity.ERROR and not f.waived for f in result.findings)
-    return render_result(result, out), ExitCode.FINDINGS if failing else ExitCode.OK
+    return result, ExitCode.FINDINGS if failing else ExitCode.OK

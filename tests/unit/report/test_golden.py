@@ -17,7 +17,8 @@ import pytest
 
 from gitnad.app import check as app_check
 from gitnad.app import drift as app_drift
-from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.config import ClusterSettings, OutputFormat
+from gitnad.report import render
 from gitnad.sources.fixture_repo import build
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -60,10 +61,10 @@ def test_demo_check_report(demo_repo: tuple[Path, list[str]], fmt: OutputFormat)
         fail_on=None,
         policies=(),
         cluster=ClusterSettings(snapshot=DEMO / "snapshots" / "before-sync.yaml"),
-        output=OutputSettings(format=fmt),
         now=NOW,
     )
-    text, code = app_check.run(req)
+    result, code = app_check.run(req)
+    text = render(result, fmt)
     assert int(code) == 1
     _compare(f"{fmt.value}/demo-check.{'json' if fmt is OutputFormat.JSON else 'txt'}", _stable(text))
 
@@ -79,8 +80,8 @@ def test_demo_drift_report(demo_repo: tuple[Path, list[str]], fmt: OutputFormat)
         wait=False,
         timeout=timedelta(seconds=1),
         cluster=ClusterSettings(snapshot=DEMO / "snapshots" / "after-sync.yaml"),
-        output=OutputSettings(format=fmt),
     )
-    text, code = app_drift.run(req)
+    result, code = app_drift.run(req)
+    text = render(result, fmt)
     assert int(code) == 1
     _compare(f"{fmt.value}/demo-drift.{'json' if fmt is OutputFormat.JSON else 'txt'}", _stable(text))
