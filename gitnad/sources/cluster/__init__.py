@@ -13,6 +13,7 @@ from pathlib import Path
 from gitnad.config import ClusterSettings
 from gitnad.errors import ClusterError, SnapshotError
 from gitnad.models.cluster import ClusterFacts, FactSource
+from gitnad.sources import outfile
 from gitnad.sources.cluster import convert
 from gitnad.sources.cluster import snapshot as snapshot_file
 from gitnad.sources.cluster.kinds import Capture
@@ -64,5 +65,5 @@ def snapshot_text(capture: Capture, fmt: str) -> str:
 
 
 def write_snapshot(capture: Capture, out_file: Path, fmt: str) -> None:
-    """Write the snapshot List atomically (temp file + rename)."""
-    snapshot_file.write_atomic(out_file, snapshot_text(capture, fmt))
+    """Write the snapshot List (atomically for a file; in place for a device or FIFO), as reports are written."""
+    outfile.write_text(out_file, snapshot_text(capture, fmt), "-o")

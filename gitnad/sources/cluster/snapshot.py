@@ -16,8 +16,6 @@ DaemonSets are kept, as metadata.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -286,18 +284,3 @@ def render(body: Mapping[str, Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     return yamlio.dump_yaml(body)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory and rename: readers never see half a snapshot."""
-    target = path.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
