@@ -484,6 +484,20 @@ def policy_test(directory: Path, fmt: str) -> int:
     return int(code)
 
 
+@main.command("rules")
+@click.argument("names", nargs=-1)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@verbose_option
+def rules_command(names: tuple[str, ...], fmt: str) -> int:
+    """List every rule (built-in, policy, waiver), or print the documentation of the rules named (code or name)."""
+    from gitnad.app import rules_catalogue
+    from gitnad.report import rules as rules_report
+
+    chosen = rules_catalogue.select(names)
+    _echo(rules_report.render(chosen, fmt, full=bool(names), version=__version__))
+    return int(ExitCode.OK)
+
+
 @main.command()
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path), help="Keep the demo repo here.")
 @no_color_option

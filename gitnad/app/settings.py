@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gitnad import policy, rules
+from gitnad.app import rules_catalogue
 from gitnad.app.policy_files import load_validated
 from gitnad.config import CONFIG_FILE_NAME, DEFAULT_MAX_FILE_BYTES, DEFAULT_NAMESPACE, RepoConfig
 from gitnad.errors import ConfigError
@@ -24,7 +24,7 @@ _CODE = re.compile(r"gn[0-9]{3}", re.IGNORECASE)
 
 def known_rule(code_or_name: str) -> bool:
     """A built-in rule, a policy code (GN3xx) or a waiver meta code (GN9xx), by code or name."""
-    return rules.lookup(code_or_name) is not None or policy.lookup(code_or_name) is not None
+    return rules_catalogue.lookup(code_or_name) is not None
 
 
 def _kustomize(value: Any) -> tuple[bool, str | None]:
