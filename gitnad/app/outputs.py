@@ -72,6 +72,7 @@ def deliver(
     """Render `result` once per target; files first, so a reader that closes stdout early loses no file."""
     ordered = sorted(settings.targets, key=lambda t: t.path is None)
     for t in ordered:
+        # MERGE POINT (H4a): pass `width=settings.width` once OutputSettings and report.render carry it.
         text = render(result, t.format, color=settings.color and t.path is None, quiet=settings.quiet)
         if t.path is None:
             to_stdout(text)
