@@ -1,4 +1,4 @@
-"""The one error boundary (gitnad.cli.Gitnad.main): every way a run ends becomes one exit code and one line.
+"""The one error boundary (gitnad.cli.boundary.Gitnad.main): every way a run ends becomes one exit code and one line.
 
 Forced failures are raised from inside a real command (a use case monkeypatched to raise), so they travel the
 same path as a real bug; the closed-pipe case runs the real executable with a pipe whose reader is gone.
