@@ -32,7 +32,11 @@ class RunState:
 
 
 class ReaderGone(Exception):
-    """stdout's reader went away (`| head`); raised instead of BrokenPipeError, which click turns into exit 1."""
+    """stdout's reader went away (`| head`): `echo` raises this instead of the BrokenPipeError it got."""
+
+
+class Carried(Exception):
+    """Carries another EPIPE (a socket, a subprocess) past click, which would end any EPIPE with a silent exit 1."""
 
 
 class Gitnad(click.Group):
@@ -41,8 +45,8 @@ class Gitnad(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except BrokenPipeError as e:
-            raise ReaderGone from e
+        except BrokenPipeError as e:  # not stdout's (echo turns that one into ReaderGone): a bug to report
+            raise Carried from e
 
     def main(
         self,
@@ -65,6 +69,8 @@ def _exit_code(e: BaseException, state: RunState) -> int:
     """gitnad's errors to their codes, Ctrl-C to 130, a closed stdout to 141, anything else to 3 (one line)."""
     if isinstance(e, SystemExit):
         raise e
+    if isinstance(e, Carried) and e.__cause__ is not None:
+        e = e.__cause__
     if isinstance(e, GitnadError):
         _say("error: " + _printable(e.message, keep="\n"), e, state)
         return int(e.exit_code)
@@ -74,7 +80,7 @@ def _exit_code(e: BaseException, state: RunState) -> int:
     if isinstance(e, click.Abort | KeyboardInterrupt):
         _say("interrupted", None, state)
         return int(ExitCode.INTERRUPTED)
-    if isinstance(e, ReaderGone | BrokenPipeError):
+    if isinstance(e, ReaderGone):
         _silence_stdout()
         return int(ExitCode.BROKEN_PIPE)
     if not isinstance(e, Exception):  # GeneratorExit and other interpreter signals: not ours to translate
@@ -135,5 +141,8 @@ def colour(stream: TextIO) -> bool:
 
 
 def echo(text: str) -> None:
-    """A report or message to stdout, with exactly one final newline."""
-    click.echo(text, nl=not text.endswith("\n"))
+    """A report or message to stdout, with exactly one final newline (click.echo flushes: a closed pipe shows)."""
+    try:
+        click.echo(text, nl=not text.endswith("\n"))
+    except BrokenPipeError as e:
+        raise ReaderGone from e

@@ -286,31 +286,33 @@ def test_ci_runs_the_readme_test_command_with_envtest_from_setup_envtest() -> No
 # --- the action's check script, run for real ----------------------------------------------------------------
 
 
-def check_step() -> str:
-    (step,) = [s for s in load(ACTION)["runs"]["steps"] if s.get("id") == "check"]
-    script: str = step["run"]
-    return script
-
-
 def run_check_step(
     repo: Path, tmp_path: Path, **inputs: str
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    """The `check` step of action.yml under bash, as the runner runs it: env in, $GITHUB_OUTPUT out."""
+    """The `check` step of action.yml as the runner runs it: its `env:` with the expressions evaluated (inputs
+    over their defaults, the install step's venv = the one running these tests), GitHub's bash flags, and
+    the step's outputs read back from $GITHUB_OUTPUT."""
+    action = load(ACTION)
+    (step,) = [s for s in action["runs"]["steps"] if s.get("id") == "check"]
+    context = {f"inputs.{k}": v.get("default", "") for k, v in action["inputs"].items()}
+    context |= {f"inputs.{k.replace('_', '-')}": v for k, v in inputs.items()}
+    context |= {
+        "steps.install.outputs.bin": str(Path(sys.executable).parent),  # gitnad is installed next to it
+        "runner.temp": str(tmp_path),
+        "github.base_ref": "",
+    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "PRE_COMMIT"))}
+    env |= {k: re.sub(r"\$\{\{ (.+?) \}\}", lambda m: context[m[1]], str(v)) for k, v in step["env"].items()}
     output = tmp_path / "github_output"
     output.write_text("")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "PRE_COMMIT"))}
-    env |= {
-        "BIN": str(Path(sys.executable).parent),  # the virtualenv running the tests, gitnad installed in it
-        "OUT": str(tmp_path / "out"),
-        "PR_BASE_REF": "",
-        "GITHUB_OUTPUT": str(output),
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
-    }
-    env |= {f"INPUT_{k.upper()}": v for k, v in inputs.items()}
-    for name in ("BASE", "CONFIG", "SNAPSHOT", "MAX_SNAPSHOT_AGE", "POLICY", "FAIL_ON", "FORMATS"):
-        env.setdefault(f"INPUT_{name}", "")
+    env |= {"GITHUB_OUTPUT": str(output), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
     res = subprocess.run(
-        ["bash", "-e", "-c", check_step()], cwd=repo, env=env, capture_output=True, text=True, timeout=120
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line and "<<" not in line)
     return res, outputs
@@ -331,7 +333,7 @@ def test_the_check_step_reports_a_usage_error_as_its_exit_code(fleet: Path, tmp_
     assert res.returncode == 0, res.stderr
     assert outputs == {"exit-code": "2"}
     assert "\nError: Invalid value for '--" in res.stderr  # '--fail-on' ('--format github' until that format lands)
-    assert not (tmp_path / "out" / "gitnad.sarif").exists()
+    assert not (tmp_path / "gitnad" / "gitnad.sarif").exists()
 
 
 NEEDED = {"github", "sarif", "markdown"}
@@ -349,4 +351,4 @@ def test_the_check_step_end_to_end(fleet: Path, tmp_path: Path) -> None:
     assert json.loads(Path(outputs["sarif-file"]).read_text())["version"] == "2.1.0"
     assert Path(outputs["markdown-file"]).read_text().strip()
     assert (tmp_path / "summary.md").read_text().strip()
-    assert json.loads((tmp_path / "out" / "gitnad-report.json").read_text())["command"] == "check"
+    assert json.loads((tmp_path / "gitnad" / "gitnad-report.json").read_text())["command"] == "check"

@@ -76,6 +76,17 @@ def test_hostile_exception_text_stays_on_one_line(repo: Path, monkeypatch: pytes
     assert "RuntimeError: a\\nFAKE: ok\\x1b[2J (at gitnad.app.scan:" in r.stderr
 
 
+def test_a_broken_pipe_that_is_not_stdout_is_an_internal_error(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An EPIPE from a socket or a subprocess is a failure to report, not a reader that left (click: exit 1)."""
+    monkeypatch.setattr(app_scan, "scan_repo", _raise(BrokenPipeError(32, "Broken pipe")))
+    r = _scan(repo)
+    assert (r.exit_code, r.stdout) == (3, "")
+    assert r.stderr == (
+        f"gitnad: internal error: BrokenPipeError: [Errno 32] Broken pipe (at gitnad.app.scan:{_call_line()}); "
+        "re-run with -v for the traceback\n"
+    )
+
+
 def test_keyboard_interrupt_is_130(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app_scan, "scan_repo", _raise(KeyboardInterrupt()))
     r = _scan(repo)
