@@ -56,7 +56,8 @@ def _refuse_duplicates(paths: Sequence[Path]) -> None:
     for p in paths:
         first = seen.setdefault(_identity(p), p)
         if first is not p:
-            raise UsageError(f"--output {p}: the same file as --output {first}; give each report its own file")
+            same = f"--output {outfile.shown(p)}: the same file as --output {outfile.shown(first)}"
+            raise UsageError(f"{same}; give each report its own file")
 
 
 def check_targets(targets: Sequence[OutputTarget]) -> None:

@@ -25,6 +25,13 @@ _FD_ALIASES = ("/dev/stdout", "/dev/stderr")
 _FD_DIRS = ("/dev/fd/", "/proc/self/fd/")
 
 
+def shown(path: Path) -> str:
+    """The path as given, or quoted with escapes when it holds a control character: a newline in a file name
+    must not forge a line of the error, an escape sequence must not reach the terminal."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
+
+
 def _stat(path: Path, what: str) -> os.stat_result | None:
     """The target's status, following links; None when it does not exist yet."""
     try:
@@ -32,7 +39,7 @@ def _stat(path: Path, what: str) -> os.stat_result | None:
     except FileNotFoundError:
         return None
     except OSError as e:  # ENOTDIR (a path through a file), EACCES, ELOOP, ENAMETOOLONG
-        raise UsageError(f"{what} {path}: {e.strerror}") from e
+        raise UsageError(f"{what} {shown(path)}: {e.strerror}") from e
 
 
 def in_place(path: Path) -> bool:
@@ -47,20 +54,19 @@ def check_writable(path: Path, what: str = "--output") -> None:
     """Raise UsageError (exit 2) naming the path unless `write_text(path, ...)` can succeed."""
     st = _stat(path, what)
     if st is not None and stat.S_ISDIR(st.st_mode):
-        raise UsageError(f"{what} {path}: is a directory; name a file")
+        raise UsageError(f"{what} {shown(path)}: is a directory; name a file")
     if st is not None and stat.S_ISSOCK(st.st_mode):
-        raise UsageError(f"{what} {path}: is a socket; name a file, a device or a FIFO")
+        raise UsageError(f"{what} {shown(path)}: is a socket; name a file, a device or a FIFO")
     if st is not None and not os.access(path, os.W_OK):
-        raise UsageError(f"{what} {path}: permission denied")
+        raise UsageError(f"{what} {shown(path)}: permission denied")
     if st is not None and in_place(path):
         return
     parent = path.resolve().parent
     if not parent.is_dir():
-        raise UsageError(f"{what} {path}: directory {parent} does not exist; create it first")
+        raise UsageError(f"{what} {shown(path)}: directory {shown(parent)} does not exist; create it first")
     if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(
-            f"{what} {path}: directory {parent} is not writable (the file is written beside it, then renamed)"
-        )
+        why = "the file is written beside it, then renamed"
+        raise UsageError(f"{what} {shown(path)}: directory {shown(parent)} is not writable ({why})")
 
 
 def write_text(path: Path, text: str, what: str = "--output") -> None:
@@ -73,7 +79,7 @@ def write_text(path: Path, text: str, what: str = "--output") -> None:
         else:
             _replace(path.resolve(), text.encode("utf-8"))
     except OSError as e:
-        raise OutputError(f"{what} {path}: could not write: {e.strerror or e}") from e
+        raise OutputError(f"{what} {shown(path)}: could not write: {e.strerror or e}") from e
 
 
 def append_text(path: Path, text: str, what: str) -> None:
@@ -83,7 +89,7 @@ def append_text(path: Path, text: str, what: str) -> None:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
     except OSError as e:
-        raise OutputError(f"{what} {path}: could not write: {e.strerror or e}") from e
+        raise OutputError(f"{what} {shown(path)}: could not write: {e.strerror or e}") from e
 
 
 def _replace(target: Path, data: bytes) -> None:

@@ -169,6 +169,13 @@ def test_check_writable(tmp_path: Path, make: object, error: str | None) -> None
         outfile.check_writable(target)
 
 
+def test_a_hostile_name_cannot_forge_lines(tmp_path: Path) -> None:
+    target = tmp_path / "no\ngitnad: all clear\x1b[2J" / "x.json"
+    r = CliRunner().invoke(main, ["scan", "/nonexistent/repo", "--output", str(target)])
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1
+    assert f"--output {str(target)!r}: directory {str(target.parent)!r} does not exist" in r.stderr
+
+
 def test_a_socket_is_refused(tmp_path: Path) -> None:
     import socket
 
