@@ -1,6 +1,6 @@
 """One run, many reports: pair `--format`s with `--output`s, check the files first, render and deliver each.
 
-The pairing rule (README "Output formats"): `--format` and `--output` may each be repeated.
+The pairing rule (README, "One run, many reports"): `--format` and `--output` may each be repeated.
 - With as many formats as outputs, they pair in order: the first format goes to the first output, and so on.
 - With one format more, the first format goes to stdout and the others pair with the outputs in order:
   `--format github --format sarif --output gitnad.sarif` prints annotations and writes the SARIF file.
@@ -54,8 +54,9 @@ def _identity(path: Path) -> tuple[int, int] | str:
 def _refuse_duplicates(paths: Sequence[Path]) -> None:
     seen: dict[tuple[int, int] | str, Path] = {}
     for p in paths:
-        first = seen.setdefault(_identity(p), p)
-        if first is not p:
+        first = seen.get(key := _identity(p))
+        seen.setdefault(key, p)
+        if first is not None:
             same = f"--output {outfile.shown(p)}: the same file as --output {outfile.shown(first)}"
             raise UsageError(f"{same}; give each report its own file")
 

@@ -43,6 +43,7 @@ REFUSED = [
     ((J, T), (Path("-"), Path("-")), "2 reports for stdout (json, text)"),
     ((), (A, B), "2 --output for 0 --format"),
     ((J, T), (A, Path("./a.out")), "--output a.out: the same file as --output a.out"),
+    ((J, T), (A, A), "--output a.out: the same file as --output a.out"),
 ]
 
 
