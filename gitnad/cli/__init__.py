@@ -93,7 +93,11 @@ def check(
 @main.command()
 @declared_options
 @click.option("--wait", is_flag=True, help="Watch until every item is converged or cannot change by itself.")
-@click.option("--timeout", type=Duration(), help="With --wait: give up after this long [default: 15m].")
+@click.option(
+    "--timeout",
+    type=Duration(),
+    help=f"With --wait: give up after this long [default: {DEFAULT_WAIT_TIMEOUT.total_seconds() / 60:g}m].",
+)
 @cluster_options()
 @repo_options
 @output_options
