@@ -26,6 +26,8 @@ DEFAULT_WIDTH = 100
 """Columns the text report wraps long details at (the CLI passes the terminal's width)."""
 DEFAULT_MAX_SNAPSHOT_BYTES = 256 * 2**20
 """A snapshot takes several times its size in memory while read; bigger files are refused (cluster.maxSnapshotBytes)."""
+MAX_DURATION = timedelta(days=366)
+"""The longest duration a flag takes (`--timeout`, `--max-snapshot-age`): anything longer is a typo."""
 
 
 class OutputFormat(enum.StrEnum):
@@ -98,10 +100,19 @@ class RepoConfig:
 
 
 @dataclass(frozen=True)
-class OutputSettings:
+class OutputTarget:
+    """One report of a run: a format and where it goes (None: stdout)."""
+
     format: OutputFormat = OutputFormat.TEXT
-    output: Path | None = None
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """The reports of one run (the result is rendered once per target) and how text reports look."""
+
+    targets: tuple[OutputTarget, ...] = (OutputTarget(),)
     color: bool = False
-    verbose: int = 0
+    """Colour the text report on stdout (the cli decides: a terminal, no --no-color, no NO_COLOR)."""
     quiet: bool = False
     width: int = DEFAULT_WIDTH

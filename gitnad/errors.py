@@ -6,12 +6,17 @@ import enum
 
 
 class ExitCode(enum.IntEnum):
-    """Process exit codes (SPEC §2)."""
+    """Process exit codes (SPEC §2), and the shell's codes for a run cut short by a signal."""
 
     OK = 0
     FINDINGS = 1
     USAGE = 2
     UNDECIDED = 3
+    """Could not decide; also every unexpected (internal) error."""
+    INTERRUPTED = 130
+    """Ctrl-C (128 + SIGINT), as a shell reports a command it interrupted."""
+    BROKEN_PIPE = 141
+    """The reader of stdout went away (`gitnad scan | head`): 128 + SIGPIPE, as for any other command."""
 
 
 class GitnadError(Exception):
@@ -72,3 +77,9 @@ class SnapshotError(GitnadError):
     """A snapshot file that cannot be used."""
 
     exit_code = ExitCode.USAGE
+
+
+class OutputError(GitnadError):
+    """A report or snapshot could not be written (disk full, device error): the run was not delivered."""
+
+    exit_code = ExitCode.UNDECIDED

@@ -22,19 +22,17 @@ from gitnad.app.common import (
     cluster_settings,
     finalize,
     findings_exit,
-    render_result,
     summarize,
 )
 from gitnad.app.judge import evaluate
-from gitnad.app.settings import catalogue
-from gitnad.config import ClusterSettings, ConfigFrom, OutputSettings, RepoConfig
+from gitnad.app.rules_catalogue import catalogue
+from gitnad.config import ClusterSettings, ConfigFrom, RepoConfig
 from gitnad.errors import ExitCode
 from gitnad.models.changes import Change
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Severity
 from gitnad.models.results import CheckResult, Refs
-from gitnad.report import ensure_format
 from gitnad.rules.migration_plan import migration_plan
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
 from gitnad.sources.layout import Excluder, is_candidate
@@ -51,7 +49,6 @@ class CheckRequest:
     fail_on: str | None
     policies: tuple[Path, ...]
     cluster: ClusterSettings
-    output: OutputSettings
     now: datetime | None = None
     config_from: ConfigFrom = ConfigFrom.BASE
     """Where `.gitnad.yaml` and the policy files come from (`--config-from`); `--config`/`--policy` from disk."""
@@ -166,7 +163,7 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     return result, Severity(req.fail_on) if req.fail_on else applied.config.fail_on
 
 
-def run(req: CheckRequest) -> tuple[str, ExitCode]:
-    ensure_format(req.output.format, CheckResult)  # before any git or cluster read
+def run(req: CheckRequest) -> tuple[CheckResult, ExitCode]:
+    """The check and its exit code (1 when a finding at or above the fail-on severity is not waived)."""
     result, fail_on = check(req)
-    return render_result(result, req.output), findings_exit(result.findings, fail_on)
+    return result, findings_exit(result.findings, fail_on)

@@ -1,15 +1,14 @@
-"""Shared wiring for the use cases: repo config, cluster settings, severity overrides, exit codes, rendering."""
+"""Shared wiring for the use cases: repo config, cluster settings, severity overrides, summaries and exit codes."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
 
-from gitnad.config import CONFIG_FILE_NAME, ClusterSettings, OutputSettings, RepoConfig
+from gitnad.config import CONFIG_FILE_NAME, ClusterSettings, RepoConfig
 from gitnad.errors import ExitCode
 from gitnad.models.findings import Finding, Severity, sort_findings
 from gitnad.models.results import Summary
-from gitnad.report import Result, render
 from gitnad.sources.gitrefs import GitRepo
 from gitnad.sources.ownfiles import RefFiles
 
@@ -78,7 +77,3 @@ def findings_exit(findings: tuple[Finding, ...], fail_on: Severity) -> ExitCode:
 def finalize(findings: list[Finding]) -> tuple[Finding, ...]:
     """Deduplicated, deterministic order."""
     return sort_findings(list(dict.fromkeys(findings)))
-
-
-def render_result(result: Result, out: OutputSettings) -> str:
-    return render(result, out.format, color=out.color, quiet=out.quiet, width=out.width)

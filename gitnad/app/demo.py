@@ -13,8 +13,9 @@ import tempfile
 from pathlib import Path
 
 from gitnad.app import check as app_check
-from gitnad.config import ClusterSettings, OutputSettings
+from gitnad.config import ClusterSettings
 from gitnad.errors import ExitCode, UsageError
+from gitnad.models.results import DemoResult
 from gitnad.sources.fixture_repo import build
 
 
@@ -29,13 +30,8 @@ def fixtures_dir() -> Path:
     raise UsageError("bundled fixtures not found: run from a gitnad checkout or set GITNAD_FIXTURES")
 
 
-def _banner(title: str, color: bool) -> str:
-    line = "=" * 78
-    text = f"{line}\n {title}\n{line}"
-    return f"\x1b[1m{text}\x1b[0m" if color else text
-
-
-def run(out: OutputSettings, keep: Path | None) -> tuple[str, ExitCode]:
+def run(keep: Path | None) -> tuple[DemoResult, ExitCode]:
+    """Both halves of the story; exit 0, since the demo's findings and drift are what it shows."""
     fixtures = fixtures_dir()
     demo = fixtures / "demo"
     workdir = Path(tempfile.mkdtemp(prefix="gitnad-demo-"))
@@ -53,21 +49,14 @@ def run(out: OutputSettings, keep: Path | None) -> tuple[str, ExitCode]:
             fail_on=None,
             policies=(),
             cluster=cluster,
-            output=out,
         )
-        check_text, _ = app_check.run(req)
-        parts = [
-            _banner(f"1. Pull-request check of {shas[-1][:12]} ({len(shas)} commits in {repo})", out.color),
-            check_text,
-        ]
+        check, _ = app_check.run(req)
         after = demo / "snapshots" / "after-sync.yaml"
+        drift = None
         if after.is_file():
             import gitnad.app.demo_drift as demo_drift
 
-            parts += [
-                _banner("2. After Argo CD synced it: drift report (snapshot after sync)", out.color),
-                demo_drift.drift_report(repo, shas[-1], after, out.color),
-            ]
-        return "\n".join(parts), ExitCode.OK
+            drift = demo_drift.drift_result(repo, shas[-1], after)
+        return DemoResult(repo=str(repo), commits=len(shas), head=shas[-1], check=check, drift=drift), ExitCode.OK
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -1,32 +1,31 @@
 """`gitnad drift`: declared state from git at --ref, live facts (snapshot or cluster), classified per network.
 
 With `--wait`, the live facts are kept current by watches and re-classified on every event until every
-item is converged or cannot change by itself, or until `--timeout`; progress goes to stderr (a live table
-on a TTY, plain lines otherwise). Exit codes per SPEC §2: 0 converged, 1 not converged, 3 any Unknown or any
-manifest that could not be read at the ref or at `--base` (its VMs would otherwise silently drop out).
+item is converged or cannot change by itself, or until `--timeout`; every evaluation goes to the display the
+caller hands in (the cli passes `gitnad.report.progress`: a live table on a TTY, plain lines otherwise).
+Exit codes per SPEC §2: 0 converged, 1 not converged, 3 any Unknown or any manifest that could not be read at
+the ref or at `--base` (its VMs would otherwise silently drop out).
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO
 
 from gitnad import __version__
-from gitnad.app.common import cluster_settings, load_config_at, render_result
-from gitnad.config import ClusterSettings, OutputSettings, RepoConfig
+from gitnad.app.common import cluster_settings, load_config_at
+from gitnad.config import ClusterSettings, RepoConfig
 from gitnad.drift.affected import affected
 from gitnad.drift.classify import classify
-from gitnad.drift.wait import Feed, Progress, WaitOutcome, wait_until_settled
+from gitnad.drift.wait import Progress, WaitOutcome, wait_until_settled
 from gitnad.errors import ExitCode, UsageError
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.findings import Finding
 from gitnad.models.manifest import VM, VMKind, first_definitions
 from gitnad.models.results import DriftItem, DriftResult, UnreadableManifest
-from gitnad.report.text_drift import drift_table, summary_line
 from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.cluster import load_facts
 from gitnad.sources.gitrefs import GitRepo
@@ -42,7 +41,19 @@ class DriftRequest:
     wait: bool
     timeout: timedelta
     cluster: ClusterSettings
-    output: OutputSettings
+
+
+ProgressDisplay = Callable[[], AbstractContextManager[Callable[[Progress], None]]]
+"""Opens the display of a `--wait` and yields the callback that receives every evaluation and heartbeat."""
+
+WAIT_HEARTBEAT_S = 1.0
+"""How often the display hears from a wait when nothing changes (its elapsed-time counter moves)."""
+
+
+@contextmanager
+def no_display() -> Iterator[Callable[[Progress], None]]:
+    """A `--wait` nobody watches."""
+    yield lambda _p: None
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,8 @@ def nothing_to_check(declared: Declared) -> DriftResult:
     )
 
 
-def run(req: DriftRequest, progress: TextIO | None = None) -> tuple[str, ExitCode]:
+def run(req: DriftRequest, display: ProgressDisplay = no_display) -> tuple[DriftResult, ExitCode]:
+    """The drift result and its exit code; with `--wait`, progress goes to `display`."""
     if req.wait and req.cluster.snapshot is not None:
         raise UsageError("--wait watches a live cluster; it cannot be combined with --snapshot")
     declared = load_declared(req.repo, req.config_file, req.ref, req.base)
@@ -142,67 +154,20 @@ def run(req: DriftRequest, progress: TextIO | None = None) -> tuple[str, ExitCod
     if not declared.vms:
         result = nothing_to_check(declared)
     elif req.wait:
-        outcome = wait_live(declared, cluster, req.timeout, progress or sys.stderr, req.output.color)
+        outcome = wait_live(declared, cluster, req.timeout, display)
         extra = (f"--wait timed out after {req.timeout}",) if outcome.timed_out else ()
         result = result_of(declared, outcome.items, outcome.facts, *extra)
     else:
         facts = load_facts(cluster, declared.namespaces)
         result = result_of(declared, classify(declared.vms, facts), facts)
-    return render_result(result, req.output), exit_code(result)
-
-
-# --- waiting ----------------------------------------------------------------------------------------
+    return result, exit_code(result)
 
 
 def wait_live(
-    declared: Declared, cluster: ClusterSettings, timeout: timedelta, stream: TextIO, color: bool
+    declared: Declared, cluster: ClusterSettings, timeout: timedelta, display: ProgressDisplay
 ) -> WaitOutcome:
-    """Watch the cluster until the declared VMs settle or `timeout`; progress to `stream`."""
+    """Watch the cluster until the declared VMs settle or `timeout`; every evaluation goes to `display`."""
     from gitnad.sources.cluster.watch import LiveFeed
 
-    with LiveFeed(cluster, declared.namespaces) as feed:
-        return wait_with_progress(declared, feed, timeout, stream, color)
-
-
-def wait_with_progress(declared: Declared, feed: Feed, timeout: timedelta, stream: TextIO, color: bool) -> WaitOutcome:
-    """A live table when `stream` is a terminal, plain periodic lines otherwise."""
-    if stream.isatty():
-        return _wait_with_live_table(declared, feed, timeout, stream, color)
-    return wait_until_settled(declared.vms, feed, timeout.total_seconds(), PlainProgress(stream))
-
-
-class PlainProgress:
-    """For logs (CI, a Job): one line per change of the summary, and a heartbeat line every interval."""
-
-    def __init__(self, stream: TextIO, every_s: float = 30.0) -> None:
-        self.stream = stream
-        self.every_s = every_s
-        self._last_line = ""
-        self._last_at = -every_s
-
-    def __call__(self, p: Progress) -> None:
-        line = summary_line(p.items)
-        if line != self._last_line or p.elapsed_s - self._last_at >= self.every_s:
-            self.stream.write(f"[{p.elapsed_s:6.1f}s] {line}\n")
-            self.stream.flush()
-            self._last_line, self._last_at = line, p.elapsed_s
-
-
-def _wait_with_live_table(
-    declared: Declared, feed: Feed, timeout: timedelta, stream: TextIO, color: bool
-) -> WaitOutcome:
-    from rich.console import Console
-    from rich.live import Live
-    from rich.text import Text
-
-    console = Console(file=stream, force_terminal=True, no_color=not color)
-
-    def view(p: Progress) -> Text:
-        lines = [*drift_table(p.items, color=color), "", summary_line(p.items, color=color)]
-        lines.append(f"waiting {p.elapsed_s:.0f}s of {timeout.total_seconds():.0f}s (watching VMIs, migrations, pods)")
-        return Text.from_ansi("\n".join(lines))
-
-    with Live(Text(""), console=console, refresh_per_second=4, transient=False) as live:
-        return wait_until_settled(
-            declared.vms, feed, timeout.total_seconds(), lambda p: live.update(view(p)), heartbeat_s=1.0
-        )
+    with LiveFeed(cluster, declared.namespaces) as feed, display() as on_update:
+        return wait_until_settled(declared.vms, feed, timeout.total_seconds(), on_update, heartbeat_s=WAIT_HEARTBEAT_S)

@@ -15,15 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitnad import __version__
-from gitnad.app.common import render_result
 from gitnad.app.policy_cases import Case, CaseResult, load_tests, run_case
 from gitnad.app.policy_files import load_file, policy_files
 from gitnad.app.settings import known_rule
-from gitnad.config import OutputSettings
 from gitnad.errors import ExitCode, UsageError
 from gitnad.models.results import PolicyCaseReport, PolicyFileReport, PolicyTestResult, PolicyValidateResult
 from gitnad.policy.loader import Collector, check_unique
-from gitnad.report import ensure_format
 
 
 def validate_files(paths: Sequence[Path]) -> PolicyValidateResult:
@@ -53,12 +50,12 @@ def validate_files(paths: Sequence[Path]) -> PolicyValidateResult:
     return PolicyValidateResult(version=__version__, files=tuple(reports))
 
 
-def validate(paths: Sequence[Path], out: OutputSettings) -> tuple[str, ExitCode]:
-    ensure_format(out.format, PolicyValidateResult)
+def validate(paths: Sequence[Path]) -> tuple[PolicyValidateResult, ExitCode]:
+    """Every policy file under `paths` validated; exit 2 when one is invalid (as check would refuse it)."""
     result = validate_files(paths)
     if not result.files:
         raise UsageError(f"no policy files (*.yaml, *.yml, *.json) in {', '.join(str(p) for p in paths)}")
-    return render_result(result, out), ExitCode.OK if result.valid else ExitCode.USAGE
+    return result, ExitCode.OK if result.valid else ExitCode.USAGE
 
 
 def case_report(r: CaseResult) -> PolicyCaseReport:
@@ -73,7 +70,7 @@ def run_tests(directory: Path) -> PolicyTestResult:
     return PolicyTestResult(version=__version__, cases=tuple(case_report(run_case(c)) for c in cases))
 
 
-def test(directory: Path, out: OutputSettings) -> tuple[str, ExitCode]:
-    ensure_format(out.format, PolicyTestResult)
+def test(directory: Path) -> tuple[PolicyTestResult, ExitCode]:
+    """Every policy test case under `directory`; exit 1 when one fails."""
     result = run_tests(directory)
-    return render_result(result, out), ExitCode.OK if result.passed else ExitCode.FINDINGS
+    return result, ExitCode.OK if result.passed else ExitCode.FINDINGS

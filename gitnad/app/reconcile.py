@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitnad import __version__
-from gitnad.app.common import cluster_settings, render_result
+from gitnad.app.common import cluster_settings
 from gitnad.app.drift import exit_code, load_declared, nothing_to_check, result_of
-from gitnad.config import ClusterSettings, OutputSettings
+from gitnad.config import ClusterSettings
 from gitnad.drift import migrations as mig
 from gitnad.drift.classify import classify
 from gitnad.errors import ExitCode, UsageError
@@ -33,7 +33,6 @@ class ReconcileRequest:
     allow_restart: bool
     max_actions: int | None
     cluster: ClusterSettings
-    output: OutputSettings
 
 
 def reconcile(req: ReconcileRequest) -> ReconcileResult:
@@ -65,6 +64,7 @@ def reconcile(req: ReconcileRequest) -> ReconcileResult:
     )
 
 
-def run(req: ReconcileRequest) -> tuple[str, ExitCode]:
+def run(req: ReconcileRequest) -> tuple[ReconcileResult, ExitCode]:
+    """The reconcile result and its exit code (as drift's: 3 on any Unknown, else 1 when not converged)."""
     result = reconcile(req)
-    return render_result(result, req.output), exit_code(result.drift)
+    return result, exit_code(result.drift)

@@ -7,14 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitnad import __version__
-from gitnad.app.common import finalize, load_config, load_config_at, render_result
-from gitnad.app.settings import catalogue
-from gitnad.config import OutputSettings
+from gitnad.app.common import finalize, load_config, load_config_at
+from gitnad.app.rules_catalogue import catalogue
 from gitnad.errors import BareRepositoryError, ExitCode, NotAWorkingCopyError, UsageError
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.manifest import VM, path_order
 from gitnad.models.results import ScanResult
-from gitnad.report import ensure_format
 from gitnad.rules import gn101_invalid_nad_reference as gn101
 from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.gitrefs import GitRepo, open_worktree
@@ -60,8 +58,8 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
     )
 
 
-def run(path: Path, ref: str | None, config_file: Path | None, out: OutputSettings) -> tuple[str, ExitCode]:
-    ensure_format(out.format, ScanResult)
+def run(path: Path, ref: str | None, config_file: Path | None) -> tuple[ScanResult, ExitCode]:
+    """The scan and its exit code (1 when any error finding is not waived); the cli renders it."""
     result = scan_repo(path, ref, config_file)
     failing = any(f.severity is Severity.ERROR and not f.waived for f in result.findings)
-    return render_result(result, out), ExitCode.FINDINGS if failing else ExitCode.OK
+    return result, ExitCode.FINDINGS if failing else ExitCode.OK

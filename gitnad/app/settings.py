@@ -17,11 +17,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from gitnad import policy, rules
+from gitnad.app import rules_catalogue
 from gitnad.app.policy_files import DISK, validated_document
 from gitnad.config import CONFIG_FILE_NAME, DEFAULT_MAX_FILE_BYTES, DEFAULT_NAMESPACE, RepoConfig
 from gitnad.errors import ConfigError
-from gitnad.models.findings import RuleMeta, Severity
+from gitnad.models.findings import Severity
 from gitnad.policy.loader import problem_at
 from gitnad.policy.schemas import SchemaName
 from gitnad.sources.ownfiles import Kind, OwnFiles
@@ -32,12 +32,7 @@ _DRIVE = re.compile(r"[A-Za-z]:")
 
 def known_rule(code_or_name: str) -> bool:
     """A built-in rule, a policy code (GN3xx) or a waiver meta code (GN9xx), by code or name."""
-    return rules.lookup(code_or_name) is not None or policy.lookup(code_or_name) is not None
-
-
-def catalogue() -> tuple[RuleMeta, ...]:
-    """Every rule that can report: built-in rules, then policy codes and waiver meta codes (SARIF's rules)."""
-    return tuple(rules.meta(r) for r in rules.ALL_RULES) + policy.RULES
+    return rules_catalogue.lookup(code_or_name) is not None
 
 
 def _kustomize(value: Any) -> tuple[bool, str | None]:

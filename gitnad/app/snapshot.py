@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gitnad.config import ClusterSettings
 from gitnad.errors import ExitCode
-from gitnad.sources import cluster
+from gitnad.sources import cluster, outfile
 
 
 def run(
@@ -16,7 +16,7 @@ def run(
     """With `-o`: write the file atomically and return a one-line summary; else return the List itself. The
     destination is checked first: reading a big cluster takes minutes, and must not be wasted on a typo."""
     if out_file is not None:
-        cluster.check_destination(out_file)
+        outfile.check_writable(out_file, "-o")
     capture = cluster.capture_live(settings, tuple(namespaces) or None)
     chosen = cluster.snapshot_format(out_file, fmt)
     if out_file is None:

@@ -275,3 +275,16 @@ class PolicyTestResult(Frozen):
     @property
     def passed(self) -> bool:
         return all(c.passed for c in self.cases)
+
+
+class DemoResult(Frozen):
+    """`gitnad demo`: the pull-request check of the demo history's last commit, then the drift after sync."""
+
+    command: str = "demo"
+    repo: str
+    """Where the demo repository was built (a temporary directory unless `--keep`)."""
+    commits: int
+    head: str
+    check: CheckResult
+    drift: DriftResult | None = None
+    """None when the fixtures bundle no after-sync snapshot."""

@@ -15,7 +15,7 @@ import yaml
 
 from gitnad.app import snapshot as app_snapshot
 from gitnad.app.check import CheckRequest, check
-from gitnad.config import ClusterSettings, OutputSettings
+from gitnad.config import ClusterSettings
 from gitnad.errors import ClusterError, ExitCode
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.results import CheckResult
@@ -86,7 +86,6 @@ def _check(repo: Path, base: str, head: str, cluster: ClusterSettings) -> CheckR
         fail_on=None,
         policies=(),
         cluster=cluster,
-        output=OutputSettings(),
     )
     result, fail_on = check(req)
     assert fail_on is Severity.ERROR

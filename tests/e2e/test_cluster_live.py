@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from datetime import datetime
@@ -234,3 +236,6 @@ def test_cli_snapshot_to_stdout_and_file(kube: Kube, tmp_path: Path) -> None:
     res = subprocess.run([*cmd, "-o", str(out)], capture_output=True, text=True, timeout=60)
     assert res.returncode == 0 and res.stdout.startswith(f"wrote {out} (")
     assert json.loads(out.read_text())["kind"] == "List"
+    # A device is written in place, never renamed over (as root that replaced /dev/null with a regular file).
+    res = subprocess.run([*cmd, "-o", os.devnull], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0 and stat.S_ISCHR(os.stat(os.devnull).st_mode)

@@ -12,8 +12,9 @@ import pytest
 
 from gitnad.app import drift as app_drift
 from gitnad.app import snapshot as app_snapshot
-from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.config import ClusterSettings, OutputFormat
 from gitnad.errors import ExitCode
+from gitnad.report import render
 from tests.e2e.conftest import Kube
 from tests.e2e.kubevirt_actor import Net, Seeder, cond, manifest
 from tests.gitutil import Content, commit, make_repo
@@ -99,10 +100,9 @@ def _drift(repo: Path, cluster: ClusterSettings) -> tuple[dict[str, Any], ExitCo
         wait=False,
         timeout=timedelta(seconds=30),
         cluster=cluster,
-        output=OutputSettings(format=OutputFormat.JSON),
     )
-    text, code = app_drift.run(req)
-    return json.loads(text), code
+    result, code = app_drift.run(req)
+    return json.loads(render(result, OutputFormat.JSON)), code
 
 
 def _states(doc: dict[str, Any], ns: str) -> dict[str, tuple[str | None, ...]]:

@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from gitnad.app import drift as app_drift
-from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.config import ClusterSettings, OutputFormat
+from gitnad.report import progress, render
 from tests import proxy
 from tests.e2e.conftest import NAD, OBJECTS, Kube
 from tests.envtest import READER_TOKEN, Envtest
@@ -67,11 +68,10 @@ def _run(repo: Path, kubeconfig: Path, wait: bool) -> tuple[dict[str, object], f
         wait=wait,
         timeout=timedelta(seconds=30),
         cluster=ClusterSettings(kubeconfig=kubeconfig, page_size=PAGE),
-        output=OutputSettings(format=OutputFormat.JSON),
     )
     t0 = time.monotonic()
-    text, _ = app_drift.run(req, progress=io.StringIO() if wait else None)
-    return json.loads(text), time.monotonic() - t0
+    result, _ = app_drift.run(req, lambda: progress.display(io.StringIO(), 30, color=False))
+    return json.loads(render(result, OutputFormat.JSON)), time.monotonic() - t0
 
 
 def test_live_drift_over_2000_vms_is_a_handful_of_list_calls(

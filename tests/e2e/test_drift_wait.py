@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from gitnad.app import drift as app_drift
-from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.config import ClusterSettings, OutputFormat
 from gitnad.errors import ExitCode
+from gitnad.report import progress, render
 from tests.e2e.conftest import Kube
 from tests.e2e.kubevirt_actor import KV_GROUP, KV_VERSION, KubeVirtActor, Net, Seeder, SwapPlan, manifest
 from tests.gitutil import commit, make_repo
@@ -36,8 +37,13 @@ def _request(kube: Kube, repo: Path, timeout_s: float) -> app_drift.DriftRequest
         wait=True,
         timeout=timedelta(seconds=timeout_s),
         cluster=ClusterSettings(kubeconfig=kube.kubeconfig("reader")),
-        output=OutputSettings(format=OutputFormat.JSON),
     )
+
+
+def _drift(req: app_drift.DriftRequest, lines: io.StringIO) -> tuple[str, ExitCode]:
+    """`drift --wait --format json` with its progress lines (stderr is not a TTY here) captured in `lines`."""
+    result, code = app_drift.run(req, lambda: progress.display(lines, req.timeout.total_seconds(), color=False))
+    return render(result, OutputFormat.JSON), code
 
 
 def _sync_vm(s: Seeder, name: str, nets: list[Net]) -> None:
@@ -62,10 +68,10 @@ def test_wait_converges_while_kubevirt_migrates(kube: Kube, tmp_path: Path) -> N
 
     plan = SwapPlan(vm="db-1", ns=ns, nets_before=OLD, network="bridge-net", new_nad="nad-b", step_s=0.4)
     actor = KubeVirtActor(kube.api, plan, start_delay_s=2.0)
-    progress = io.StringIO()
+    lines = io.StringIO()
     actor.start()
     t0 = time.monotonic()
-    text, code = app_drift.run(_request(kube, repo, TIMEOUT_S), progress=progress)
+    text, code = _drift(_request(kube, repo, TIMEOUT_S), lines)
     elapsed = time.monotonic() - t0
     plan.done.wait(30)
     assert plan.error == []
@@ -75,7 +81,7 @@ def test_wait_converges_while_kubevirt_migrates(kube: Kube, tmp_path: Path) -> N
     assert item["detail"] == f"VM, VMI and pod virt-launcher-db-1-target on {ns}/nad-b"
     assert elapsed < TIMEOUT_S / 2
     # The states it watched go by, one plain line per change (stderr is not a TTY here).
-    seen = [line.rsplit("(", 1)[1] for line in progress.getvalue().splitlines()]
+    seen = [line.rsplit("(", 1)[1] for line in lines.getvalue().splitlines()]
     assert seen[0] == "1 NotPropagated)"
     assert seen[-1] == "1 InSync)"
     assert {"1 MigrationPending)", "1 Migrating)"} <= set(seen), seen
@@ -93,7 +99,7 @@ def test_wait_stops_early_on_a_terminal_state(kube: Kube, tmp_path: Path) -> Non
     repo = tmp_path / "repo"
     commit(make_repo(repo), {"vms/router-1.yaml": manifest("router-1", ns, new)})
     t0 = time.monotonic()
-    text, code = app_drift.run(_request(kube, repo, TIMEOUT_S), progress=io.StringIO())
+    text, code = _drift(_request(kube, repo, TIMEOUT_S), io.StringIO())
     assert time.monotonic() - t0 < 15
     assert code is ExitCode.FINDINGS
     assert json.loads(text)["items"][0]["state"] == "PodDrift"
@@ -109,7 +115,7 @@ def test_wait_times_out_when_nothing_moves(kube: Kube, tmp_path: Path) -> None:
     commit(make_repo(repo), {"vms/web-1.yaml": manifest("web-1", ns, NEW)})
     _sync_vm(s, "web-1", NEW)  # synced, but no KubeVirt here to propagate it: NotPropagated forever
     t0 = time.monotonic()
-    text, code = app_drift.run(_request(kube, repo, 3), progress=io.StringIO())
+    text, code = _drift(_request(kube, repo, 3), io.StringIO())
     assert 3 <= time.monotonic() - t0 < 15
     doc = json.loads(text)
     assert (code, doc["items"][0]["state"]) == (ExitCode.FINDINGS, "NotPropagated")

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from gitnad.app import reconcile as app_reconcile
-from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.config import ClusterSettings, OutputFormat
 from gitnad.errors import ExitCode
+from gitnad.report import render
 from tests.e2e.conftest import Kube
 from tests.e2e.kubevirt_actor import Net, Seeder, cond, manifest
 from tests.gitutil import commit, make_repo
@@ -58,10 +59,9 @@ def _reconcile(kube: Kube, repo: Path, *, apply: bool, allow_restart: bool = Fal
         allow_restart=allow_restart,
         max_actions=None,
         cluster=ClusterSettings(kubeconfig=kube.kubeconfig("reconciler")),
-        output=OutputSettings(format=OutputFormat.JSON),
     )
-    text, code = app_reconcile.run(req)
-    return json.loads(text), code
+    result, code = app_reconcile.run(req)
+    return json.loads(render(result, OutputFormat.JSON)), code
 
 
 def _outcomes(doc: dict[str, Any], ns: str) -> list[tuple[str, str, str]]:

@@ -15,7 +15,7 @@ import yaml
 from git import Repo
 
 from gitnad.app.check import CheckRequest, check
-from gitnad.config import ClusterSettings, OutputSettings
+from gitnad.config import ClusterSettings
 
 HERE = Path(__file__).parent
 CASES = sorted(p for p in HERE.glob("gn*/*") if (p / "expected.yaml").is_file())
@@ -56,7 +56,6 @@ def test_rule_example(case: Path, tmp_path: Path) -> None:
         fail_on=None,
         policies=(),
         cluster=cluster_settings(case),
-        output=OutputSettings(),
     )
     result, _ = check(req)
     got = sorted((f.code, f.file, f.line) for f in result.findings)

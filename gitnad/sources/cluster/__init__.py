@@ -13,6 +13,7 @@ from pathlib import Path
 from gitnad.config import ClusterSettings
 from gitnad.errors import ClusterError, SnapshotError
 from gitnad.models.cluster import ClusterFacts, FactSource
+from gitnad.sources import outfile
 from gitnad.sources.cluster import assemble
 from gitnad.sources.cluster import snapshot as snapshot_file
 from gitnad.sources.cluster.kinds import Capture
@@ -63,11 +64,6 @@ def snapshot_text(capture: Capture, fmt: str) -> str:
     return snapshot_file.render(snapshot_file.build_list(capture), fmt)
 
 
-def check_destination(out_file: Path) -> None:
-    """Raise UsageError when `out_file` cannot be written (checked before the cluster is read)."""
-    snapshot_file.check_destination(out_file)
-
-
 def write_snapshot(capture: Capture, out_file: Path, fmt: str) -> None:
-    """Write the snapshot List atomically (temp file + rename)."""
-    snapshot_file.write_atomic(out_file, snapshot_text(capture, fmt))
+    """Write the snapshot List (atomically for a file; in place for a device or FIFO), as reports are written."""
+    outfile.write_text(out_file, snapshot_text(capture, fmt), "-o")

@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +29,7 @@ from typing import Any
 
 from gitnad import __version__
 from gitnad.config import DEFAULT_MAX_SNAPSHOT_BYTES
-from gitnad.errors import SnapshotError, UsageError
+from gitnad.errors import SnapshotError
 from gitnad.sources import jsonio, yamlio
 from gitnad.sources.cluster import convert, kinds
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource, ResourceRead
@@ -406,32 +405,3 @@ def render(body: Mapping[str, Any], fmt: str) -> str:
     if fmt == "json":
         return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
     return yamlio.dump_yaml(body)
-
-
-def check_destination(path: Path) -> None:
-    """Refuse a destination that cannot be written, before the cluster is read (which can take minutes)."""
-    target = path.resolve()
-    parent = target.parent
-    if target.is_dir():
-        raise UsageError(f"cannot write the snapshot to {path}: it is a directory")
-    if not parent.exists():
-        raise UsageError(f"cannot write the snapshot to {path}: directory {path.parent} does not exist")
-    if not parent.is_dir():
-        raise UsageError(f"cannot write the snapshot to {path}: {path.parent} is not a directory")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write the snapshot to {path}: directory {path.parent} is not writable")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory and rename: readers never see half a snapshot."""
-    target = path.resolve()
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -81,7 +81,7 @@ def test_offline_with_snapshot_is_usage_error(repo: TempRepo, tmp_path: Path) ->
     snap.write_text("apiVersion: v1\nkind: List\nitems: []\n")
     r = CliRunner().invoke(main, ["check", "--repo", str(repo.root), "--offline", "--snapshot", str(snap)])
     assert r.exit_code == 2
-    assert "--offline cannot be combined" in r.output
+    assert r.output == "gitnad: error: --offline cannot be combined with --snapshot: offline reads no cluster\n"
 
 
 def test_staged_compares_index_with_head(repo: TempRepo) -> None:

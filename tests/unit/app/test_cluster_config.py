@@ -21,7 +21,6 @@ from gitnad.config import (
     DEFAULT_CLUSTER_DEADLINE_S,
     DEFAULT_REQUEST_TIMEOUT_S,
     ClusterSettings,
-    OutputSettings,
     RepoConfig,
 )
 from gitnad.errors import ClusterError, ConfigError, SnapshotError
@@ -88,7 +87,6 @@ def _drift(repo: TempRepo, cluster_flags: ClusterSettings) -> None:
             wait=False,
             timeout=timedelta(seconds=5),
             cluster=cluster_flags,
-            output=OutputSettings(),
         )
     )
 
@@ -118,7 +116,6 @@ def test_context_from_config_is_used_by_drift_and_reconcile(tmp_path: Path) -> N
         allow_restart=False,
         max_actions=None,
         cluster=ClusterSettings(kubeconfig=kubeconfig),
-        output=OutputSettings(),
     )
     with pytest.raises(ConfigError) as err2:
         app_reconcile.run(req)
@@ -139,7 +136,6 @@ def test_context_from_config_is_used_by_check(tmp_path: Path) -> None:
         fail_on=None,
         policies=(),
         cluster=ClusterSettings(kubeconfig=kubeconfig),
-        output=OutputSettings(),
     )
     with pytest.raises(ConfigError) as err:
         app_check.run(req)
@@ -208,5 +204,5 @@ def test_snapshot_destination_is_checked_before_the_cluster_is_read(tmp_path: Pa
     assert time.monotonic() - started < 5
     assert (res.exit_code, res.output) == (
         2,
-        f"gitnad: error: cannot write the snapshot to {out}: directory {out.parent} does not exist\n",
+        f"gitnad: error: -o {out}: directory {out.parent} does not exist; create it first\n",
     )

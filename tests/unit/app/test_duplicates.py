@@ -14,7 +14,7 @@ import pytest
 from gitnad.app.check import CheckRequest, check
 from gitnad.app.drift import load_declared
 from gitnad.app.scan import scan_repo
-from gitnad.config import ClusterSettings, OutputSettings
+from gitnad.config import ClusterSettings
 from tests.gitrepo import TempRepo
 from tests.vmfactory import Net, nad_yaml, vm_yaml
 
@@ -86,7 +86,6 @@ def _request(root: Path, base: str, head: str) -> CheckRequest:
         fail_on=None,
         policies=(),
         cluster=ClusterSettings(offline=True),
-        output=OutputSettings(),
     )
 
 

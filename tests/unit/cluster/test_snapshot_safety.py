@@ -148,25 +148,28 @@ def test_a_device_is_not_read_past_the_limit() -> None:
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ("missing/x.yaml", "cannot write the snapshot to {target}: directory {parent} does not exist"),
-        ("file.txt/x.yaml", "cannot write the snapshot to {target}: {parent} is not a directory"),
-        ("sub", "cannot write the snapshot to {target}: it is a directory"),
-        ("ro/x.yaml", "cannot write the snapshot to {target}: directory {parent} is not writable"),
+        ("missing/x.yaml", "-o {target}: directory {parent} does not exist; create it first"),
+        ("file.txt/x.yaml", "-o {target}: Not a directory"),
+        ("sub", "-o {target}: is a directory; name a file"),
+        ("ro/x.yaml", "-o {target}: directory {parent} is not writable (the file is written beside it, then renamed)"),
     ],
     ids=["missing-directory", "parent-is-a-file", "target-is-a-directory", "read-only-directory"],
 )
 def test_destination_checked_before_reading_the_cluster(tmp_path: Path, target: str, message: str) -> None:
+    """`gitnad snapshot -o` checks where it writes before it reads the cluster (no cluster is reachable here)."""
+    from gitnad.app import snapshot as app_snapshot
+    from gitnad.errors import UsageError
+
     (tmp_path / "file.txt").write_text("x")
     (tmp_path / "sub").mkdir()
     (tmp_path / "ro").mkdir(mode=0o555)
     out = tmp_path / target
     if target.startswith("ro/") and os.access(tmp_path / "ro", os.W_OK):
         pytest.skip("running as a user that can write anywhere (root)")
-    from gitnad.errors import UsageError
-
+    unreachable = ClusterSettings(kubeconfig=tmp_path / "no-such-kubeconfig")
     with pytest.raises(UsageError) as err:
-        sf.check_destination(out)
-    assert err.value.message == message.format(target=out, parent=out.parent)
+        app_snapshot.run(unreachable, (), out, None)
+    assert err.value.message == message.format(target=str(out), parent=str(out.parent))
 
 
 def _kept_keys(allowed: sf.Keep) -> set[str]:

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from gitnad.app import drift as app_drift
-from gitnad.app.demo_drift import drift_report
-from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.app.demo_drift import drift_result
+from gitnad.config import ClusterSettings, OutputFormat
 from gitnad.errors import ExitCode, UsageError
+from gitnad.report import render
 from gitnad.sources.fixture_repo import build
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -51,7 +52,7 @@ def demo_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]
     return repo, build(FIXTURES / "commits", repo)
 
 
-def _request(repo: Path, fmt: OutputFormat, *, base: str | None = None, wait: bool = False) -> app_drift.DriftRequest:
+def _request(repo: Path, *, base: str | None = None, wait: bool = False) -> app_drift.DriftRequest:
     return app_drift.DriftRequest(
         repo=repo,
         config_file=None,
@@ -60,13 +61,13 @@ def _request(repo: Path, fmt: OutputFormat, *, base: str | None = None, wait: bo
         wait=wait,
         timeout=timedelta(seconds=5),
         cluster=ClusterSettings(snapshot=AFTER_SYNC),
-        output=OutputSettings(format=fmt),
     )
 
 
 def test_json_items_and_exit(demo_repo: tuple[Path, list[str]]) -> None:
     repo, shas = demo_repo
-    text, code = app_drift.run(_request(repo, OutputFormat.JSON))
+    result, code = app_drift.run(_request(repo))
+    text = render(result, OutputFormat.JSON)
     doc = json.loads(text)
     assert code is _demo_exit(doc["unreadable"])
     assert (doc["command"], doc["ref"]) == ("drift", shas[-1])
@@ -90,7 +91,7 @@ def test_json_items_and_exit(demo_repo: tuple[Path, list[str]]) -> None:
 
 def test_base_limits_to_vms_whose_nad_changed(demo_repo: tuple[Path, list[str]]) -> None:
     repo, shas = demo_repo
-    text, _ = app_drift.run(_request(repo, OutputFormat.JSON, base=shas[0]))
+    text = render(app_drift.run(_request(repo, base=shas[0]))[0], OutputFormat.JSON)
     vms = sorted({i["vm"] for i in json.loads(text)["items"]})
     # web-1's rewrite vlan-10 -> prod/vlan-10 is cosmetic and app-2 did not change: neither is affected.
     assert vms == [
@@ -108,12 +109,13 @@ def test_base_limits_to_vms_whose_nad_changed(demo_repo: tuple[Path, list[str]])
 
 def test_wait_refuses_a_snapshot(demo_repo: tuple[Path, list[str]]) -> None:
     with pytest.raises(UsageError, match="--wait watches a live cluster"):
-        app_drift.run(_request(demo_repo[0], OutputFormat.TEXT, wait=True))
+        app_drift.run(_request(demo_repo[0], wait=True))
 
 
 def test_demo_drift_text(demo_repo: tuple[Path, list[str]]) -> None:
     repo, shas = demo_repo
-    text = drift_report(repo, shas[-1], AFTER_SYNC, color=False)
+    result = drift_result(repo, shas[-1], AFTER_SYNC)
+    text = render(result, OutputFormat.TEXT)
     lines = text.splitlines()
     assert lines[0] == f"gitnad drift  ref {shas[-1][:12]}  cluster snapshot:{AFTER_SYNC}"
     # At 100 columns the details do not fit beside the columns: each goes, wrapped, under its row.
@@ -122,7 +124,7 @@ def test_demo_drift_text(demo_repo: tuple[Path, list[str]]) -> None:
     assert "NOT CONVERGED: 3 of 13 network(s) converged" in text
     assert f"warning: {NOTES}:6: skipped, duplicate mapping key" in text
     assert "\x1b[" not in text
-    assert "\x1b[32mInSync" in drift_report(repo, shas[-1], AFTER_SYNC, color=True)
+    assert "\x1b[32mInSync" in render(result, OutputFormat.TEXT, color=True)
 
 
 def test_cli_drift_and_reconcile(demo_repo: tuple[Path, list[str]]) -> None:
@@ -170,9 +172,9 @@ def test_reconcile_json(demo_repo: tuple[Path, list[str]]) -> None:
         allow_restart=False,
         max_actions=None,
         cluster=ClusterSettings(snapshot=AFTER_SYNC),
-        output=OutputSettings(format=OutputFormat.JSON),
     )
-    text, code = app_reconcile.run(req)
+    result, code = app_reconcile.run(req)
+    text = render(result, OutputFormat.JSON)
     doc = json.loads(text)
     assert (code, doc["command"], doc["applied"], doc["free_slots"]) == (
         _demo_exit(doc["unreadable"]),
@@ -206,9 +208,9 @@ def test_no_vm_declared_reads_no_cluster(tmp_path: Path) -> None:
         wait=False,
         timeout=timedelta(seconds=5),
         cluster=ClusterSettings(snapshot=tmp_path / "never-read.yaml"),
-        output=OutputSettings(format=OutputFormat.TEXT),
     )
-    text, code = app_drift.run(req)
+    result, code = app_drift.run(req)
+    text = render(result, OutputFormat.TEXT)
     assert code is ExitCode.OK
     assert text.splitlines()[2:5] == [
         "No VM with a multus network is declared at this ref.",

@@ -1,17 +1,18 @@
-"""Progress of `drift --wait`: a rich live table on a terminal, plain lines in logs; the final report."""
+"""The `drift --wait` display (gitnad.report.progress) fed by the wait loop: a rich live table on a terminal,
+plain lines in logs."""
 
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 from drift_builders import cond, declared_vm, world  # type: ignore[import-not-found]
 
-from gitnad.app.drift import Declared, PlainProgress, wait_with_progress
+from gitnad.app.drift import WAIT_HEARTBEAT_S
 from gitnad.drift.classify import classify
-from gitnad.drift.wait import Progress
+from gitnad.drift.wait import Feed, Progress, WaitOutcome, wait_until_settled
 from gitnad.models.cluster import ClusterFacts
 from gitnad.models.results import DriftState as S
+from gitnad.report.progress import PlainProgress, display
 
 
 class Steps:
@@ -36,13 +37,19 @@ class Tty(io.StringIO):
         return True
 
 
-DECLARED = Declared(vms=(declared_vm(),), sha="c" * 40, base_sha=None)
+DECLARED = (declared_vm(),)
 PENDING = world(pod_status_nad="prod/nad-a", vmi_conditions=[cond("MigrationRequired", "True")]).facts()
+
+
+def wait_shown(feed: Feed, stream: io.StringIO, color: bool) -> WaitOutcome:
+    """What `gitnad drift --wait` does with a 30 s timeout, its display writing to `stream`."""
+    with display(stream, 30.0, color) as on_update:
+        return wait_until_settled(DECLARED, feed, 30.0, on_update, heartbeat_s=WAIT_HEARTBEAT_S)
 
 
 def test_plain_lines_on_change_only() -> None:
     out = io.StringIO()
-    outcome = wait_with_progress(DECLARED, Steps(PENDING, PENDING, world().facts()), timedelta(seconds=30), out, False)
+    outcome = wait_shown(Steps(PENDING, PENDING, world().facts()), out, False)
     assert outcome.items[0].state is S.IN_SYNC
     lines = [line.split("] ", 1)[1] for line in out.getvalue().splitlines()]
     assert lines == [
@@ -62,7 +69,7 @@ def test_plain_heartbeat() -> None:
 
 def test_live_table_on_a_terminal() -> None:
     tty = Tty()
-    outcome = wait_with_progress(DECLARED, Steps(PENDING, world().facts()), timedelta(seconds=30), tty, True)
+    outcome = wait_shown(Steps(PENDING, world().facts()), tty, True)
     assert outcome.items[0].state is S.IN_SYNC
     screen = tty.getvalue()
     assert "prod/vm1" in screen and "secondary-network" in screen

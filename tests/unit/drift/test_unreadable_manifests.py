@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from gitnad.app import drift as app_drift
 from gitnad.app import reconcile as app_reconcile
 from gitnad.cli import main
-from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.config import ClusterSettings, OutputFormat
 from gitnad.errors import ExitCode
+from gitnad.report import render
 from tests.gitrepo import TempRepo
 from tests.unit.cluster.listfiles import cluster, items, write
 from tests.vmfactory import Net, vm_yaml
@@ -39,10 +40,9 @@ def _drift(repo: Path, snapshot: Path, base: str | None = None) -> tuple[dict[st
         wait=False,
         timeout=timedelta(seconds=5),
         cluster=ClusterSettings(snapshot=snapshot),
-        output=OutputSettings(format=OutputFormat.JSON),
     )
-    text, code = app_drift.run(req)
-    return json.loads(text), code
+    result, code = app_drift.run(req)
+    return json.loads(render(result, OutputFormat.JSON)), code
 
 
 def test_clean_repo_converges(tmp_path: Path, snapshot: Path) -> None:
@@ -106,10 +106,9 @@ def test_reconcile_with_an_unreadable_file_is_undecided(tmp_path: Path, snapshot
         allow_restart=False,
         max_actions=None,
         cluster=ClusterSettings(snapshot=snapshot),
-        output=OutputSettings(format=OutputFormat.JSON),
     )
-    text, code = app_reconcile.run(req)
-    doc = json.loads(text)
+    result, code = app_reconcile.run(req)
+    doc = json.loads(render(result, OutputFormat.JSON))
     assert (code, doc["actions"], doc["summary"]["converged"]) == (ExitCode.UNDECIDED, [], False)
     assert doc["unreadable"] == [{"file": "vms/vm2.yaml", "line": 6, "reason": DUP_REASON, "ref": sha}]
     out = CliRunner().invoke(main, ["reconcile", "--repo", str(repo.root), "--snapshot", str(snapshot)])

@@ -10,7 +10,7 @@ import pytest
 
 from gitnad.app import check as app_check
 from gitnad.app.scan import scan_repo
-from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.config import ClusterSettings, OutputFormat
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.results import DriftItem, DriftState, ScanResult
 from gitnad.report import Result, render, step_summary
@@ -84,8 +84,7 @@ def hostile_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, s
 
 def results(hostile_repo: tuple[Path, str, str]) -> list[Result]:
     root, base, head = hostile_repo
-    out = OutputSettings()
-    req = app_check.CheckRequest(root, None, base, head, False, None, (), ClusterSettings(offline=True), out)
+    req = app_check.CheckRequest(root, None, base, head, False, None, (), ClusterSettings(offline=True))
     return [scan_repo(root, head, None), app_check.check(req)[0]]
 
 

@@ -9,10 +9,7 @@ from pathlib import Path
 import pytest
 
 from gitnad import __version__
-from gitnad.app import check as app_check
-from gitnad.app import policy as app_policy
-from gitnad.app import scan as app_scan
-from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.config import OutputFormat
 from gitnad.errors import UsageError
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.results import (
@@ -160,16 +157,30 @@ def test_drift_table_keeps_columns_and_wraps_the_detail(width: int, table: list[
     assert lines[2 : lines.index("", 2)] == table
 
 
-def test_a_format_that_does_not_fit_fails_before_any_work(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["check", "--offline"], "check"),
+        (["scan"], "scan"),
+        (["policy", "test", "."], "policy test"),
+        (["policy", "validate", "."], "policy validate"),
+    ],
+    ids=["check", "scan", "policy-test", "policy-validate"],
+)
+def test_a_format_that_does_not_fit_fails_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], command: str
+) -> None:
     """No git or cluster read happens first: the repository does not even exist."""
-    out = OutputSettings(format=OutputFormat.OPENMETRICS)
-    req = app_check.CheckRequest(tmp_path / "missing", None, None, None, False, None, (), ClusterSettings(), out)
-    with pytest.raises(UsageError, match=r"^--format openmetrics is not available for `gitnad check`; use one of"):
-        app_check.run(req)
-    with pytest.raises(UsageError, match=r"not available for `gitnad scan`"):
-        app_scan.run(tmp_path / "missing", None, None, out)
-    with pytest.raises(UsageError, match=r"not available for `gitnad policy test`"):
-        app_policy.test(tmp_path / "missing", out)
+    from click.testing import CliRunner
+
+    from gitnad.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    repo = ["--repo", str(tmp_path / "missing")] if args[0] in ("check", "scan") else []
+    r = CliRunner().invoke(main, [*args, *repo, "--format", "openmetrics"])
+    assert r.exit_code == 2
+    expected = f"gitnad: error: --format openmetrics is not available for `gitnad {command}`; use one of"
+    assert r.stderr.startswith(expected)
 
 
 WRAPS = [

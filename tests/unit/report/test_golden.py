@@ -24,7 +24,7 @@ from gitnad.app import drift as app_drift
 from gitnad.app import policy as app_policy
 from gitnad.app import reconcile as app_reconcile
 from gitnad.app import scan as app_scan
-from gitnad.config import ClusterSettings, OutputFormat, OutputSettings
+from gitnad.config import ClusterSettings, OutputFormat
 from gitnad.errors import ExitCode
 from gitnad.models.results import (
     CheckResult,
@@ -34,7 +34,7 @@ from gitnad.models.results import (
     ReconcileResult,
     ScanResult,
 )
-from gitnad.report import Result, formats_for
+from gitnad.report import Result, formats_for, render
 from gitnad.sources.fixture_repo import build
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -54,7 +54,7 @@ EXTENSION = {
 JSON_LIKE = (".json", ".sarif")
 """Golden files of one-line JSON documents, stored indented so their diffs are reviewable."""
 
-Run = Callable[[OutputSettings], tuple[str, ExitCode]]
+Run = Callable[[], tuple[Result, ExitCode]]
 
 
 @pytest.fixture(scope="module")
@@ -101,31 +101,27 @@ def compare(name: str, text: str) -> None:
 
 
 def runs(repo: Path, shas: list[str], policy_dir: Path) -> dict[str, tuple[type[Result], Run, int]]:
-    """Per command: its result type, how to run it with given output settings, and its exit code."""
+    """Per command: its result type, how to run it, and its exit code."""
     before = ClusterSettings(snapshot=Path("snapshots/before-sync.yaml"))  # relative to policy_dir.parent
     after = ClusterSettings(snapshot=Path("snapshots/after-sync.yaml"))
+    broken = policy_dir.parent / "broken.yaml"
 
-    def check(out: OutputSettings) -> tuple[str, ExitCode]:
-        req = app_check.CheckRequest(repo, None, shas[-2], shas[-1], False, None, (), before, out, now=NOW)
-        return app_check.run(req)
+    def check() -> tuple[Result, ExitCode]:
+        return app_check.run(app_check.CheckRequest(repo, None, shas[-2], shas[-1], False, None, (), before, now=NOW))
 
-    def drift(out: OutputSettings) -> tuple[str, ExitCode]:
-        return app_drift.run(app_drift.DriftRequest(repo, None, shas[-1], None, False, timedelta(1), after, out))
+    def drift() -> tuple[Result, ExitCode]:
+        return app_drift.run(app_drift.DriftRequest(repo, None, shas[-1], None, False, timedelta(1), after))
 
-    def reconcile(out: OutputSettings) -> tuple[str, ExitCode]:
-        req = app_reconcile.ReconcileRequest(repo, None, shas[-1], None, False, True, None, after, out)
-        return app_reconcile.run(req)
-
-    def validate(out: OutputSettings) -> tuple[str, ExitCode]:
-        return app_policy.validate([policy_dir, policy_dir.parent / "broken.yaml"], out)
+    def reconcile() -> tuple[Result, ExitCode]:
+        return app_reconcile.run(app_reconcile.ReconcileRequest(repo, None, shas[-1], None, False, True, None, after))
 
     return {
-        "scan": (ScanResult, lambda out: app_scan.run(repo, shas[-1], None, out), 1),
+        "scan": (ScanResult, lambda: app_scan.run(repo, shas[-1], None), 1),
         "check": (CheckResult, check, 1),
         "drift": (DriftResult, drift, 1),
         "reconcile": (ReconcileResult, reconcile, 1),
-        "policy-test": (PolicyTestResult, lambda out: app_policy.test(policy_dir / "tests", out), 1),
-        "policy-validate": (PolicyValidateResult, validate, 2),
+        "policy-test": (PolicyTestResult, lambda: app_policy.test(policy_dir / "tests"), 1),
+        "policy-validate": (PolicyValidateResult, lambda: app_policy.validate([policy_dir, broken]), 2),
     }
 
 
@@ -154,9 +150,9 @@ def test_demo_report(
     monkeypatch.chdir(policy_dir.parent)  # policy reports name files relative to the working directory
     repo, shas = demo_repo
     _, run, code = runs(repo, shas, policy_dir)[command]
-    text, exit_code = run(OutputSettings(format=fmt))
+    result, exit_code = run()
     assert int(exit_code) == code
-    compare(f"{fmt.value}/demo-{command}.{EXTENSION[fmt]}", _stable(text))
+    compare(f"{fmt.value}/demo-{command}.{EXTENSION[fmt]}", _stable(render(result, fmt)))
 
 
 def test_every_golden_file_is_produced() -> None:

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from gitnad import __version__
-from gitnad.app.settings import catalogue
+from gitnad.app.rules_catalogue import catalogue
 from gitnad.config import OutputFormat
 from gitnad.models.findings import Finding, Severity, Skipped, WaiverSource
 from gitnad.models.results import CheckResult, Refs, Summary

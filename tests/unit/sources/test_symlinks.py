@@ -179,7 +179,7 @@ def test_a_nested_repository_in_the_working_tree_is_named_in_a_note(tmp_path: Pa
 
 def test_check_names_a_touched_submodule_in_its_warnings(tmp_path: Path) -> None:
     from gitnad.app.check import CheckRequest, check
-    from gitnad.config import ClusterSettings, OutputSettings
+    from gitnad.config import ClusterSettings
 
     repo = make_repo(tmp_path)
     base = commit(repo, {"apps/web.yaml": _vm("web")})
@@ -194,7 +194,6 @@ def test_check_names_a_touched_submodule_in_its_warnings(tmp_path: Path) -> None
         fail_on=None,
         policies=(),
         cluster=ClusterSettings(offline=True),
-        output=OutputSettings(),
     )
     result, _ = check(req)
     assert (result.findings, result.warnings) == ((), (f"vendor/lib: {SUBMODULE_NOTE}",))

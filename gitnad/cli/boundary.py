@@ -1,0 +1,148 @@
+"""The one error boundary of the command line, and what it knows about the run (pre-commit's error_handler).
+
+`Gitnad.main` maps every way a run ends to one exit code (SPEC §2 plus the shell's 130 and 141): gitnad's
+errors to theirs, click's usage errors to 2, Ctrl-C to 130, a closed stdout to a quiet 141, anything else to
+3 with one line naming the innermost gitnad frame (`-v`: the traceback first). Messages reach the terminal
+with control characters escaped. Also here: the per-run state that option callbacks fill (`-v`,
+`--no-color`) and the two terminal helpers every command uses (`colour`, `echo`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, TextIO
+
+import click
+
+from gitnad.errors import ExitCode, GitnadError
+
+
+@dataclass
+class RunState:
+    """What the boundary and the terminal writers need to know about this run (set by option callbacks)."""
+
+    verbose: bool = False
+    no_color: bool = False
+
+
+class ReaderGone(Exception):
+    """stdout's reader went away (`| head`): `echo` raises this instead of the BrokenPipeError it got."""
+
+
+class Carried(Exception):
+    """Carries another EPIPE (a socket, a subprocess) past click, which would end any EPIPE with a silent exit 1."""
+
+
+class Gitnad(click.Group):
+    """The root command's class: its `main` is the boundary (it never returns; it exits)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as e:  # not stdout's (echo turns that one into ReaderGone): a bug to report
+            raise Carried from e
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        state = RunState()
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, obj=state, **extra)
+            code = int(rv) if isinstance(rv, int) else int(ExitCode.OK)
+        except BaseException as e:  # the boundary: every way a run ends comes through here
+            code = _exit_code(e, state)
+        sys.exit(code)
+
+
+def _exit_code(e: BaseException, state: RunState) -> int:
+    """gitnad's errors to their codes, Ctrl-C to 130, a closed stdout to 141, anything else to 3 (one line)."""
+    if isinstance(e, SystemExit):
+        raise e
+    if isinstance(e, Carried) and e.__cause__ is not None:
+        e = e.__cause__
+    if isinstance(e, GitnadError):
+        _say("error: " + _printable(e.message, keep="\n"), e, state)
+        return int(e.exit_code)
+    if isinstance(e, click.ClickException):
+        e.show()
+        return int(ExitCode.USAGE)
+    if isinstance(e, click.Abort | KeyboardInterrupt):
+        _say("interrupted", None, state)
+        return int(ExitCode.INTERRUPTED)
+    if isinstance(e, ReaderGone):
+        _silence_stdout()
+        return int(ExitCode.BROKEN_PIPE)
+    if not isinstance(e, Exception):  # GeneratorExit and other interpreter signals: not ours to translate
+        raise e
+    what = _printable(f"{type(e).__name__}: {e}")[:500]
+    hint = "traceback above" if state.verbose else "re-run with -v for the traceback"
+    _say(f"internal error: {what} (at {_innermost(e.__traceback__)}); {hint}", e, state)
+    return int(ExitCode.UNDECIDED)
+
+
+def _say(message: str, e: BaseException | None, state: RunState) -> None:
+    if state.verbose and e is not None:
+        click.echo("".join(traceback.format_exception(e)).rstrip("\n"), err=True)
+    click.echo(f"gitnad: {message}", err=True)
+
+
+def _innermost(tb: TracebackType | None) -> str:
+    """`module:line` of the innermost gitnad frame (the boundary's own frame is one, so there always is one)."""
+    where = "gitnad"
+    while tb is not None:
+        module = str(tb.tb_frame.f_globals.get("__name__", "?"))
+        if module == "gitnad" or module.startswith("gitnad."):
+            where = f"{module}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where
+
+
+def _printable(text: str, keep: str = "") -> str:
+    """Control characters (escape sequences, newlines) shown escaped: one error is one line, never a command."""
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not complain about the closed pipe."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no real descriptor (tests): nothing to flush
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def state() -> RunState:
+    """This run's state (inside a command)."""
+    return click.get_current_context().ensure_object(RunState)
+
+
+def remember(field: str) -> Callable[[click.Context, click.Parameter, bool], bool]:
+    """A flag's callback that sets `field` of the run state (the boundary reads it after the command is gone)."""
+
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+        if value:
+            setattr(ctx.ensure_object(RunState), field, True)
+        return value
+
+    return callback
+
+
+def colour(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never with --no-color or NO_COLOR set (no-color.org)."""
+    return not state().no_color and not os.environ.get("NO_COLOR") and stream.isatty()
+
+
+def echo(text: str) -> None:
+    """A report or message to stdout, with exactly one final newline (click.echo flushes: a closed pipe shows)."""
+    try:
+        click.echo(text, nl=not text.endswith("\n"))
+    except BrokenPipeError as e:
+        raise ReaderGone from e
