@@ -17,6 +17,7 @@ from gitnad.rules import gn101_invalid_nad_reference as gn101
 from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.gitrefs import GitRepo, open_worktree
 from gitnad.sources.scanner import ScanSettings, scan
+from gitnad.sources.trees import TreeReader
 
 
 def _reference_findings(vms: Sequence[VM]) -> list[Finding]:
@@ -38,7 +39,7 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
             raise UsageError(f"--ref {ref} needs a git repository, and {path} is not inside one")
         sha = repo.resolve(ref)
         config = load_config_at(repo, sha, config_file)  # the configuration of the commit scanned
-        reader = repo.reader(sha, exclude=config.exclude)
+        reader: TreeReader = repo.reader(sha, exclude=config.exclude)
     else:
         config = load_config(repo.root if repo is not None else path, config_file)
         reader = open_worktree(path, exclude=config.exclude)
