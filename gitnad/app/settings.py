@@ -19,7 +19,14 @@ from typing import Any
 
 from gitnad.app import rules_catalogue
 from gitnad.app.policy_files import DISK, validated_document
-from gitnad.config import CONFIG_FILE_NAME, DEFAULT_MAX_FILE_BYTES, DEFAULT_NAMESPACE, RepoConfig
+from gitnad.config import (
+    CONFIG_FILE_NAME,
+    DEFAULT_KUSTOMIZE_TIMEOUT_S,
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_NAMESPACE,
+    KustomizeSettings,
+    RepoConfig,
+)
 from gitnad.errors import ConfigError
 from gitnad.models.findings import Severity
 from gitnad.policy.loader import problem_at
@@ -35,10 +42,24 @@ def known_rule(code_or_name: str) -> bool:
     return rules_catalogue.lookup(code_or_name) is not None
 
 
-def _kustomize(value: Any) -> tuple[bool, str | None]:
-    if isinstance(value, Mapping):
-        return value.get("enabled", True) is not False, value.get("kubectl")
-    return value is not False, None
+def _kustomize(value: Any) -> KustomizeSettings:
+    """`kustomize: true|false` or the mapping (already validated by the schema)."""
+    if not isinstance(value, Mapping):
+        return KustomizeSettings(enabled=value is not False)
+    return KustomizeSettings(
+        enabled=value.get("enabled", True) is not False,
+        kubectl=value.get("kubectl"),
+        roots=tuple(value.get("roots", ())),
+        exclude_roots=tuple(value.get("excludeRoots", ())),
+        timeout_s=float(value.get("timeoutSeconds", DEFAULT_KUSTOMIZE_TIMEOUT_S)),
+        allow_helm=value.get("allowHelm", False) is True,
+    )
+
+
+def _relative_command(path: str) -> bool:
+    """A path with a directory that is not absolute: it would name a file relative to wherever gitnad runs (in CI,
+    the checkout of the change under review)."""
+    return ("/" in path or "\\" in path) and not path.startswith("/") and not _DRIVE.match(path)
 
 
 def leaves_repository(path: str) -> bool:
@@ -61,6 +82,17 @@ def config_problems(file: str, data: Mapping[str, Any]) -> list[str]:
         for i, p in enumerate(data.get("policies", ()))
         if leaves_repository(p)
     ]
+    kustomize = data.get("kustomize")
+    kubectl = kustomize.get("kubectl") if isinstance(kustomize, Mapping) else None
+    if isinstance(kubectl, str) and _relative_command(kubectl):
+        problems.append(
+            problem_at(
+                file,
+                data,
+                ["kustomize", "kubectl"],
+                f"{kubectl!r} is a relative path; give an absolute path or a command name found on PATH",
+            )
+        )
     return problems
 
 
@@ -73,7 +105,6 @@ def to_config(file: str, data: Mapping[str, Any], source: str) -> RepoConfig:
     problems = config_problems(file, data)
     if problems:
         raise ConfigError("invalid configuration:\n" + "\n".join(problems))
-    kustomize, kubectl = _kustomize(data.get("kustomize", True))
     cluster = data.get("cluster", {})
     return RepoConfig(
         default_namespace=data.get("defaultNamespace", DEFAULT_NAMESPACE),
@@ -81,8 +112,7 @@ def to_config(file: str, data: Mapping[str, Any], source: str) -> RepoConfig:
         policies=tuple(data.get("policies", ())),
         severity=_severity(data),
         fail_on=Severity(data.get("failOn", Severity.ERROR.value)),
-        kustomize=kustomize,
-        kubectl=kubectl,
+        kustomize=_kustomize(data.get("kustomize", True)),
         max_file_bytes=data.get("maxFileBytes", DEFAULT_MAX_FILE_BYTES),
         cluster_context=cluster.get("context"),
         cluster_deadline_s=cluster.get("deadlineSeconds"),

@@ -139,6 +139,10 @@ class Layout:
         charts = {p.rsplit("/", 1)[0] if "/" in p else "" for p in files if p.rsplit("/", 1)[-1] == HELM_CHART_FILE}
         return cls(frozenset(charts), frozenset(s.rstrip("/") for s in submodules))
 
+    def without_charts(self) -> Layout:
+        """The same tree with Helm chart sources read like any file (kustomize's `helmCharts` chart home)."""
+        return Layout(submodules=self.submodules)
+
     def chart_of(self, path: str) -> str | None:
         """The outermost chart directory holding `path`, else None."""
         if not self.charts:
