@@ -27,6 +27,7 @@ MAX_LINK_HOPS = 40
 """Linux's limit (ELOOP) on symlinks followed while resolving one path."""
 LEAVES_REPO = "symlink leaves the repository"
 SYMLINK_LOOP = f"symlink loop (more than {MAX_LINK_HOPS} links followed)"
+INTO_GIT_DIR = "symlink points into .git, which holds git's own files, not the repository's"
 MAX_NAMED = 10
 """Helm chart directories named in the note; the rest are counted."""
 
@@ -225,6 +226,8 @@ def resolve_link(path: str, readlink: Callable[[str], str | None]) -> str | Link
         if target.startswith("/"):
             return LinkProblem(LEAVES_REPO)  # absolute: not inside the repository wherever it is checked out
         pending = target.split("/") + pending
+    if any(part.lower() == ".git" for part in done):  # git tracks no such path (any case): at a ref it dangles
+        return LinkProblem(INTO_GIT_DIR)
     return "/".join(done)
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from gitnad.sources import shapes
+from gitnad.sources.layout import INTO_GIT_DIR
 from tests.e2e import kubevirt_actor as k
 from tests.gitutil import Content, Symlink, commit, make_repo
 from tests.unit.cluster import listfiles
@@ -187,8 +188,12 @@ def manifest_cases() -> list[Case]:
             {"vms/a.yaml": Symlink("b.yaml"), "vms/b.yaml": Symlink("a.yaml")},
             {"vms/a.yaml": (None, loop), "vms/b.yaml": (None, loop)},
         ),
-        Case("symlink-dangling", {"vms/gone.yaml": Symlink("nothere.yaml")}, {"vms/gone.yaml": (None, "dangling symlink: vms/nothere.yaml does not exist")}),
-        Case("symlink-into-git", {"vms/git.yaml": Symlink("../.git/config")}, {"vms/git.yaml": (None, "dangling symlink: .git/config does not exist")}),
+        Case(
+            "symlink-dangling",
+            {"vms/gone.yaml": Symlink("nothere.yaml")},
+            {"vms/gone.yaml": (None, "dangling symlink: vms/nothere.yaml does not exist")},
+        ),
+        Case("symlink-into-git", {"vms/git.yaml": Symlink("../.git/config")}, {"vms/git.yaml": (None, INTO_GIT_DIR)}),
         Case("vm-name-1mib", {"vms/long.yaml": named("v" * MIB)}, vms=("prod/" + "v" * MIB,), unreadable=False),
         Case(
             "nad-name-1mib", {"vms/longnad.yaml": named("longnad", "n" * MIB)}, vms=("prod/longnad",), unreadable=False

@@ -9,6 +9,7 @@ import pytest
 
 from gitnad.models.names import printable
 from gitnad.sources.layout import (
+    INTO_GIT_DIR,
     LEAVES_REPO,
     Excluder,
     Layout,
@@ -82,6 +83,9 @@ LINKS = {
     **{f"c{i}.yaml": f"c{i + 1}.yaml" for i in range(1, 38)},
     "c38.yaml": "a.yaml",  # chain.yaml -> c1 ... c38 -> a.yaml -> b.yaml: 40 links, Linux's limit
     "long.yaml": "chain.yaml",  # 41
+    "git.yaml": ".git/config",
+    "gitcase.yaml": "real/../.Git/HEAD",
+    "gitdir": ".git",
 }
 
 
@@ -101,6 +105,10 @@ LINKS = {
         ("dir/../a.yaml", "b.yaml"),
         ("chain.yaml", "b.yaml"),
         ("long.yaml", LinkProblem("symlink loop (more than 40 links followed)")),
+        ("git.yaml", LinkProblem(INTO_GIT_DIR)),
+        ("gitcase.yaml", LinkProblem(INTO_GIT_DIR)),
+        ("gitdir/config", LinkProblem(INTO_GIT_DIR)),
+        (".gitx/a.yaml", ".gitx/a.yaml"),
     ],
     ids=lambda v: str(v),
 )
