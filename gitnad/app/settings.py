@@ -24,6 +24,7 @@ from gitnad.errors import ConfigError
 from gitnad.models.findings import Severity
 from gitnad.policy.loader import problem_at
 from gitnad.policy.schemas import SchemaName
+from gitnad.sources.layout import Excluder
 from gitnad.sources.ownfiles import Kind, OwnFiles
 
 _CODE = re.compile(r"gn[0-9]{3}", re.IGNORECASE)
@@ -50,11 +51,17 @@ def leaves_repository(path: str) -> bool:
 
 
 def config_problems(file: str, data: Mapping[str, Any]) -> list[str]:
-    """What the schema cannot say: unknown rules in `severity`, policy paths that leave the repository."""
+    """What the schema cannot say: unknown rules in `severity`, exclude globs gitnad refuses to match (an invalid
+    character class, stars whose retries multiply), policy paths that leave the repository."""
     problems = [
         problem_at(file, data, ["severity", k], f"{k!r} is not a rule code or name")
         for k in data.get("severity", {})
         if not known_rule(k)
+    ]
+    problems += [
+        problem_at(file, data, ["exclude", i], f"{p!r} is not an exclude glob gitnad can match: {why}")
+        for i, p in enumerate(data.get("exclude", ()))
+        if (why := Excluder.problem(p)) is not None
     ]
     problems += [
         problem_at(file, data, ["policies", i], f"{p!r} leaves the repository; policy paths are relative to its root")
