@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from gitnad.sources import shapes
+from gitnad.sources import shapes, yamlio
 from gitnad.sources.layout import INTO_GIT_DIR
 from tests.e2e import kubevirt_actor as k
 from tests.gitutil import Content, Symlink, commit, make_repo
@@ -301,7 +301,7 @@ class BigFiles:
     vm_yaml: Path
     """100 MB of YAML whose last document is a VirtualMachine."""
     snapshot_json: Path
-    """A List of 100,000 objects (50,000 VMs and their VMIs), JSON."""
+    """A List of 100,000 objects (50,000 running VMs and their VMIs) and the healthy cluster, JSON."""
     snapshot_yaml: Path
     """The same List as YAML."""
 
@@ -323,19 +323,239 @@ def big_files(tmp: Path) -> BigFiles:
     size = 100 * 10**6
     plain = _fill(tmp / "plain.yaml", size, "")
     vm = _fill(tmp / "vm.yaml", size, "---\n" + dump(vm_body("big")))
-    objects = listfiles.cluster()
-    vms, vmis = [], []
-    for i in range(50_000):
-        name = f"vm{i}"
-        vms.append(k.vm(name, NS, [k.Net("default"), k.Net("secondary-network", "nad-b")]))
-        vmis.append(k.vmi(name, NS, f"uid-{i}", [k.Net("default"), k.Net("secondary-network", "nad-b")], node="node01"))
-    objects["VirtualMachine"] += vms
-    objects["VirtualMachineInstance"] += vmis
-    items = listfiles.items(objects)
-    snap_json = listfiles.write(tmp / "big.json", items)
-    snap_yaml = listfiles.write(tmp / "big.yaml", items)
-    return BigFiles(plain, vm, snap_json, snap_yaml)
+    return BigFiles(plain, vm, *_big_snapshots(tmp, 50_000))
+
+
+def _big_snapshots(tmp: Path, pairs: int) -> tuple[Path, Path]:
+    """The healthy List plus `pairs` running VMs with their VMIs (2 * pairs objects), as kubectl prints them. One
+    pair is rendered and its text repeated with the names changed: rendering 100k objects took minutes."""
+    nets = [k.Net("default"), k.Net("secondary-network", "nad-b")]
+    pair = [
+        k.vm("big-@", NS, nets),
+        k.vmi("big-@", NS, "uid-@", nets, node="node01", pod_uid="pod-uid-@"),
+    ]
+    body = snapshot_body()
+    head_json = json.dumps(body)
+    item_json = json.dumps(pair)[1:-1]
+    snap_json = tmp / "big.json"
+    with snap_json.open("w", encoding="utf-8") as f:
+        f.write(head_json[:-2])  # the List ends with its items: `...]}`
+        for i in range(pairs):
+            f.write("," + item_json.replace("@", str(i)))
+        f.write("]}")
+    snap_yaml = tmp / "big.yaml"
+    item_yaml = yamlio.dump_yaml(pair)
+    with snap_yaml.open("w", encoding="utf-8") as f:
+        f.write(yamlio.dump_yaml(body))  # `items:` is its last key: more items are more `- ` entries
+        for i in range(pairs):
+            f.write(item_yaml.replace("@", str(i)))
+    return snap_json, snap_yaml
 
 
 def json_text(body: Any) -> str:
     return json.dumps(body)
+
+
+# --- snapshots -----------------------------------------------------------------------------------------------
+
+
+def snapshot_body(objects: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """The healthy cluster as a kubectl List (no gitnad annotations)."""
+    items = listfiles.items(objects or listfiles.cluster())
+    return {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items}
+
+
+def snapshot_cases() -> list[tuple[str, bytes, str]]:
+    """(id, file content, what the error names) for snapshot files that cannot be read: exit 2 naming the file."""
+    return [
+        ("deep-json-10k", ('{"kind": "List", "items": [' + "[" * 10_000 + "]" * 10_000 + "]}").encode(), "nested"),
+        ("deep-json-1m", ('{"kind": "List", "items": ' + "[" * 1_000_000 + "]" * 1_000_000 + "}").encode(), "nested"),
+        ("deep-yaml-10k", ("kind: List\nitems: " + "[" * 10_000 + "]" * 10_000 + "\n").encode(), DEPTH),
+        ("alias-bomb", billion_laughs().replace("VirtualMachine", "List").encode(), "alias/anchor bomb"),
+        ("random-bytes", random_bytes(64 * 1024, 3, with_kind=False), ""),
+        ("invalid-utf8", b"kind: List\nitems: []\nnote: caf\xe9\n", "not valid UTF-8"),
+        ("empty", b"", "expected one Kubernetes v1 List document, found 0"),
+        ("scalar", b"42\n", "not a Kubernetes v1 List"),
+        ("two-documents", b"kind: List\nitems: []\n---\nkind: List\nitems: []\n", "found 2 documents"),
+        ("items-not-a-list", b'{"kind": "List", "items": "x"}', "items is not a list"),
+        ("item-not-an-object", b'{"kind": "List", "items": [1]}', "list item is not an object"),
+        ("duplicate-key-json", b'{"kind": "List", "kind": "List", "items": []}', "duplicate key"),
+        ("captured-at-garbage", _annotated({"gitnad.dev/captured-at": "yesterday"}), "not an RFC 3339 time"),
+        *hostile_names(),
+    ]
+
+
+def _annotated(annotations: dict[str, str]) -> bytes:
+    body = snapshot_body()
+    body["metadata"] = {"annotations": annotations}
+    return json.dumps(body).encode()
+
+
+def hostile_names() -> list[tuple[str, bytes, str]]:
+    """A List with one more VM whose name has control characters or 1 MiB: refused whole, the name escaped."""
+    out = []
+    for label, text in [*CONTROL_NAMES.items(), ("1mib", "v" * MIB)]:
+        objects = listfiles.cluster()
+        objects["VirtualMachine"].append(k.vm(text, NS, [k.Net("default"), k.Net("secondary-network", "nad-b")]))
+        out.append((f"vm-name-{label}", json.dumps(snapshot_body(objects)).encode(), "is not a Kubernetes object name"))
+    return out
+
+
+def readable_snapshot_cases() -> list[tuple[str, bytes]]:
+    """Snapshots that read although built to trip a reader: UTF-16 JSON (with a BOM, and without one, which JSON's
+    own encoding detection reads), times without a zone or at the ends of the calendar."""
+    good = json.dumps(snapshot_body())
+    out = [
+        ("utf16-bom", codecs.BOM_UTF16_LE + good.encode("utf-16-le")),
+        ("utf16-json-no-bom", good.encode("utf-16-le")),
+        ("utf16-be-yaml-bom", codecs.BOM_UTF16_BE + dump(snapshot_body()).encode("utf-16-be")),
+    ]
+    for label, stamp in (
+        ("naive", "2026-11-24T10:05:00"),
+        ("year-9999", "9999-12-31T23:59:59Z"),
+        ("year-1", "0001-01-01T00:00:00+14:00"),
+    ):
+        out.append((f"captured-at-{label}", _annotated({"gitnad.dev/captured-at": stamp})))
+    return out
+
+
+def keep_paths(keep: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every path of a snapshot allow-list (`snapshot.KEEP`): the fields gitnad reads of one kind."""
+    for key, sub in keep.items():
+        yield (*prefix, key)
+        if sub is not None:
+            yield from keep_paths(sub, (*prefix, key))
+
+
+def minimal_objects() -> dict[str, list[dict[str, Any]]]:
+    """The healthy cluster with every object cut to what the API server always sets: apiVersion, kind, and
+    metadata name, namespace and uid."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for kind, objs in listfiles.cluster().items():
+        out[kind] = [
+            {
+                "apiVersion": o["apiVersion"],
+                "kind": o["kind"],
+                "metadata": {x: o["metadata"][x] for x in ("name", "namespace", "uid") if x in o["metadata"]},
+            }
+            for o in objs
+        ]
+    return out
+
+
+# --- policies, exceptions and .gitnad.yaml --------------------------------------------------------------------
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "policies" / "schema"
+FULL_POLICY: dict[str, Any] = {
+    "apiVersion": "gitnad.dev/v1alpha1",
+    "kind": "NADPolicy",
+    "metadata": {"name": "everything"},
+    "spec": {
+        "description": "every field",
+        "severity": "error",
+        "match": {
+            "namespaces": ["prod"],
+            "vms": ["vm1"],
+            "vmSelector": {
+                "matchLabels": {"tier": "db"},
+                "matchExpressions": [{"key": "t", "operator": "In", "values": ["a"]}],
+            },
+            "networks": ["secondary-network"],
+        },
+        "constraints": {
+            "allowedTargets": ["prod/*"],
+            "deniedTargets": ["*/legacy-*"],
+            "allowedTransitions": [{"from": "*/nad-a", "to": "*/nad-b"}],
+            "targetNADSelector": {"matchLabels": {"tenant": "a"}},
+            "requireSameCNIType": True,
+            "allowedVLANs": ["20", "30-39"],
+            "maxSwapsPerChange": 10,
+            "requiredVMAnnotations": ["change-ticket"],
+            "changeWindows": [{"days": ["Sat"], "start": "02:00", "end": "06:00", "timezone": "UTC"}],
+        },
+    },
+}
+FULL_EXCEPTION: dict[str, Any] = {
+    "apiVersion": "gitnad.dev/v1alpha1",
+    "kind": "NADPolicyException",
+    "metadata": {"name": "waive-it"},
+    "spec": {
+        "rules": ["GN106"],
+        "reason": "a reason",
+        "owner": "team",
+        "expires": "2099-01-01",
+        "policies": ["everything"],
+        "match": {"namespaces": ["prod"]},
+    },
+}
+FULL_CONFIG: dict[str, Any] = {
+    "defaultNamespace": "prod",
+    "exclude": ["charts/**"],
+    "policies": [".gitnad/policies"],
+    "severity": {"GN106": "error"},
+    "failOn": "error",
+    "kustomize": {"enabled": False, "kubectl": "kubectl"},
+    "maxFileBytes": 4194304,
+    "cluster": {"context": "c", "deadlineSeconds": 60, "requestTimeoutSeconds": 15, "maxSnapshotBytes": 268435456},
+}
+WRONG_FOR = {"string": 7, "array": "x", "object": ["x"], "integer": "x", "boolean": "x", "number": "x"}
+
+
+def _resolve(node: dict[str, Any], file: str, schemas: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """Follow `$ref`s (to another schema file or within one) to the node that says what a value is."""
+    ref = node.get("$ref")
+    if not isinstance(ref, str):
+        return node, file
+    other, _, pointer = ref.partition("#")
+    file = other or file
+    target: Any = schemas[file]
+    for part in pointer.strip("/").split("/"):
+        target = target[part]
+    return _resolve(target, file, schemas)
+
+
+def schema_paths(schema_file: str, example: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """(path, JSON type) of every field the example holds whose schema names a type (a policy, an exception or a
+    configuration: the fields gitnad validates and reads)."""
+    schemas = {p.name: json.loads(p.read_text()) for p in SCHEMAS.glob("*.json")}
+    stack: list[tuple[tuple[Any, ...], Any, dict[str, Any], str]] = [((), example, schemas[schema_file], schema_file)]
+    while stack:
+        path, value, node, file = stack.pop()
+        node, file = _resolve(node, file, schemas)
+        kind = node.get("type")
+        if path and isinstance(kind, str):
+            yield path, kind
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                props = node.get("properties", {})
+                child = props.get(key) or node.get("additionalProperties")
+                if isinstance(child, dict):
+                    stack.append(((*path, key), sub, child, file))
+        elif isinstance(value, list) and isinstance(node.get("items"), dict) and value:
+            stack.append(((*path, 0), value[0], node["items"], file))
+
+
+def wrong_documents(schema_file: str, example: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(id, YAML of the example with one field of the wrong type, JSON pointer of that field)."""
+    out = []
+    for path, kind in sorted(schema_paths(schema_file, example), key=str):
+        body = copy.deepcopy(example)
+        _set(body, path, WRONG_FOR[kind])
+        pointer = "/" + "/".join(str(p) for p in path)
+        out.append((f"{schema_file.split('.')[0]}:{pointer}={kind}", dump(body), pointer))
+    return out
+
+
+BACKTRACKING_GLOBS = ["*a" * 30 + "b", "**/" * 30 + "x", "*" * 1000 + "b", "[" * 500 + "a"]
+"""Policy globs built to make a regex engine retry: fnmatch's translation must stay linear."""
+
+
+def backtracking_policy() -> str:
+    body = copy.deepcopy(FULL_POLICY)
+    body["spec"]["match"] = {"namespaces": [*BACKTRACKING_GLOBS, "prod"]}
+    body["spec"]["constraints"] = {
+        "allowedTargets": BACKTRACKING_GLOBS,
+        "deniedTargets": BACKTRACKING_GLOBS,
+        "allowedTransitions": [{"from": g, "to": g} for g in BACKTRACKING_GLOBS],
+    }
+    return dump(body)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 CLI = (sys.executable, "-m", "gitnad.cli")
 MEASURE = Path(__file__).with_name("measure.py")
-HARD_LIMIT_S = 120.0
-"""A run still going after this long is killed (and fails its bound)."""
+HARD_LIMIT_FACTOR = 3.0
+"""A run still going after this many times its wall-clock bound is killed (and fails it)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def gitnad(
         out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
         with out.open("wb") as o, err.open("wb") as e:
             subprocess.run(
-                [sys.executable, str(MEASURE), str(figures), str(HARD_LIMIT_S), "--", *CLI, *args],
+                [sys.executable, str(MEASURE), str(figures), str(bounds.wall_s * HARD_LIMIT_FACTOR), "--", *CLI, *args],
                 cwd=cwd,
                 stdout=o,
                 stderr=e,
@@ -115,7 +115,7 @@ def assert_bounded(run: Run, exits: Collection[int], unreadable: bool = True) ->
     """The contract of every hostile run (see the module docstring). `unreadable`: something in the input cannot
     be read, so exit 0 would be a green result built on a gap."""
     shown = f"{run.case} [{run.command}] exit {run.exit}\nstderr: {run.stderr[-2000:]}"
-    assert not run.killed, f"killed after {HARD_LIMIT_S} s: {shown}"
+    assert not run.killed, f"killed after {run.wall_s:.0f} s: {shown}"
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout, shown
     assert "internal error" not in run.stderr, shown
     assert run.exit in exits, shown
