@@ -1,0 +1,193 @@
+"""The readers of untrusted text on generated input: YAML/JSON manifests, waiver annotations, policy documents
+and snapshot Lists. Each may only answer with its documented outcome:
+
+- `yamlio.load_documents` / `load_plain` never raise (a problem is a `YamlProblem`), and agree with each other;
+- `scanner.scan_file` never raises: bad input is GN001 or a note; the documents of a file, in any order, give
+  the same VMs and NADs;
+- `waivers.parse_annotation` never raises, in time linear in the value;
+- the policy loader answers with `ConfigError` (exit 2) or a policy set, nothing else;
+- the snapshot reader answers with `SnapshotError` or cluster facts (GN212/Unknown inside), nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gitnad.config import ClusterSettings
+from gitnad.errors import GitnadError
+from gitnad.policy import loader
+from gitnad.policy.waivers import parse_annotation
+from gitnad.sources import yamlio
+from gitnad.sources.cluster import load_facts
+from gitnad.sources.scanner import ScanSettings, scan_documents, scan_file
+from tests.fuzz import strategies as gen
+from tests.hostile import corpus
+
+YAML_PIECES = [
+    "a: 1\n",
+    "- x\n",
+    "  - y\n",
+    "---\n",
+    "&a [1, 2]\n",
+    "*a\n",
+    "b: *a\n",
+    "{",
+    "}",
+    "[",
+    "]",
+    ": ",
+    "? ",
+    "!!binary aGk=\n",
+    "!foo x\n",
+    "<<: *a\n",
+    "kind: VirtualMachine\n",
+    "apiVersion: kubevirt.io/v1\n",
+    "metadata: {name: x}\n",
+    "'",
+    '"',
+    "\\",
+    "\t",
+    "#c\n",
+    "0777\n",
+    "yes\n",
+    "1e3\n",
+    "~\n",
+    "\ufeff",
+    "\x00",
+    "é",
+    "\n",
+]
+yaml_texts = st.lists(st.sampled_from(YAML_PIECES), max_size=20).map("".join)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | gen.hostile_text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(gen.hostile_text, inner, max_size=4),
+    max_leaves=20,
+)
+SETTINGS = ScanSettings(workers=1)
+
+
+@pytest.fixture(scope="module")
+def snapshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the generated snapshot files are written (one at a time, overwritten by each example)."""
+    return tmp_path_factory.mktemp("snapshots")
+
+
+@given(st.one_of(yaml_texts, yaml_texts.map(lambda t: t.encode("utf-8", "surrogatepass")), st.binary(max_size=200)))
+def test_the_yaml_reader_never_raises_and_its_two_paths_agree(data: str | bytes) -> None:
+    full = yamlio.load_documents(data)
+    fast = yamlio.load_plain(data)
+    assert [yamlio.plain(d.data) for d in full.documents] == [d.data for d in fast.documents]
+    assert full.problem == fast.problem
+
+
+@given(st.one_of(yaml_texts.map(str.encode), st.binary(max_size=300)))
+def test_scanning_any_bytes_is_models_or_gn001_or_a_note(data: bytes) -> None:
+    found = scan_file("vms/x.yaml", data, SETTINGS)
+    assert all(p.code == "GN001" and p.file == "vms/x.yaml" for p in found.problems)
+    assert all(n.file == "vms/x.yaml" for n in found.notes)
+
+
+@given(st.lists(gen.network_specs(), min_size=1, max_size=4), st.data())
+def test_the_order_of_documents_never_changes_what_is_read(
+    specs: list[list[dict[str, Any]]], rnd: st.DataObject
+) -> None:
+    bodies = [gen.vm_dict(f"vm-{i}", s) for i, s in enumerate(specs)] + [corpus.nad_body()]
+    text = "---\n".join(yaml.safe_dump(b) for b in bodies)
+    docs = list(yamlio.load_documents(text).documents)
+    order = rnd.draw(st.permutations(docs))
+
+    def summary(found: Any) -> tuple[list[Any], list[Any], list[Any]]:
+        vms = sorted((v.key, [(n.name, n.nad) for n in v.networks], [i.name for i in v.interfaces]) for v in found.vms)
+        return vms, sorted(n.key for n in found.nads), sorted(p.message for p in found.problems)
+
+    assert summary(scan_documents("vms/x.yaml", order, SETTINGS)) == summary(
+        scan_documents("vms/x.yaml", docs, SETTINGS)
+    )
+
+
+@given(st.text(alphabet=st.sampled_from(";= expirs-0123456789abcE\n\t"), max_size=200))
+def test_a_waiver_annotation_parses_to_an_answer(value: str) -> None:
+    reason, expires, problem = parse_annotation(value)
+    assert reason == reason.strip() and reason in value
+    assert (problem is None) == bool(reason) or expires is None
+
+
+def test_a_waiver_annotation_parses_in_linear_time() -> None:
+    for value in ("x" + ";" * 10**6 + " expires=2020-01-01", ";" * 10**6, "expires=" * 10**5, "; expires=" * 10**5):
+        start = time.process_time()
+        parse_annotation(value)
+        assert time.process_time() - start < 0.5, value[:30]
+
+
+def _mutations() -> st.SearchStrategy[tuple[tuple[str, ...], Any]]:
+    paths = [p for p, _ in corpus.schema_paths("nadpolicy.schema.json", corpus.FULL_POLICY)]
+    return st.tuples(st.sampled_from(paths), json_values)
+
+
+@given(st.one_of(json_values, st.lists(_mutations(), max_size=3)))
+def test_the_policy_loader_answers_with_a_policy_or_a_config_error(doc: Any) -> None:
+    if isinstance(doc, list) and all(isinstance(m, tuple) for m in doc):
+        body = json.loads(json.dumps(corpus.FULL_POLICY))
+        for path, value in doc:
+            _try_set(body, path, value)
+        doc = body
+    collector = loader.Collector(known_rule=lambda ref: ref.upper().startswith("GN"))
+    loader.add_document(doc, 1, "p.yaml", collector)
+    try:
+        loader.policy_set(collector)
+    except GitnadError as e:
+        assert e.exit_code == 2 and "p.yaml:" in e.message
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(list(corpus.listfiles.cluster())), st.integers(0, 30), json_values), max_size=4),
+    st.booleans(),
+)
+def test_the_snapshot_reader_answers_with_facts_or_a_snapshot_error(
+    snapshots: Path, bends: list[tuple[str, int, Any]], as_yaml: bool
+) -> None:
+    objects = corpus.listfiles.cluster()
+    for kind, pick, value in bends:
+        if not objects[kind]:
+            continue
+        obj = objects[kind][0]
+        paths = [p for p in _object_paths(obj)]
+        _try_set(obj, paths[pick % len(paths)], value)
+    body = corpus.snapshot_body(objects)
+    path = snapshots / ("s.yaml" if as_yaml else "s.json")
+    path.write_text(yamlio.dump_yaml(body) if as_yaml else json.dumps(body))
+    try:
+        load_facts(ClusterSettings(snapshot=path))
+    except GitnadError as e:
+        assert e.exit_code in (2, 3) and str(path) in e.message
+
+
+def _try_set(body: Any, path: tuple[Any, ...], value: Any) -> None:
+    """Set `path` in `body` when an earlier change left a way there (it may have replaced a parent)."""
+    node = body
+    for part in path[:-1]:
+        if (isinstance(node, dict) and isinstance(node.get(part), dict | list)) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
+            node = node[part]
+        else:
+            return
+    if isinstance(node, dict) or (isinstance(node, list) and isinstance(path[-1], int) and path[-1] < len(node)):
+        node[path[-1]] = value
+
+
+def _object_paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            out.append((*prefix, k))
+            out.extend(_object_paths(v, (*prefix, k)))
+    return out
