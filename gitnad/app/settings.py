@@ -79,7 +79,7 @@ def _severity(data: Mapping[str, Any]) -> dict[str, Severity]:
 def to_config(file: str, data: Mapping[str, Any], source: str) -> RepoConfig:
     problems = config_problems(file, data)
     if problems:
-        raise ConfigError("invalid configuration:\n" + "\n".join(problems))
+        raise ConfigError("invalid configuration:", problems)
     kustomize, kubectl = _kustomize(data.get("kustomize", True))
     cluster = data.get("cluster", {})
     return RepoConfig(
@@ -109,7 +109,7 @@ def load_config_file(files: OwnFiles, path: str, required: bool = False) -> Repo
         raise ConfigError(f"{files.display(path)}: configuration file {what} {files.where}".rstrip())
     file, data, errors = validated_document(path, SchemaName.CONFIG, files)
     if errors:
-        raise ConfigError("invalid configuration:\n" + "\n".join(errors))
+        raise ConfigError("invalid configuration:", errors)
     return to_config(file, data, f"{file} {files.where}")
 
 

@@ -72,6 +72,23 @@ def test_hostile_policy_files_are_each_named_and_the_good_one_still_read(tmp_pat
         assert any(words in e for e in files[name]["errors"]), (name, files[name]["errors"])
 
 
+def test_a_policy_file_name_cannot_forge_a_line_of_the_error(tmp_path: Path) -> None:
+    """`check` lists every problem of the policies it reads, one per line: a file named `a\ngitnad: ok.yaml` is
+    shown with its newline escaped (it forged a line before)."""
+    root = tmp_path / "fleet"
+    bad = "apiVersion: gitnad.dev/v1alpha1\nkind: NADPolicy\nmetadata: {name: 7}\n"
+    base, head = corpus.fleet(root, {".gitnad/policies/a\ngitnad: ok.yaml": bad})
+    args = ["check", "--offline", "--base", base, "--head", head, "--config-from", "head"]
+    run = gitnad("policy-file-name-newline", args, cwd=root)
+    assert_bounded(run, {2})
+    assert run.stderr.splitlines() == [
+        "gitnad: error: invalid policy file:",
+        ".gitnad/policies/a\\ngitnad: ok.yaml:1: /: 'spec' is a required property",
+        ".gitnad/policies/a\\ngitnad: ok.yaml:3: /metadata/name: 7 is not of type 'string'",
+        f"(read at head {head}, as --config-from head asks)",
+    ]
+
+
 def test_backtracking_policy_globs_cost_milliseconds(tmp_path: Path) -> None:
     """fnmatch's globs on a 100,000-character target name: validate, then check with the policy (GN101 for the
     name, the policy still applied: no target or transition glob matches, GN301 and GN303)."""
