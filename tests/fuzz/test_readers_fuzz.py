@@ -47,6 +47,16 @@ YAML_PIECES = [
     "? ",
     "!!binary aGk=\n",
     "!foo x\n",
+    "<<: [*a, *a]\n",
+    "!!set {a, b}\n",
+    "!!omap [a: 1]\n",
+    "9" * 5000 + "\n",
+    "0x1F\n",
+    "-.inf\n",
+    "0b101\n",
+    "1_000\n",
+    "2026-11-24T10:00:00Z\n",
+    "? [a]\n: b\n",
     "<<: *a\n",
     "kind: VirtualMachine\n",
     "apiVersion: kubevirt.io/v1\n",
@@ -93,6 +103,30 @@ def test_scanning_any_bytes_is_models_or_gn001_or_a_note(data: bytes) -> None:
     found = scan_file("vms/x.yaml", data, SETTINGS)
     assert all(p.code == "GN001" and p.file == "vms/x.yaml" for p in found.problems)
     assert all(n.file == "vms/x.yaml" for n in found.notes)
+
+
+@given(gen.network_specs(), st.lists(st.tuples(st.integers(0, 200), json_values), min_size=1, max_size=3))
+def test_a_vm_bent_anywhere_is_a_vm_or_gn001(specs: list[dict[str, Any]], bends: list[tuple[int, Any]]) -> None:
+    """A good VM with values replaced anywhere by any JSON value: read as a VM whose names are strings, or GN001."""
+    body = gen.vm_dict("vm", specs)
+    paths = _object_paths(body)
+    for pick, value in bends:
+        _try_set(body, paths[pick % len(paths)], value)
+    found = scan_file("vms/x.yaml", yaml.safe_dump(body).encode(), SETTINGS)
+    assert all(p.code == "GN001" for p in found.problems)
+    for vm in found.vms:
+        assert isinstance(vm.name, str) and isinstance(vm.namespace, str)
+        assert all(isinstance(n.name, str) and (n.nad is None or isinstance(n.nad, str)) for n in vm.networks)
+    assert found.vms or found.problems or not _is_vm(body)
+
+
+def _is_vm(body: Any) -> bool:
+    return (
+        isinstance(body, dict)
+        and body.get("kind") == "VirtualMachine"
+        and isinstance(body.get("apiVersion"), str)
+        and body["apiVersion"].startswith("kubevirt.io/")
+    )
 
 
 @given(st.lists(gen.network_specs(), min_size=1, max_size=4), st.data())
@@ -185,9 +219,10 @@ def _try_set(body: Any, path: tuple[Any, ...], value: Any) -> None:
 
 
 def _object_paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key and list index of `obj`, as paths."""
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
     out: list[tuple[Any, ...]] = []
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            out.append((*prefix, k))
-            out.extend(_object_paths(v, (*prefix, k)))
+    for k, v in items:
+        out.append((*prefix, k))
+        out.extend(_object_paths(v, (*prefix, k)))
     return out
