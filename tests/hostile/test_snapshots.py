@@ -152,6 +152,7 @@ def test_a_snapshot_field_of_the_wrong_type_is_never_a_crash_nor_a_green_guess(
     for args in commands(snapshot, base, head):
         result = CliRunner().invoke(main, [*args, "--repo", str(root)])
         output = result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception  # the boundary
         assert "Traceback" not in output and "internal error" not in output, output
         assert result.exit_code in (0, 1, 2, 3), output
         if result.exit_code == 2:
