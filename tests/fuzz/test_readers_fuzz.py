@@ -3,7 +3,7 @@ and snapshot Lists. Each may only answer with its documented outcome:
 
 - `yamlio.load_documents` / `load_plain` never raise (a problem is a `YamlProblem`), and agree with each other;
 - `scanner.scan_file` never raises: bad input is GN001 or a note; the documents of a file, in any order, give
-  the same VMs and NADs;
+  the same VMs and NADs, and files written in any order scan to the same result;
 - `waivers.parse_annotation` never raises, in time linear in the value;
 - the policy loader answers with `ConfigError` (exit 2) or a policy set, nothing else;
 - the snapshot reader answers with `SnapshotError` or cluster facts (GN212/Unknown inside), nothing else.
@@ -12,6 +12,7 @@ and snapshot Lists. Each may only answer with its documented outcome:
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,8 @@ from gitnad.policy import loader
 from gitnad.policy.waivers import parse_annotation
 from gitnad.sources import yamlio
 from gitnad.sources.cluster import load_facts
-from gitnad.sources.scanner import ScanSettings, scan_documents, scan_file
+from gitnad.sources.scanner import ScanSettings, scan, scan_documents, scan_file
+from gitnad.sources.trees import directory_reader
 from tests.fuzz import strategies as gen
 from tests.hostile import corpus
 
@@ -145,6 +147,39 @@ def test_the_order_of_documents_never_changes_what_is_read(
     assert summary(scan_documents("vms/x.yaml", order, SETTINGS)) == summary(
         scan_documents("vms/x.yaml", docs, SETTINGS)
     )
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a.yaml", "b/c.yaml", "b/d.json", "e.yml", "f/g/h.yaml"]), gen.network_specs()),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda t: t[0],
+    ),
+    st.data(),
+)
+def test_the_order_files_are_written_in_never_changes_a_scan(
+    snapshots: Path, files: list[tuple[str, list[dict[str, Any]]]], rnd: st.DataObject
+) -> None:
+    """The same files written in two orders into two directories (a broken one among them): the same result."""
+    texts = {name: yaml.safe_dump(gen.vm_dict(f"vm-{i % 2}", specs)) for i, (name, specs) in enumerate(files)}
+    texts[files[0][0]] += "metadata: {name: a, name: b}\n"  # a duplicate key: GN001
+    results = []
+    for label, order in (("one", list(texts)), ("two", rnd.draw(st.permutations(list(texts))))):
+        root = snapshots / f"tree-{label}"
+        shutil.rmtree(root, ignore_errors=True)
+        for name in order:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(texts[name])
+        found = scan(directory_reader(root), SETTINGS)
+        results.append(
+            (
+                [(v.key, v.file, v.line, [(n.name, n.nad) for n in v.networks]) for v in found.vms],
+                [(p.file, p.line, p.message) for p in found.problems],
+                found.files,
+            )
+        )
+    assert results[0] == results[1]
 
 
 @given(st.text(alphabet=st.sampled_from(";= expirs-0123456789abcE\n\t"), max_size=200))
