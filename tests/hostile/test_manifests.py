@@ -9,6 +9,7 @@ be read: listed by scan, its nad-swap found by check, InSync in drift.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -94,3 +95,25 @@ def test_hostile_manifest(case: corpus.Case, tmp_path: Path, snapshot: Path) -> 
     states = {(i["vm"], i["network"]): i["state"] for i in doc["items"]}
     assert states.pop(("prod/vm1", "secondary-network")) == "InSync"
     assert sorted(states.items()) == sorted(((vm, "secondary-network"), "Missing") for vm in case.vms)
+
+
+RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+@pytest.mark.parametrize("label", list(corpus.CONTROL_NAMES))
+def test_hostile_names_reach_no_report_raw(label: str, tmp_path: Path) -> None:
+    """A VM whose name and file name hold the character, with an invalid NAD reference (GN101) so that every
+    report names both. One check run writes text (stdout), github, markdown and junit: none carries it raw."""
+    text = corpus.CONTROL_NAMES[label]
+    root = tmp_path / "fleet"
+    base, head = corpus.fleet(root, {f"vms/{text}.yaml": corpus.named(text, "Bad_Name")})
+    outputs = {fmt: tmp_path / f"report.{fmt}" for fmt in ("github", "markdown", "junit")}
+    args = ["check", "--offline", "--base", base, "--head", head, "--format", "text"]
+    for fmt, path in outputs.items():
+        args += ["--format", fmt, "--output", str(path)]
+    run = gitnad(f"report-{label}", args, cwd=root)
+    assert_bounded(run, {1}, unreadable=False)
+    reports = {"text": run.stdout, **{fmt: p.read_text(encoding="utf-8") for fmt, p in outputs.items()}}
+    for fmt, report in reports.items():
+        assert RAW.search(report) is None, (fmt, report)
+        assert "GN101" in report and "Bad" in report, (fmt, report)
