@@ -31,6 +31,7 @@ from gitnad.errors import ConfigError
 from gitnad.models.findings import Severity
 from gitnad.policy.loader import problem_at
 from gitnad.policy.schemas import SchemaName
+from gitnad.sources.layout import Excluder
 from gitnad.sources.ownfiles import Kind, OwnFiles
 
 _CODE = re.compile(r"gn[0-9]{3}", re.IGNORECASE)
@@ -71,11 +72,17 @@ def leaves_repository(path: str) -> bool:
 
 
 def config_problems(file: str, data: Mapping[str, Any]) -> list[str]:
-    """What the schema cannot say: unknown rules in `severity`, policy paths that leave the repository."""
+    """What the schema cannot say: unknown rules in `severity`, exclude globs gitnad refuses to match (an invalid
+    character class, stars whose retries multiply), policy paths that leave the repository."""
     problems = [
         problem_at(file, data, ["severity", k], f"{k!r} is not a rule code or name")
         for k in data.get("severity", {})
         if not known_rule(k)
+    ]
+    problems += [
+        problem_at(file, data, ["exclude", i], f"{p!r} is not an exclude glob gitnad can match: {why}")
+        for i, p in enumerate(data.get("exclude", ()))
+        if (why := Excluder.problem(p)) is not None
     ]
     problems += [
         problem_at(file, data, ["policies", i], f"{p!r} leaves the repository; policy paths are relative to its root")
@@ -104,7 +111,7 @@ def _severity(data: Mapping[str, Any]) -> dict[str, Severity]:
 def to_config(file: str, data: Mapping[str, Any], source: str) -> RepoConfig:
     problems = config_problems(file, data)
     if problems:
-        raise ConfigError("invalid configuration:\n" + "\n".join(problems))
+        raise ConfigError("invalid configuration:", problems)
     cluster = data.get("cluster", {})
     return RepoConfig(
         default_namespace=data.get("defaultNamespace", DEFAULT_NAMESPACE),
@@ -132,7 +139,7 @@ def load_config_file(files: OwnFiles, path: str, required: bool = False) -> Repo
         raise ConfigError(f"{files.display(path)}: configuration file {what} {files.where}".rstrip())
     file, data, errors = validated_document(path, SchemaName.CONFIG, files)
     if errors:
-        raise ConfigError("invalid configuration:\n" + "\n".join(errors))
+        raise ConfigError("invalid configuration:", errors)
     return to_config(file, data, f"{file} {files.where}")
 
 

@@ -155,6 +155,17 @@ INVALID = [
             "3: /severity/no-such-rule: 'no-such-rule' is not a rule code or name",
         ],
     ),
+    (
+        "exclude-globs-gitnad-refuses",
+        "exclude:\n  - charts/**\n  - '[z-a].yaml'\n  - '**a*b**c*d'\n",
+        [
+            "3: /exclude/1: '[z-a].yaml' is not an exclude glob gitnad can match: [z-a] is not a character class "
+            "(the range z-a is reversed)",
+            "4: /exclude/2: '**a*b**c*d' is not an exclude glob gitnad can match: 2 of its stars would be retried in "
+            "every combination against a long path (a `**` followed by a `*`, or a `/` or a character class between "
+            "two `*`): simplify it",
+        ],
+    ),
 ]
 
 
