@@ -1,17 +1,28 @@
-"""Session-wide test settings: the hypothesis profiles of the property-based fuzz suite (tests/fuzz).
+"""Session-wide test settings: the hypothesis profiles of the property-based fuzz suite (tests/fuzz), and the
+figures table of the hostile suite (tests/hostile), gathered from every pytest-xdist worker.
 
 `ci` (the default) is deterministic and bounded so `.ci/run` stays fast and gives the same verdict every run:
 derandomized examples, a fixed budget per property, a per-example deadline, no example database written into
 the work tree. `long` is for deeper local runs: `pytest tests/fuzz --hypothesis-profile long` (random, ten
 times the examples). Registered here, the root conftest, because hypothesis loads `--hypothesis-profile`
 before conftests below the root are read.
+
+The hostile figures: every run of the real CLI in tests/hostile is measured (`tests/hostile/harness.py`); at the
+end of the session the table (case, command, exits, max wall time, max RSS, bound) is printed in the terminal
+summary and written to `hostile-figures.tsv` in pytest's base tmp directory. Under pytest-xdist (`-n 2`, as
+`.ci/run` runs) each worker sends its runs to the controller when it ends; the hooks live here because the
+controller reads no conftest below the root.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.hostile.harness import FIGURES, from_record, table, to_record
 
 settings.register_profile(
     "ci",
@@ -31,3 +42,33 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile("ci")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On an xdist worker: hand this worker's hostile runs to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["hostile_figures"] = [to_record(r) for r in FIGURES]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the xdist controller: gather a finished worker's hostile runs."""
+    FIGURES.extend(from_record(r) for r in node.workeroutput.get("hostile_figures", []))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    if not FIGURES or getattr(config, "workeroutput", None) is not None:
+        return
+    text = table(FIGURES)
+    path = config._tmp_path_factory.getbasetemp() / "hostile-figures.tsv"  # the session's base tmp directory
+    path.write_text(text, encoding="utf-8")
+    terminalreporter.section("hostile input: figures per case and command")
+    terminalreporter.write(text.expandtabs(4))
+    worst_wall = max(FIGURES, key=lambda r: r.wall_s)
+    worst_rss = max(FIGURES, key=lambda r: r.rss_mib)
+    terminalreporter.write_line(
+        f"{len(FIGURES)} runs; max wall {worst_wall.wall_s:.2f} s ({worst_wall.case}, {worst_wall.command}); "
+        f"max RSS {worst_rss.rss_mib:.0f} MiB ({worst_rss.case}, {worst_rss.command})"
+    )
+    terminalreporter.write_line(f"table written to {path}")

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 CLI = (sys.executable, "-m", "gitnad.cli")
@@ -54,7 +54,21 @@ class Run:
 
 
 FIGURES: list[Run] = []
-"""Every run of the session, in order (the summary table groups them by case and command)."""
+"""Every run of the session, in order (the summary table groups them by case and command). Under pytest-xdist
+each worker holds its own runs and hands them to the controller when it ends (see `tests/conftest.py`)."""
+
+
+def to_record(run: Run) -> dict[str, object]:
+    """`run` as plain data (what pytest-xdist can carry from a worker to the controller)."""
+    record = asdict(run)
+    record["bounds"] = [run.bounds.wall_s, run.bounds.rss_mib]
+    return record
+
+
+def from_record(record: dict[str, object]) -> Run:
+    """The inverse of `to_record`."""
+    wall_s, rss_mib = record["bounds"]  # type: ignore[misc]
+    return Run(**{**record, "bounds": Bounds(wall_s, rss_mib)})  # type: ignore[arg-type]
 
 
 def _env(extra: Mapping[str, str] | None) -> dict[str, str]:
