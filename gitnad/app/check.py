@@ -37,7 +37,7 @@ from gitnad.models.findings import Severity
 from gitnad.models.results import CheckResult, Refs
 from gitnad.rules.migration_plan import migration_plan
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
-from gitnad.sources.layout import Excluder, is_candidate
+from gitnad.sources.layout import Excluder, is_candidate, links_through
 from gitnad.sources.scanner import ScanSettings
 
 
@@ -131,11 +131,20 @@ def exclude_warning(repo: GitRepo, refs: CheckRefs, file_deltas: Sequence[FileDe
     )
 
 
+def _with_links(repo: GitRepo, refs: CheckRefs, deltas: list[FileDelta]) -> list[FileDelta]:
+    """The diff plus every symlink, at either ref, that leads through a changed path: git lists a link only when
+    the link itself changes, but a change to the file it points at changes what the link's path declares
+    (kubectl and Argo CD read the target), so it is checked as a modification of the link."""
+    changed = {d.path for d in deltas} | {d.old_path for d in deltas if d.old_path is not None}
+    linked = {link for rev in (refs.base, refs.head) for link in links_through(changed, repo.reader(rev).links())}
+    return deltas + [FileDelta("M", link) for link in sorted(linked)]
+
+
 def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     """The check's result and the severity at which it fails (`--fail-on`, else `failOn`, else error)."""
     repo = GitRepo(req.repo)
     refs = resolve_refs(repo, req.base, req.head, req.staged, os.environ)
-    file_deltas = repo.diff(refs.base, refs.head)
+    file_deltas = _with_links(repo, refs, repo.diff(refs.base, refs.head))
     request = ConfigRequest(config_file=req.config_file, policies=req.policies, config_from=req.config_from)
     applied = apply_config(repo, refs, file_deltas, request)  # bad config or policy files: before any cluster read
     now = req.now or datetime.now(UTC)

@@ -14,6 +14,7 @@ from its link blobs, the working tree from the filesystem, so both give the same
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from gitnad.models.names import printable
@@ -219,6 +220,27 @@ def follow(path: str, links: Mapping[str, str]) -> str | None:
     leads nowhere inside the repository (out of it, or a loop)."""
     real = resolve_link(path, links.get)
     return None if isinstance(real, LinkProblem) else real
+
+
+def links_through(changed: AbstractSet[str], links: Mapping[str, str]) -> list[str]:
+    """The symlinks of a tree (path -> target as written) whose resolution passes through a changed path, sorted.
+
+    Reading such a link reads the changed file (`vms/db-1.yaml -> db-1.txt` when a change edits, deletes or
+    replaces `db-1.txt`, or any link on the way), so for what it declares the link changed too, although git's
+    diff does not list it."""
+    return sorted(link for link in links if link not in changed and not changed.isdisjoint(_visited(link, links)))
+
+
+def _visited(path: str, links: Mapping[str, str]) -> set[str]:
+    """Every repo-relative path `resolve_link` looks at while it follows `path` (each prefix of each hop)."""
+    seen: set[str] = set()
+
+    def readlink(p: str) -> str | None:
+        seen.add(p)
+        return links.get(p)
+
+    resolve_link(path, readlink)
+    return seen
 
 
 def missing_target(target: str, layout: Layout, directories: Collection[str]) -> str:

@@ -204,3 +204,80 @@ def test_check_names_a_touched_submodule_in_its_warnings(tmp_path: Path) -> None
     )
     result, _ = check(req)
     assert (result.findings, result.warnings) == ((), (f"vendor/lib: {SUBMODULE_NOTE}",))
+
+
+LINKED_CHANGES = [
+    pytest.param(
+        {"vms/db-1.txt": _vm("db-1"), "vms/db-1.yaml": Symlink("db-1.txt")},
+        {"vms/db-1.txt": vm_yaml("db-1", [POD, Net("br", nad="vlan-20", binding="sriov")])},
+        ["nad-swap prod/db-1 vms/db-1.yaml", "restart-required prod/db-1 vms/db-1.yaml"],
+        [("GN102", "vms/db-1.yaml"), ("GN103", "vms/db-1.yaml"), ("GN111", "vms/db-1.yaml")],
+        id="target-edited",
+    ),
+    pytest.param(
+        {"vms/db-1.txt": _vm("db-1"), "vms/hop.txt": Symlink("db-1.txt"), "vms/db-1.yaml": Symlink("hop.txt")},
+        {"vms/db-1.txt": _vm("db-1", nad="vlan-20")},
+        ["nad-swap prod/db-1 vms/db-1.yaml"],
+        [],
+        id="target-edited-two-hops-away",
+    ),
+    pytest.param(
+        {
+            "vms/db-1.txt": _vm("db-1"),
+            "vms/other.txt": _vm("db-1", nad="vlan-20"),
+            "vms/db-1.yaml": Symlink("db-1.txt"),
+        },
+        {"vms/db-1.txt": None, "vms/db-1.yaml": None, "vms/db-2.yaml": Symlink("other.txt")},
+        ["nad-swap prod/db-1 vms/db-2.yaml"],
+        [],
+        id="vm-moved-behind-another-link",
+    ),
+    pytest.param(
+        {
+            "nads/vlan-10.txt": nad_yaml("vlan-10"),
+            "nads/vlan-10.yaml": Symlink("vlan-10.txt"),
+            "vms/db-1.yaml": _vm("db-1"),
+        },
+        {"nads/vlan-10.txt": None},
+        [],
+        [("GN001", "nads/vlan-10.yaml")],
+        id="nad-target-deleted",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "changes", "findings"), LINKED_CHANGES)
+@pytest.mark.parametrize("head", ["commit", "index"])
+def test_check_sees_a_change_made_through_a_links_target(
+    tmp_path: Path,
+    before: dict[str, Content],
+    after: dict[str, Content],
+    changes: list[str],
+    findings: list[tuple[str, str]],
+    head: str,
+) -> None:
+    """git lists a symlink only when the link itself changes; a change to the file it leads to changes what the
+    link's path declares, as kubectl and Argo CD read it: check reads it again (a PR, and `--staged`)."""
+    from gitnad.app.check import CheckRequest, check
+    from gitnad.config import ClusterSettings
+
+    repo = make_repo(tmp_path)
+    base = commit(repo, {"nads/vlan-20.yaml": nad_yaml("vlan-20"), **before})
+    if head == "commit":
+        head_ref, staged = commit(repo, after), False
+    else:
+        stage(repo, after)
+        head_ref, staged = None, True
+    req = CheckRequest(
+        repo=tmp_path,
+        config_file=None,
+        base=base,
+        head=head_ref,
+        staged=staged,
+        fail_on=None,
+        policies=(),
+        cluster=ClusterSettings(offline=True),
+    )
+    result, _ = check(req)
+    assert sorted(f"{c.kind} {c.vm} {c.file}" for c in result.changes) == sorted(changes)
+    assert [(f.code, f.file) for f in result.findings] == findings
