@@ -18,6 +18,10 @@ FROM_ENV = "PRE_COMMIT_FROM_REF"
 TO_ENV = "PRE_COMMIT_TO_REF"
 """Set by pre-commit for `pre-push` (and `pre-commit run --from-ref/--to-ref`); FROM is the all-zero sha when
 the ref did not exist before (a first checkout, a script handing over a new branch's null remote sha)."""
+PUSHED_ENV = "PRE_COMMIT_LOCAL_BRANCH"
+REMOTE_ENV = "PRE_COMMIT_REMOTE_NAME"
+"""Set by pre-commit at `pre-push`. With no FROM/TO beside them, the push holds a root commit (a new repository's
+first push, an orphan branch): pre-commit then runs in all-files mode, and the change is the whole pushed history."""
 SHALLOW = "This is a shallow clone (git rev-parse --is-shallow-repository: true), as CI checkouts are by default."
 DEEPEN = (
     "fetch the history (actions/checkout with `fetch-depth: 0`; or `git fetch --deepen=N` for N more commits, "
@@ -41,9 +45,13 @@ def is_null_sha(ref: str) -> bool:
 def resolve_refs(
     repo: GitRepo, base: str | None, head: str | None, staged: bool, environ: Mapping[str, str]
 ) -> CheckRefs:
-    """`--base`/`--head`, else pre-commit's FROM/TO, else the merge-base of head with the default branch;
-    `--staged` (without pre-push refs) compares HEAD, or `--base`, with the index."""
+    """`--base`/`--head`, else pre-commit's FROM/TO (a pre-push of a root commit: the empty tree to the pushed
+    ref), else the merge-base of head with the default branch; `--staged` (without pre-push refs) compares HEAD, or
+    `--base`, with the index."""
     env_from, env_to = environ.get(FROM_ENV) or None, environ.get(TO_ENV) or None
+    pushed = environ.get(PUSHED_ENV) if environ.get(REMOTE_ENV) and not (env_from or env_to) else None
+    if pushed and base is None and head is None:  # a pushed root commit: everything it holds is new
+        return CheckRefs(base=repo.empty_tree(), head=repo.resolve(pushed))
     if staged and not (env_from and env_to):
         return CheckRefs(base=_staged_base(repo, base), head=INDEX)
     head_name, head_flag = (head, "--head") if head else (env_to, TO_ENV) if env_to else ("HEAD", "")

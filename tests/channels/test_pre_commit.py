@@ -171,3 +171,18 @@ def test_pre_push_only_variant(hook_repo: tuple[Path, str], home: Path, tmp_path
     head = commit(repo, {}, "typo")
     res = pre_commit("run", "--hook-stage", "pre-push", "--from-ref", base, "--to-ref", head, cwd=user, home=home)
     assert failed_with(res, f"GN101 invalid-nad-reference  vms/db-1.yaml:{VM_LINE}"), res.stdout
+
+
+def test_first_push_of_a_new_repository_is_checked(hook_repo: tuple[Path, str], home: Path, tmp_path: Path) -> None:
+    """A push holding a root commit (a new repository, an orphan branch): pre-commit runs in all-files mode and
+    sets no FROM/TO refs. The hook checks the whole pushed history; it used to compare the index with HEAD and
+    pass."""
+    user = fleet(tmp_path / "fleet", snippet(1, hook_repo))
+    commit(Repo(user), {"vms/db-1.yaml": vm("Vlan_20")}, "typo")
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "remote.git")], check=True)
+    Repo(user).create_remote("origin", str(tmp_path / "remote.git"))
+    res = pre_commit("install", cwd=user, home=home)
+    assert res.returncode == 0 and "pre-commit installed at .git/hooks/pre-push" in res.stdout, res.stdout
+    res = git(user, home, "push", "origin", "main")
+    assert failed_with(res, f"GN101 invalid-nad-reference  vms/db-1.yaml:{VM_LINE}"), res.stdout + res.stderr
+    assert git(user, home, "ls-remote", "origin").stdout == ""

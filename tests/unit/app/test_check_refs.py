@@ -41,7 +41,8 @@ def vm(target: str) -> str:
 
 def gitnad(repo: Path, *args: str, env: dict[str, str | None] | None = None) -> Result:
     """`gitnad check --offline --format json` in `repo`; pre-commit's variables unset unless given."""
-    environ: dict[str, str | None] = {"PRE_COMMIT_FROM_REF": None, "PRE_COMMIT_TO_REF": None, **(env or {})}
+    unset = ("PRE_COMMIT_FROM_REF", "PRE_COMMIT_TO_REF", "PRE_COMMIT_REMOTE_NAME", "PRE_COMMIT_LOCAL_BRANCH")
+    environ: dict[str, str | None] = {**dict.fromkeys(unset), **(env or {})}
     argv = ["check", "--repo", str(repo), "--offline", "--format", "json", *args]
     return CliRunner().invoke(main, argv, env=environ, catch_exceptions=False)
 
@@ -195,6 +196,30 @@ def test_pre_push_refs_are_the_base_and_head(origin: TempRepo) -> None:
     r = gitnad(origin.root, "--staged", env={"PRE_COMMIT_FROM_REF": base, "PRE_COMMIT_TO_REF": head})
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["refs"] == {"base": base, "head": head}
+
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+
+
+def test_pre_push_of_a_root_commit_checks_the_whole_pushed_history(origin: TempRepo) -> None:
+    """A new repository's first push (or an orphan branch): pre-commit runs in all-files mode and sets no
+    FROM/TO, only the remote and the pushed ref. The pushed history is the change, from the empty tree; before,
+    the hook compared the index with HEAD and passed."""
+    head = origin.repo.head.commit.hexsha
+    origin.commit({"vms/db-1.yaml": vm("Vlan_20")}, "typo")  # HEAD moves on: the pushed ref is what is checked
+    env = {"PRE_COMMIT_REMOTE_NAME": "origin", "PRE_COMMIT_LOCAL_BRANCH": head}
+    r = gitnad(origin.root, "--staged", env=env)
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.output)
+    assert doc["refs"] == {"base": EMPTY_TREE, "head": head}
+    assert sorted((c["kind"], c["vm"] or c["to"]) for c in doc["changes"]) == [
+        ("nad-added", "prod/vlan-10"),
+        ("nad-added", "prod/vlan-20"),
+        ("vm-added", "prod/db-1"),
+    ]
+    r = gitnad(origin.root, "--staged", env={**env, "PRE_COMMIT_LOCAL_BRANCH": "refs/heads/main"})
+    assert r.exit_code == 1, r.output
+    assert [f["code"] for f in json.loads(r.output)["findings"]] == ["GN101"]
 
 
 def test_null_from_ref_of_a_new_branch_falls_back_to_the_merge_base(origin: TempRepo) -> None:
