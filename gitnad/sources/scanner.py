@@ -20,11 +20,9 @@ Output is deterministic: files sorted by path, objects in document order, whatev
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -217,11 +215,16 @@ def _workers(settings: ScanSettings, contents: Sequence[bytes | FileProblem]) ->
     """How many processes to parse with: a pool only where it measurably wins, and only where fork is safe.
 
     `fork` (Linux) starts workers in milliseconds and re-imports nothing; it is only safe while this process
-    runs a single thread. Elsewhere the scan stays serial.
+    runs a single thread. Elsewhere the scan stays serial. `multiprocessing` is imported only for a pool: the
+    pre-commit hook parses a few files and never pays for it.
     """
-    if settings.workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if settings.workers == 1 or threading.active_count() > 1:
         return 1
-    if threading.active_count() > 1 or sum(len(d) for d in contents if isinstance(d, bytes)) < PARALLEL_MIN_BYTES:
+    if sum(len(d) for d in contents if isinstance(d, bytes)) < PARALLEL_MIN_BYTES:
+        return 1
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(settings.workers or MAX_WORKERS, cpus, len(contents)))
@@ -234,6 +237,9 @@ def _scan_all(
     workers = _workers(settings, [data for _, data, _ in items])
     if workers == 1:
         return _scan_chunk(items, settings)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     size = -(-len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     gc.freeze()  # forked workers then never walk (and copy-on-write) the parent's objects in their GC passes
