@@ -28,6 +28,7 @@ from gitnad.models.findings import Finding
 from gitnad.models.manifest import NAD, VM, Definition, path_order
 from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.gitrefs import FileDelta
+from gitnad.sources.parsecache import ParseCache
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
 from gitnad.sources.trees import Note, TreeReader
 
@@ -45,6 +46,7 @@ class Side:
 
     reader: TreeReader
     settings: ScanSettings
+    cache: ParseCache | None = None
     vms: dict[str, list[VM]] = field(default_factory=dict)
     nads: dict[str, list[NAD]] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
@@ -63,7 +65,7 @@ class Side:
         todo = sorted(set(paths) - self.parsed)
         if not todo:
             return None
-        result: ManifestSet = scan(self.reader, self.settings, paths=todo)
+        result: ManifestSet = scan(self.reader, self.settings, paths=todo, cache=self.cache)
         fresh = set(result.files) - self.parsed  # a symlink read as its target: that file once
         self.parsed.update(todo, result.files)
         for vm in result.vms:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitnad import __version__
-from gitnad.app.common import finalize, load_config, load_config_at
+from gitnad.app.common import finalize, load_config, load_config_at, parse_cache
 from gitnad.app.rules_catalogue import catalogue
 from gitnad.errors import BareRepositoryError, ExitCode, NotAWorkingCopyError, UsageError
 from gitnad.models.findings import Finding, Severity
@@ -24,8 +24,9 @@ def _reference_findings(vms: Sequence[VM]) -> list[Finding]:
     return [f for vm in vms for f in gn101.invalid_references(vm, vm.networks)]
 
 
-def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResult:
-    """Scan the working tree at `path` (git-aware when inside a repository), or a ref of its repository."""
+def scan_repo(path: Path, ref: str | None, config_file: Path | None, cache: bool = True) -> ScanResult:
+    """Scan the working tree at `path` (git-aware when inside a repository), or a ref of its repository; `cache`:
+    read and keep parsed files in the repository's parse cache."""
     try:
         repo: GitRepo | None = GitRepo(path)
     except BareRepositoryError:
@@ -43,7 +44,7 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
         config = load_config(repo.root if repo is not None else path, config_file)
         reader = open_worktree(path, exclude=config.exclude)
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
-    ms = scan(reader, settings)
+    ms = scan(reader, settings, cache=parse_cache(repo, cache))
     duplicates = gn113.findings(gn113.groups([*ms.vms, *ms.nads]))
     findings = finalize([*ms.problems, *_reference_findings(ms.vms), *duplicates])
     return ScanResult(
@@ -58,8 +59,8 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
     )
 
 
-def run(path: Path, ref: str | None, config_file: Path | None) -> tuple[ScanResult, ExitCode]:
+def run(path: Path, ref: str | None, config_file: Path | None, cache: bool = True) -> tuple[ScanResult, ExitCode]:
     """The scan and its exit code (1 when any error finding is not waived); the cli renders it."""
-    result = scan_repo(path, ref, config_file)
+    result = scan_repo(path, ref, config_file, cache)
     failing = any(f.severity is Severity.ERROR and not f.waived for f in result.findings)
     return result, ExitCode.FINDINGS if failing else ExitCode.OK

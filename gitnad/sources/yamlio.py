@@ -42,6 +42,9 @@ from gitnad.sources.goyaml import (
     plain_scalar_tag,
 )
 
+PARSER_ID = f"PyYAML {yaml.__version__} libyaml {yaml.__with_libyaml__}"
+"""The YAML library that reads manifests: part of the parse cache's key (a new PyYAML may read text differently)."""
+
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 C_ACCELERATED: bool = _Loader is not yaml.SafeLoader
 
