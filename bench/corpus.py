@@ -2,13 +2,20 @@
 
 Layout (per namespace `team-NN`): `apps/team-NN/vms/<vm>.yaml` (some files also carry a Service or a
 ConfigMap, some hold two VMs), `apps/team-NN/nads/<nad>.yaml`. Every VM has a pod network and 1-3 multus
-networks on NADs of its namespace. The second commit swaps the NAD of exactly `--changed` VM files
-(default 20): the pull-request case `gitnad check --base HEAD~1 --head HEAD` measures.
+networks on NADs of its namespace. With `--nad-every N` (default 10) every Nth VM file also defines a NAD of
+its own (`<vm>-storage`, one more network of that VM): a repo with a NAD in every 10th file, as issue 12
+measured. The second commit swaps the NAD of exactly `--changed` VM files (default 20): the pull-request case
+`gitnad check --base HEAD~1 --head HEAD` measures.
+
+`--overlays` adds a Kustomize layout over the same files: `apps/team-NN/kustomization.yaml` (every file of
+the team as a resource) and `clusters/{staging,prod}/team-NN/kustomization.yaml` overlays on it (staging with a
+name prefix, prod patching the VLAN of the team's first NAD): the "20-file change with overlays present" case.
 
 Written with one `git fast-import` stream (seconds for 10k files), then checked out so the working tree
 can be scanned too. Deterministic for a given seed.
 
     .venv/bin/python bench/corpus.py [--files 10000] [--out bench/.corpus] [--changed 20] [--seed 7]
+                                     [--nad-every 10] [--overlays]
 """
 
 from __future__ import annotations
@@ -47,8 +54,8 @@ def nad_name(i: int) -> str:
     return f"vlan-{100 + i}"
 
 
-def nad_yaml(namespace: str, i: int) -> str:
-    name = nad_name(i)
+def nad_yaml(namespace: str, i: int, name: str | None = None) -> str:
+    name = name or nad_name(i)
     config = {"cniVersion": "0.3.1", "name": name, "type": "bridge", "bridge": f"br-{i % 4}", "vlan": 100 + i}
     return (
         "apiVersion: k8s.cni.cncf.io/v1\n"
@@ -192,13 +199,30 @@ def make_vms(count: int, rng: random.Random) -> list[VMSpec]:
     return vms
 
 
+def own_nad(vm: VMSpec) -> str:
+    return f"{vm.name}-storage"
+
+
 def vm_file(vms: list[VMSpec], i: int) -> tuple[str, str]:
-    """(path, content) of the file of VM `i`; every 10th also carries a Service or ConfigMap."""
+    """(path, content) of the file of VM `i`; every 10th also carries a Service or ConfigMap, and a VM with a
+    NAD of its own (`with_own_nads`) carries that NAD."""
     vm = vms[i]
     docs = [vm_yaml(vm)]
     if i % 10 == 3:
         docs.append(extra_doc(vm, i))
+    if own_nad(vm) in vm.nads:
+        docs.append(nad_yaml(vm.namespace, 1000 + i, own_nad(vm)))
     return f"apps/{vm.namespace}/vms/{vm.name}.yaml", "---\n".join(docs)
+
+
+def with_own_nads(vms: list[VMSpec], every: int) -> list[VMSpec]:
+    """Every `every`th VM (0: none) gets a NAD of its own, defined in its file, as one more network."""
+    if every <= 0:
+        return vms
+    return [
+        VMSpec(**{**vm.__dict__, "nads": (*vm.nads, own_nad(vm))}) if i % every == every // 2 else vm
+        for i, vm in enumerate(vms)
+    ]
 
 
 def files_at_base(vms: list[VMSpec], vm_files: int) -> dict[str, str]:
@@ -240,6 +264,34 @@ def changed_files(vms: list[VMSpec], base: dict[str, str], changed: int, rng: ra
     return out
 
 
+def overlay_files(base: dict[str, str]) -> dict[str, str]:
+    """A Kustomize base per team (its files as resources) and two overlays on it."""
+    out: dict[str, str] = {}
+    teams = sorted({p.split("/")[1] for p in base if p.startswith("apps/")})
+    for team in teams:
+        prefix = f"apps/{team}/"
+        resources = sorted(p.removeprefix(prefix) for p in base if p.startswith(prefix) and p.endswith(".yaml"))
+        out[f"{prefix}kustomization.yaml"] = (
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n"
+            + "".join(f"- {r}\n" for r in resources)
+        )
+        out[f"clusters/staging/{team}/kustomization.yaml"] = (
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            f"namePrefix: stg-\nresources:\n- ../../../apps/{team}\n"
+        )
+        first = nad_name(0)
+        out[f"clusters/prod/{team}/kustomization.yaml"] = (
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            f"resources:\n- ../../../apps/{team}\npatches:\n- path: nad-vlan.yaml\n"
+        )
+        out[f"clusters/prod/{team}/nad-vlan.yaml"] = (
+            "apiVersion: k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\n"
+            f"metadata:\n  name: {first}\n  namespace: {team}\nspec:\n"
+            f"  config: '{json.dumps({'cniVersion': '0.3.1', 'name': first, 'type': 'bridge', 'vlan': 900})}'\n"
+        )
+    return out
+
+
 def _blob(data: bytes) -> bytes:
     return b"data %d\n" % len(data) + data + b"\n"
 
@@ -267,19 +319,24 @@ def write_repo(out: Path, base: dict[str, str], head: dict[str, str]) -> None:
     subprocess.run([*git, "checkout", "-q", "-f", "main"], check=True)
 
 
-def generate(out: Path, vm_files: int, changed: int, seed: int) -> dict[str, int]:
+def generate(
+    out: Path, vm_files: int, changed: int, seed: int, nad_every: int = 10, overlays: bool = False
+) -> dict[str, int]:
     rng = random.Random(seed)
     vm_count = vm_files + sum(1 for k in range(vm_files) if k % 50 == 7)
-    vms = make_vms(vm_count, rng)
+    vms = with_own_nads(make_vms(vm_count, rng), nad_every)
     base = files_at_base(vms, vm_files)
     head = changed_files(vms, base, changed, rng)
+    if overlays:
+        base |= overlay_files(base)
     write_repo(out, base, head)
     manifests = [t for p, t in base.items() if p.endswith(".yaml")]
     return {
         "files": len(manifests),
         "bytes": sum(len(t.encode()) for t in manifests),
         "vms": vm_count,
-        "nads": NAMESPACES * NADS_PER_NAMESPACE,
+        "nads": NAMESPACES * NADS_PER_NAMESPACE + sum(1 for vm in vms if own_nad(vm) in vm.nads),
+        "nad_files": sum(1 for t in manifests if "kind: NetworkAttachmentDefinition" in t),
         "changed_files": len(head),
     }
 
@@ -290,8 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--changed", type=int, default=20)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--nad-every", type=int, default=10, help="every Nth VM file also defines a NAD (0: none)")
+    ap.add_argument("--overlays", action="store_true", help="add a Kustomize base + overlays layout")
     args = ap.parse_args(argv)
-    stats = generate(args.out, args.files, args.changed, args.seed)
+    stats = generate(args.out, args.files, args.changed, args.seed, args.nad_every, args.overlays)
     print(json.dumps({"out": str(args.out), **stats}))
     return 0
 

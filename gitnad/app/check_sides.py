@@ -17,6 +17,7 @@ message says it is the base version and names the commit), and an object seen on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -96,7 +97,7 @@ class Side:
             self.parse(self.reader.grep(vm_needles))
         if todo:
             self._nad_names.update(todo)
-            self.parse(p for p in self._nad_files if _holds(self._raw[p], todo))
+            self.parse(p for p in self._nad_files if may_define(self._raw[p], todo))
 
     def every_nad(self) -> dict[str, list[NAD]]:
         """Every NAD definition of this side: parses every file that names the kind."""
@@ -155,6 +156,28 @@ class Side:
 def _holds(text: bytes | None, needles: Sequence[str]) -> bool:
     """The text holds one of the needles, or it could not be read (then it may hold anything)."""
     return text is None or any(n.encode("utf-8", "surrogateescape") in text for n in needles)
+
+
+REFERENCE = re.compile(rb'[ \t]*(?:-[ \t]+)?"?networkName"?[ \t]*:[ \t]*["\']?(?:[a-z0-9.-]+/)?')
+"""What stands before a NAD's name on a line that only references it: `networkName: [namespace/]name`, in a
+block mapping or a JSON object split over lines."""
+
+
+def may_define(text: bytes | None, names: Sequence[str]) -> bool:
+    """The text may define a NAD called one of `names`: it holds a name anywhere but on a line that only
+    references it (`REFERENCE`), or it could not be read. A VM file that carries a NAD of its own and references
+    the wanted NAD is then not parsed; anything else holding the name (a flow mapping, JSON on one line, an
+    anchor, a name on its own line) is, so no definition is ever missed."""
+    if text is None:
+        return True
+    for name in names:
+        needle = name.encode("utf-8", "surrogateescape")
+        at = text.find(needle)
+        while at >= 0:
+            if not REFERENCE.fullmatch(text, text.rfind(b"\n", 0, at) + 1, at):
+                return True
+            at = text.find(needle, at + 1)
+    return False
 
 
 class NadIndex(Mapping[str, NAD]):

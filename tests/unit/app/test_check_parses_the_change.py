@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gitnad.app.check import CheckRequest, check
-from gitnad.app.check_sides import NadIndex, Side, parse_change
+from gitnad.app.check_sides import NadIndex, Side, may_define, parse_change
 from gitnad.config import ClusterSettings
 from gitnad.sources.gitrefs import GitRepo
 from gitnad.sources.scanner import ScanSettings
@@ -148,3 +148,28 @@ def test_a_nad_the_change_does_not_name_is_looked_up_by_name_when_asked(repo: Te
     assert nads["prod/other-07"].file == "nads/other-07.yaml"
     assert "prod/absent" not in nads
     assert head.parsed == {*SWAP_FILES, "nads/other-07.yaml"}
+
+
+MAY_DEFINE = [
+    ("reference", b"      multus:\n        networkName: vlan-10\n", False),
+    ("reference-with-namespace", b"        networkName: prod/vlan-10\n", False),
+    ("reference-list-item", b"      - networkName: vlan-10\n", False),
+    ("reference-json-lines", b'  "multus": {\n    "networkName": "vlan-10"\n  }\n', False),
+    ("reference-quoted", b"        networkName: 'vlan-10'\n", False),
+    ("longer-name-referenced", b"        networkName: vlan-100\n", False),
+    ("definition", b"metadata:\n  name: vlan-10\n", True),
+    ("definition-after-a-reference", b"        networkName: vlan-10\n---\nmetadata:\n  name: vlan-10\n", True),
+    ("flow-mapping", b"      multus: {networkName: vlan-10}\n", True),
+    ("json-one-line", b'{"metadata": {"name": "vlan-10"}}', True),
+    ("anchor", b"        networkName: &n vlan-10\nmetadata: {name: *n}\n", True),
+    ("name-on-its-own-line", b"metadata:\n  name:\n    vlan-10\n", True),
+    ("longer-name-defined", b"metadata:\n  name: vlan-100\n", True),
+    ("unreadable", None, True),
+    ("absent", b"metadata:\n  name: vlan-20\n", False),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in MAY_DEFINE], ids=[c[0] for c in MAY_DEFINE])
+def test_a_file_may_define_a_nad_unless_it_only_references_the_name(text: bytes | None, expected: bool) -> None:
+    """Which NAD-bearing files are parsed for a wanted NAD name: never one that may define it is skipped."""
+    assert may_define(text, ["vlan-10"]) is expected
