@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 
 
 class ExitCode(enum.IntEnum):
@@ -24,9 +25,14 @@ class GitnadError(Exception):
 
     exit_code: ExitCode = ExitCode.UNDECIDED
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        """`details`: one line per problem, naming what the input named (files, objects). The error boundary shows
+        each on its own line with every control character escaped, so a file name holding a newline cannot
+        forge a line of the message; `message` is the headline and the details, one per line."""
+        self.headline = message
+        self.details = tuple(details)
+        self.message = "\n".join((message, *self.details))
+        super().__init__(self.message)
 
 
 class UsageError(GitnadError):

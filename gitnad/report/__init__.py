@@ -49,6 +49,7 @@ def _renderer(fmt: OutputFormat) -> Renderer:
     plain: Callable[[Result], str] = module.render
     return lambda result, _opts: plain(result)
 
+
 _BASIC = frozenset({OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN, OutputFormat.JUNIT})
 _FINDINGS = _BASIC | {OutputFormat.GITHUB, OutputFormat.SARIF}
 SUPPORTED: dict[type[Result], frozenset[OutputFormat]] = {
