@@ -117,6 +117,14 @@ def _node_line(node: yaml.Node) -> int:
     return node.start_mark.line + 1 if node.start_mark is not None else 0
 
 
+def _scalar_only(node: yaml.Node, what: str) -> None:
+    """`!!int []`, `!!float {}`, `!!bool [x]`: the tag of a scalar on a collection is refused at its line (the
+    goyaml readers take text; a list would crash them or read as the wrong kind of problem)."""
+    if not isinstance(node, yaml.ScalarNode):
+        kind = "mapping" if isinstance(node, yaml.MappingNode) else "sequence"
+        raise _Rejected(f"cannot read a {kind} as {what} ({_short_tag(str(node.tag))})", _node_line(node))
+
+
 class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
     """CSafeLoader whose constructor records lines, rejects duplicate keys and bounds nesting depth, and whose
     resolver is Kubernetes' (`plain_scalar_tag`)."""
@@ -130,7 +138,8 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
         tag: str = super().resolve(kind, value, implicit)
         return tag
 
-    def construct_go_int(self, node: yaml.ScalarNode) -> int:
+    def construct_go_int(self, node: yaml.Node) -> int:
+        _scalar_only(node, "an integer")
         try:
             value = go_int(node.value)
         except ValueError:  # more digits than int() converts (sys.int_max_str_digits)
@@ -139,13 +148,15 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
             raise _Rejected(f"cannot read {node.value[:40]!r} as an integer", _node_line(node))
         return value
 
-    def construct_go_float(self, node: yaml.ScalarNode) -> float:
+    def construct_go_float(self, node: yaml.Node) -> float:
+        _scalar_only(node, "a number")
         value = go_float(node.value)
         if value is None:
             raise _Rejected(f"cannot read {node.value[:40]!r} as a number", _node_line(node))
         return value
 
-    def construct_go_bool(self, node: yaml.ScalarNode) -> bool:
+    def construct_go_bool(self, node: yaml.Node) -> bool:
+        _scalar_only(node, "a boolean")
         word = WORDS.get(node.value) or WORDS.get(node.value.lower())
         if word is None or word[0] != BOOL_TAG:
             raise _Rejected(f"cannot read {node.value[:40]!r} as a boolean", _node_line(node))

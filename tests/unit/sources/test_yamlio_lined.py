@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from gitnad.sources import yamlio
-from gitnad.sources.yamlio import LMap, LoadResult, LSeq, YamlLimits
+from gitnad.sources.yamlio import LMap, LoadResult, LSeq, YamlLimits, YamlProblem
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -90,6 +90,22 @@ def test_everything_else_falls_back_to_nodes_with_the_same_result(text: str) -> 
     with pytest.raises((yamlio._Fallback, yaml.YAMLError, ValueError, TypeError)):
         yamlio._lined_documents(text, YamlLimits.max_depth)
     assert_same(yamlio.load_documents(text), yamlio._composed_documents(text, YamlLimits()))
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("--- !!int []\n", YamlProblem("cannot read a sequence as an integer (!!int)", 1)),
+        ("a: !!float {}\n", YamlProblem("cannot read a mapping as a number (!!float)", 1)),
+        ("a: 1\nb:\n  - !!bool [x]\n", YamlProblem("cannot read a sequence as a boolean (!!bool)", 3)),
+    ],
+    ids=["int-on-a-sequence", "float-on-a-mapping", "bool-on-a-nested-sequence"],
+)
+def test_a_scalar_tag_on_a_collection_is_a_problem_at_its_line(text: str, problem: YamlProblem) -> None:
+    """Found by tests/fuzz/test_yamlio_paths_fuzz.py: `!!int []` crashed the reader (the goyaml readers take text)."""
+    result = yamlio.load_documents(text)
+    assert result.problem == problem
+    assert result.documents == ()
 
 
 def test_depth_limit_falls_back_and_names_the_depth() -> None:
