@@ -23,7 +23,7 @@ from gitnad.app import drift as app_drift
 from gitnad.app import reconcile as app_reconcile
 from gitnad.app import scan as app_scan
 from gitnad.config import ClusterSettings, OutputFormat
-from gitnad.report import render
+from gitnad.report import Result, formats_for, render
 from gitnad.sources import scanner
 from gitnad.sources.fixture_repo import build
 from gitnad.sources.gitrefs import GitRepo
@@ -31,6 +31,7 @@ from gitnad.sources.parsecache import FILE_NAME, ParseCache
 from gitnad.sources.scanner import ScanSettings, blob_id, cache_key, scan
 from gitnad.sources.yamlio import YamlLimits
 from tests.gitrepo import TempRepo
+from tests.unit.sources.kustomize_repo import gitops_files, replace
 from tests.vmfactory import Net, nad_yaml, vm_yaml
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -70,13 +71,18 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     return repo, build(DEMO / "commits", repo)
 
 
+def every_format(result: Result) -> str:
+    """The result in every format its command offers (what the golden files hold, and JSON)."""
+    return "\n".join(f"{fmt.value}:\n{render(result, fmt)}" for fmt in formats_for(type(result)))
+
+
 def golden_runs(repo: Path, shas: list[str]) -> dict[str, Callable[[bool], str]]:
-    """The golden cases' commands (tests/unit/report/test_golden.py), each as JSON, with the cache on or off."""
+    """The golden cases' commands (tests/unit/report/test_golden.py), rendered in every format, with the cache on
+    or off."""
     before = ClusterSettings(snapshot=DEMO / "snapshots" / "before-sync.yaml")
     after = ClusterSettings(snapshot=DEMO / "snapshots" / "after-sync.yaml")
 
-    def as_json(result: object) -> str:
-        return render(result, OutputFormat.JSON)  # type: ignore[arg-type]
+    as_json = every_format
 
     def check(cache: bool) -> str:
         req = app_check.CheckRequest(repo, None, shas[-2], shas[-1], False, None, (), before, now=NOW, cache=cache)
@@ -110,6 +116,47 @@ def test_golden_cases_are_the_same_cached_and_uncached(demo: tuple[Path, list[st
     warm = run(True)  # reads back
     assert (cold, warm) == (uncached, uncached)
     assert stored and entries(repo).keys() == stored.keys()
+
+
+@pytest.fixture(scope="module")
+def overlaid(tmp_path_factory: pytest.TempPathFactory) -> tuple[TempRepo, str, str]:
+    """The Kustomize GitOps fixture beside plain manifests, and a change to both: a staging overlay's patch and a
+    plain VM (its inputs are never parsed as plain files, its resources are; the cache must not mix them up)."""
+    r = TempRepo(tmp_path_factory.mktemp("overlaid") / "gitops")
+    base = r.commit({**gitops_files(), **FILES}, "fleet with overlays")
+    patch = "overlays/staging/nad-patch.yaml"
+    head = r.commit(
+        {
+            patch: replace(gitops_files()[patch], "vlan-20", "vlan-21"),
+            "vms/web.yaml": vm_yaml("web", [POD, Net("br", nad="vlan-11")]),
+        },
+        "swap",
+    )
+    return r, base, head
+
+
+@pytest.mark.parametrize("command", ["scan-base", "scan-head", "scan-worktree", "check"])
+def test_overlay_repositories_are_the_same_cached_and_uncached(
+    overlaid: tuple[TempRepo, str, str], command: str
+) -> None:
+    r, base, head = overlaid
+    offline = ClusterSettings(offline=True)
+    runs: dict[str, Callable[[bool], str]] = {
+        "scan-base": lambda cache: every_format(app_scan.run(r.root, base, None, cache=cache)[0]),
+        "scan-head": lambda cache: every_format(app_scan.run(r.root, head, None, cache=cache)[0]),
+        "scan-worktree": lambda cache: every_format(app_scan.run(r.root, None, None, cache=cache)[0]),
+        "check": lambda cache: every_format(
+            app_check.run(
+                app_check.CheckRequest(r.root, None, base, head, False, None, (), offline, now=NOW, cache=cache)
+            )[0]
+        ),
+    }
+    cache_file(r.root).unlink(missing_ok=True)
+    uncached = runs[command](False)
+    assert '"source_root":"overlays/' in uncached  # overlays were rendered (else only plain files are compared)
+    cold, warm = runs[command](True), runs[command](True)
+    assert (cold, warm) == (uncached, uncached)
+    assert entries(r.root)
 
 
 def test_second_scan_parses_nothing(repo: TempRepo, monkeypatch: pytest.MonkeyPatch) -> None:
