@@ -123,10 +123,10 @@ def spliced(draw: st.DrawFn) -> str:
 @given(st.one_of(yaml_texts, dumped(), spliced()), st.sampled_from([1, 2, 3, 64]))
 def test_the_event_path_reads_every_input_as_the_node_path_does(text: str, depth: int) -> None:
     limits = YamlLimits(max_depth=depth)
-    text = text.removeprefix("\ufeff")
     if "\x00" in text:
-        return  # refused before either path (binary file), as `load_documents` does
-    assert_same(yamlio.load_documents(text, limits), yamlio._composed_documents(text, limits))
+        return  # refused before either path (binary file)
+    # `load_documents` drops one byte-order mark before choosing a path; the node path is handed what it got.
+    assert_same(yamlio.load_documents(text, limits), yamlio._composed_documents(text.removeprefix("\ufeff"), limits))
 
 
 plain_scalars = (

@@ -7,6 +7,7 @@ too (documents, every line mark, the problem).
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,8 @@ def same(a: Any, b: Any) -> bool:
         )  # fmt: skip
     if isinstance(a, LSeq):
         return (a.line, a.item_lines, len(a)) == (b.line, b.item_lines, len(b)) and all(map(same, a, b))
+    if isinstance(a, float) and math.isnan(a):
+        return math.isnan(b)  # `.nan` reads as NaN both ways, and NaN equals nothing
     return bool(a == b)
 
 
