@@ -2,8 +2,10 @@
 
 Layout (per namespace `team-NN`): `apps/team-NN/vms/<vm>.yaml` (some files also carry a Service or a
 ConfigMap, some hold two VMs), `apps/team-NN/nads/<nad>.yaml`. Every VM has a pod network and 1-3 multus
-networks on NADs of its namespace. The second commit swaps the NAD of exactly `--changed` VM files
-(default 20): the pull-request case `gitnad check --base HEAD~1 --head HEAD` measures.
+networks on NADs of its namespace. With `--nad-every N` (default 10) every Nth VM file also defines a NAD of
+its own (`<vm>-storage`, one more network of that VM): a repo with a NAD in every 10th file, as issue 12
+measured. The second commit swaps the NAD of exactly `--changed` VM files (default 20): the pull-request case
+`gitnad check --base HEAD~1 --head HEAD` measures.
 
 With `--overlays N` the repository also holds Kustomize overlays, as GitOps repositories do: a base
 `kustomize/base/` of `--overlay-vms` VMs (default 50) and the NADs, and N overlays `kustomize/overlays/env-KK/`,
@@ -15,7 +17,7 @@ Written with one `git fast-import` stream (seconds for 10k files), then checked 
 can be scanned too. Deterministic for a given seed.
 
     .venv/bin/python bench/corpus.py [--files 10000] [--out bench/.corpus] [--changed 20] [--seed 7]
-                                     [--overlays 0] [--overlay-vms 50] [--changed-overlays 0]
+                                     [--nad-every 10] [--overlays 0] [--overlay-vms 50] [--changed-overlays 0]
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ def nad_name(i: int) -> str:
     return f"vlan-{100 + i}"
 
 
-def nad_yaml(namespace: str, i: int) -> str:
-    name = nad_name(i)
+def nad_yaml(namespace: str, i: int, name: str | None = None) -> str:
+    name = name or nad_name(i)
     config = {"cniVersion": "0.3.1", "name": name, "type": "bridge", "bridge": f"br-{i % 4}", "vlan": 100 + i}
     return (
         "apiVersion: k8s.cni.cncf.io/v1\n"
@@ -199,13 +201,30 @@ def make_vms(count: int, rng: random.Random) -> list[VMSpec]:
     return vms
 
 
+def own_nad(vm: VMSpec) -> str:
+    return f"{vm.name}-storage"
+
+
 def vm_file(vms: list[VMSpec], i: int) -> tuple[str, str]:
-    """(path, content) of the file of VM `i`; every 10th also carries a Service or ConfigMap."""
+    """(path, content) of the file of VM `i`; every 10th also carries a Service or ConfigMap, and a VM with a
+    NAD of its own (`with_own_nads`) carries that NAD."""
     vm = vms[i]
     docs = [vm_yaml(vm)]
     if i % 10 == 3:
         docs.append(extra_doc(vm, i))
+    if own_nad(vm) in vm.nads:
+        docs.append(nad_yaml(vm.namespace, 1000 + i, own_nad(vm)))
     return f"apps/{vm.namespace}/vms/{vm.name}.yaml", "---\n".join(docs)
+
+
+def with_own_nads(vms: list[VMSpec], every: int) -> list[VMSpec]:
+    """Every `every`th VM (0: none) gets a NAD of its own, defined in its file, as one more network."""
+    if every <= 0:
+        return vms
+    return [
+        VMSpec(**{**vm.__dict__, "nads": (*vm.nads, own_nad(vm))}) if i % every == every // 2 else vm
+        for i, vm in enumerate(vms)
+    ]
 
 
 def files_at_base(vms: list[VMSpec], vm_files: int) -> dict[str, str]:
@@ -315,13 +334,14 @@ def generate(
     vm_files: int,
     changed: int,
     seed: int,
+    nad_every: int = 10,
     overlays: int = 0,
     overlay_vms: int = 50,
     changed_in_overlays: int = 0,
 ) -> dict[str, int]:
     rng = random.Random(seed)
     vm_count = vm_files + sum(1 for k in range(vm_files) if k % 50 == 7)
-    vms = make_vms(vm_count, rng)
+    vms = with_own_nads(make_vms(vm_count, rng), nad_every)
     base = files_at_base(vms, vm_files)
     head = changed_files(vms, base, changed, rng)
     if overlays:  # drawn after the plain corpus: the same seed gives the same plain files with or without overlays
@@ -334,7 +354,8 @@ def generate(
         "files": len(manifests),
         "bytes": sum(len(t.encode()) for t in manifests),
         "vms": vm_count,
-        "nads": NAMESPACES * NADS_PER_NAMESPACE,
+        "nads": NAMESPACES * NADS_PER_NAMESPACE + sum(1 for vm in vms if own_nad(vm) in vm.nads),
+        "nad_files": sum(1 for t in manifests if "kind: NetworkAttachmentDefinition" in t),
         "changed_files": len(head),
         "overlays": overlays,
     }
@@ -346,12 +367,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--changed", type=int, default=20)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--nad-every", type=int, default=10, help="every Nth VM file also defines a NAD (0: none)")
     ap.add_argument("--overlays", type=int, default=0, help="Kustomize overlays of one base (default none)")
     ap.add_argument("--overlay-vms", type=int, default=50, help="VMs in the kustomize base")
     ap.add_argument("--changed-overlays", type=int, default=0, help="overlay patches the second commit edits")
     args = ap.parse_args(argv)
     stats = generate(
-        args.out, args.files, args.changed, args.seed, args.overlays, args.overlay_vms, args.changed_overlays
+        args.out,
+        args.files,
+        args.changed,
+        args.seed,
+        args.nad_every,
+        args.overlays,
+        args.overlay_vms,
+        args.changed_overlays,
     )
     print(json.dumps({"out": str(args.out), **stats}))
     return 0

@@ -136,6 +136,31 @@ def _drift_json(req: app_drift.DriftRequest) -> tuple[str, Any]:
     return render(result, OutputFormat.JSON), code
 
 
+def prepare(out: Path, vm_count: int, seed: int) -> tuple[Path, Path, Path, str]:
+    """The repo (`out/repo`, ~`vm_count` VMs), its snapshots (YAML, JSON) and a one-line description; the repo
+    and the snapshots are reused when they exist."""
+    repo = out / "repo"
+    files = round(vm_count / 1.02)  # corpus: every 50th file holds a second VM
+    snap_yaml, snap_json = out / "snapshot.yaml", out / "snapshot.json"
+    if not (repo / ".git").is_dir():
+        corpus.generate(repo, files, 20, seed, nad_every=0)
+        snap_yaml.unlink(missing_ok=True)
+    declared = app_drift.load_declared(repo, None, "HEAD", None, cache=False)
+    vms = list(declared.vms)
+    if not snap_yaml.exists() or not snap_json.exists():
+        doc, _planned = build_snapshot(vms, random.Random(seed))
+        import yaml
+
+        snap_yaml.write_text(yaml.dump(doc, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False))
+        snap_json.write_text(json.dumps(doc))
+    networks = sum(1 for vm in vms for n in vm.networks if n.source is NetworkSource.MULTUS)
+    about = (
+        f"{len(vms)} VMs, {networks} multus networks; snapshot {snap_yaml.stat().st_size / 1e6:.1f} MB yaml, "
+        f"{snap_json.stat().st_size / 1e6:.1f} MB json"
+    )
+    return repo, snap_yaml, snap_json, about
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--vms", type=int, default=5000)
@@ -144,21 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--no-legacy", action="store_true", help="skip timing the replaced (slow) snapshot paths")
     args = ap.parse_args(argv)
-    repo = args.out / "repo"
-    files = round(args.vms / 1.02)  # corpus: every 50th file holds a second VM
-    if not (repo / ".git").is_dir():
-        corpus.generate(repo, files, 20, args.seed)
-    declared = app_drift.load_declared(repo, None, "HEAD", None)
-    vms = list(declared.vms)
-    doc, planned = build_snapshot(vms, random.Random(args.seed))
-    import yaml
-
-    snap_yaml, snap_json = args.out / "snapshot.yaml", args.out / "snapshot.json"
-    snap_yaml.write_text(yaml.dump(doc, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False))
-    snap_json.write_text(json.dumps(doc))
-    networks = sum(1 for vm in vms for n in vm.networks if n.source is NetworkSource.MULTUS)
-    print(f"{len(vms)} VMs, {networks} multus networks, {len(doc['items'])} cluster objects; planned {dict(planned)}")
-    print(f"snapshot: {snap_yaml.stat().st_size / 1e6:.1f} MB yaml, {snap_json.stat().st_size / 1e6:.1f} MB json")
+    repo, snap_yaml, snap_json, about = prepare(args.out, args.vms, args.seed)
+    print(about)
 
     for snap in (snap_yaml, snap_json):
         req = app_drift.DriftRequest(

@@ -59,7 +59,7 @@ def main() -> None:
     repos: dict[str, Path] = {}
     for i, (name, (overlays, touched)) in enumerate(cases.items()):
         repos[name] = args.out / f"corpus-{i}"
-        stats = generate(repos[name], args.files, 20, 7, overlays=overlays, changed_in_overlays=touched)
+        stats = generate(repos[name], args.files, 20, 7, nad_every=0, overlays=overlays, changed_in_overlays=touched)
         print(f"{name:<16} {json.dumps(stats)}")
     times: dict[str, list[float]] = {name: [] for name in cases}
     changes: dict[str, int] = {}

@@ -24,6 +24,7 @@ from gitnad.app.common import (
     cluster_settings,
     finalize,
     findings_exit,
+    parse_cache,
     summarize,
 )
 from gitnad.app.judge import evaluate
@@ -54,6 +55,8 @@ class CheckRequest:
     now: datetime | None = None
     config_from: ConfigFrom = ConfigFrom.BASE
     """Where `.gitnad.yaml` and the policy files come from (`--config-from`); `--config`/`--policy` from disk."""
+    cache: bool = True
+    """Read and keep parsed manifests in the repository's parse cache (`--no-cache`: off)."""
 
 
 def _namespaces(deltas: Sequence[VMDelta], nad_changes: Sequence[Change]) -> list[str]:
@@ -91,12 +94,18 @@ def build_context(
     applied: Applied,
     cluster: ClusterSettings,
     now: datetime,
+    cache: bool = True,
 ) -> CheckContext:
     """Parse what the change needs at both refs and assemble the rules' input."""
     config = applied.config
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
-    base = Side(repo.reader(refs.base, exclude=config.exclude), settings, overlays_at(repo, refs.base, config))
-    head = Side(repo.reader(refs.head, exclude=config.exclude), settings, overlays_at(repo, refs.head, config))
+    parsed_files = parse_cache(repo, cache)
+    base = Side(
+        repo.reader(refs.base, exclude=config.exclude), settings, overlays_at(repo, refs.base, config), parsed_files
+    )
+    head = Side(
+        repo.reader(refs.head, exclude=config.exclude), settings, overlays_at(repo, refs.head, config), parsed_files
+    )
     parsed = parse_change(base, head, file_deltas, refs.base)
     facts = _load_cluster(cluster, _namespaces(parsed.deltas, parsed.nad_changes))
     return CheckContext(
@@ -149,7 +158,7 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     applied = apply_config(repo, refs, file_deltas, request)  # bad config or policy files: before any cluster read
     now = req.now or datetime.now(UTC)
     cluster = cluster_settings(req.cluster, applied.config)
-    ctx = build_context(repo, refs, file_deltas, applied, cluster, now)
+    ctx = build_context(repo, refs, file_deltas, applied, cluster, now, req.cache)
     findings, skipped = evaluate(ctx, applied.config, applied.policies)
     final = finalize(overlay_roots.check_findings(findings, ctx))
     changes = tuple(sorted(overlay_roots.check_changes(ctx.changes, ctx), key=Change.sort_key))

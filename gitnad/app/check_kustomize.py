@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from gitnad.config import RepoConfig
@@ -89,6 +88,8 @@ def render_touched(base: Side, head: Side, paths: set[str]) -> list[ManifestSet]
     sides = [(side, side.overlays) for side in (base, head) if side.overlays]
     renders: list[tuple[RenderedRoot, ...]] = [() for _ in sides]
     if roots:  # the two refs are independent trees: their kubectl runs overlap
+        from concurrent.futures import ThreadPoolExecutor  # here: the pre-commit path without overlays skips it
+
         with ThreadPoolExecutor(max_workers=len(sides)) as pool:
             renders = list(pool.map(lambda pair: pair[1].render(roots), sides))
     out: list[ManifestSet] = []

@@ -1,10 +1,14 @@
 """Both sides of a change, parsed as far as the change needs: touched files, then what `git grep` pulls in.
 
-Work is proportional to the change, not to the repository: only touched files are parsed, plus the files
-`git grep` finds for NAD resolution (NetworkAttachmentDefinitions, references to removed NADs) and for every
-other definition of a touched VM (by its name: a VM that moved to an untouched file, a stray copy). An object
-defined more than once is read as its first definition in path order (GN113 names the others), so the verdict
-is the same whatever order git lists files in.
+Work is proportional to the change, not to the repository. Parsed are the touched files, plus, found by
+name: every other definition of a touched VM (a VM that moved to an untouched file, a stray copy), every
+definition of the NADs the change names (defined in a touched file, or on a network of a touched VM), and the
+VMs that still reference a removed NAD. One `git grep` per ref finds the files naming a touched VM or the NAD
+kind; the NAD-bearing files are then read (not parsed) and searched for the NAD names in memory, so a repo with
+thousands of NADs costs one read of their bytes, and only the files naming a wanted NAD are parsed. The rest of
+a ref's NADs is parsed only when a rule asks for all of them (`NadIndex`: GN106 counting them, when a swap target
+is missing). An object defined more than once is read as its first definition in path order (GN113 names the
+others), so the verdict is the same whatever order git lists files in.
 
 Kustomize overlays (`check_kustomize`): the roots whose inputs the change touches are rendered at both refs, and
 their VMs and NADs join the touched objects; inputs are never parsed as plain files.
@@ -16,7 +20,8 @@ message says it is the base version and names the commit), and an object seen on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gitnad.app import check_kustomize
@@ -29,10 +34,12 @@ from gitnad.models.manifest import NAD, VM, Definition, path_order
 from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.gitrefs import FileDelta
 from gitnad.sources.overlays import Overlays
+from gitnad.sources.parsecache import ParseCache
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
 from gitnad.sources.trees import Note, TreeReader
 
 NAD_NEEDLE = "NetworkAttachmentDefinition"
+"""Every file that can define a NAD names its kind (a manifest, a List of them)."""
 
 
 @dataclass
@@ -47,6 +54,7 @@ class Side:
     settings: ScanSettings
     overlays: Overlays | None = None
     """The Kustomize overlays of this ref (`check_kustomize`); their inputs are never parsed as plain files."""
+    cache: ParseCache | None = None
     vms: dict[str, list[VM]] = field(default_factory=dict)
     nads: dict[str, list[NAD]] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
@@ -58,6 +66,11 @@ class Side:
     taken_roots: set[str] = field(default_factory=set)
     """Overlay roots whose render is in `vms`/`nads` (each once)."""
     _raw: dict[str, bytes | None] = field(default_factory=dict)
+    """Text of files read but not necessarily parsed (None: it could not be read as text)."""
+    _nad_files: list[str] | None = None
+    """Files whose text names the NAD kind (or could not be read), once `find` or `nad_files` listed them."""
+    _nad_names: set[str] = field(default_factory=set)
+    """NAD names whose every definition on this side is parsed."""
 
     def parse(self, paths: Iterable[str]) -> ManifestSet | None:
         """Parse the paths not parsed yet; the objects found in files new to this side (None: nothing to do)."""
@@ -66,7 +79,9 @@ class Side:
             return None
         kustomize = self.overlays
         inputs, expected = (kustomize.inputs, kustomize.resources) if kustomize else ((), ())
-        result: ManifestSet = scan(self.reader, self.settings, paths=todo, expected=expected, inputs=inputs)
+        result: ManifestSet = scan(
+            self.reader, self.settings, paths=todo, expected=expected, inputs=inputs, cache=self.cache
+        )
         fresh = set(result.files) - self.parsed  # a symlink read as its target: that file once
         self.parsed.update(todo, result.files)
         for vm in result.vms:
@@ -89,15 +104,47 @@ class Side:
         self.problems.extend(result.problems)
         self.unreadable.update(result.unreadable)
 
+    def find(self, vm_names: Iterable[str], nad_names: Iterable[str]) -> None:
+        """Parse every file that may define a VM called one of `vm_names` or a NAD called one of `nad_names`.
+
+        One `git grep` for the VM names and the NAD kind; the hits are read and searched for the names in
+        memory, and only the files holding one are parsed. A file whose text could not be read is parsed
+        whatever it holds: its GN001 says it may define any of them.
+        """
+        vm_needles = sorted(set(vm_names))
+        todo = sorted(set(nad_names) - self._nad_names)
+        if self._nad_files is None:
+            hits = self._texts(self.reader.grep([*vm_needles, NAD_NEEDLE]))
+            self._nad_files = [p for p in hits if _holds(self._raw[p], [NAD_NEEDLE])]
+            self.parse(p for p in hits if _holds(self._raw[p], vm_needles))
+        elif vm_needles:
+            self.parse(self.reader.grep(vm_needles))
+        if todo:
+            self._nad_names.update(todo)
+            self.parse(p for p in self._nad_files if may_define(self._raw[p], todo))
+
+    def every_nad(self) -> dict[str, list[NAD]]:
+        """Every NAD definition of this side: parses every file that names the kind."""
+        self.find((), ())
+        assert self._nad_files is not None
+        self.parse(self._nad_files)
+        return self.nads
+
     def vm(self, key: str) -> VM | None:
         defs = self.vms.get(key)
+        return min(defs, key=path_order) if defs else None
+
+    def nad(self, key: str) -> NAD | None:
+        """The NAD as this side reads it (its first definition in path order); finds its definitions first."""
+        self.find((), [_name(key)])
+        defs = self.nads.get(key)
         return min(defs, key=path_order) if defs else None
 
     def vm_map(self, keys: Iterable[str]) -> dict[str, VM]:
         return {k: vm for k in sorted(keys) if (vm := self.vm(k)) is not None}
 
-    def nad_map(self) -> dict[str, NAD]:
-        return {k: min(defs, key=path_order) for k, defs in sorted(self.nads.items())}
+    def nad_map(self, keys: Iterable[str]) -> dict[str, NAD]:
+        return {k: nad for k in sorted(keys) if (nad := self.nad(k)) is not None}
 
     def definitions(self, vm_keys: Iterable[str], nad_keys: Iterable[str]) -> list[Definition]:
         return [
@@ -120,6 +167,61 @@ class Side:
             data = self.reader.read([path], self.settings.max_file_bytes).get(path)
             self._raw[path] = data if isinstance(data, bytes) else None
         return self._raw[path]
+
+    def _texts(self, paths: Collection[str]) -> list[str]:
+        """Read the files not read yet in one go; the paths they are reported at, sorted."""
+        todo = sorted(set(paths) - self._raw.keys())
+        found = self.reader.read(todo, self.settings.max_file_bytes) if todo else {}
+        for path, data in found.items():
+            self._raw[path] = data if isinstance(data, bytes) else None
+        return sorted(p for p in {*paths, *found} if p in self._raw)
+
+
+def _holds(text: bytes | None, needles: Sequence[str]) -> bool:
+    """The text holds one of the needles, or it could not be read (then it may hold anything)."""
+    return text is None or any(n.encode("utf-8", "surrogateescape") in text for n in needles)
+
+
+REFERENCE = re.compile(rb'[ \t]*(?:-[ \t]+)?"?networkName"?[ \t]*:[ \t]*["\']?(?:[a-z0-9.-]+/)?')
+"""What stands before a NAD's name on a line that only references it: `networkName: [namespace/]name`, in a
+block mapping or a JSON object split over lines."""
+
+
+def may_define(text: bytes | None, names: Sequence[str]) -> bool:
+    """The text may define a NAD called one of `names`: it holds a name anywhere but on a line that only
+    references it (`REFERENCE`), or it could not be read. A VM file that carries a NAD of its own and references
+    the wanted NAD is then not parsed; anything else holding the name (a flow mapping, JSON on one line, an
+    anchor, a name on its own line) is, so no definition is ever missed."""
+    if text is None:
+        return True
+    for name in names:
+        needle = name.encode("utf-8", "surrogateescape")
+        at = text.find(needle)
+        while at >= 0:
+            if not REFERENCE.fullmatch(text, text.rfind(b"\n", 0, at) + 1, at):
+                return True
+            at = text.find(needle, at + 1)
+    return False
+
+
+class NadIndex(Mapping[str, NAD]):
+    """The NADs of one side by key, each found by its name when asked (`Side.nad`); counting or iterating
+    parses every file of the side that names the NAD kind, which only a rule that needs them all does."""
+
+    def __init__(self, side: Side) -> None:
+        self._side = side
+
+    def __getitem__(self, key: str) -> NAD:
+        nad = self._side.nad(key)
+        if nad is None:
+            raise KeyError(key)
+        return nad
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._side.every_nad()))
+
+    def __len__(self) -> int:
+        return len(self._side.every_nad())
 
 
 @dataclass(frozen=True)
@@ -216,6 +318,11 @@ def _referencing(side: Side, nad_keys: set[str]) -> dict[str, tuple[VM, ...]]:
     return referencing(side.vm_map(side.vms).values(), nad_keys)
 
 
+def _nads_of(*vm_maps: Mapping[str, VM]) -> set[str]:
+    """Keys of the NADs the multus networks of these VMs name."""
+    return {n.nad for vms in vm_maps for vm in vms.values() for n in vm.networks if n.nad is not None}
+
+
 def _found(*results: ManifestSet | None) -> tuple[set[str], set[str]]:
     """Keys of the VMs and NADs defined in the parsed files: what the change touches."""
     done = [r for r in results if r is not None]
@@ -227,17 +334,21 @@ def _note_order(note: Note) -> tuple[str, int, str]:
 
 
 def parse_change(base: Side, head: Side, file_deltas: Sequence[FileDelta], base_label: str) -> ParsedChange:
-    """Parse what the change needs at both refs: touched files, every other definition of their VMs, every NAD."""
+    """Parse what the change needs at both refs: touched files, every other definition of their VMs, every
+    definition of the NADs they name (see the module docstring)."""
     base_paths, head_paths, counterpart = touched(file_deltas)
     rendered = check_kustomize.render_touched(base, head, base_paths | head_paths)  # Kustomize roots the change touches
     vm_keys, nad_keys = _found(base.parse(base_paths), head.parse(head_paths), *rendered)
-    # One git grep per ref, no full parse of the repo: every NAD, and every other definition of a touched VM (by
-    # name): the stray copy of a VM (GN113), a VM that moved to an untouched file, or whose file looks removed.
-    needles = [*sorted({_name(k) for k in vm_keys}), NAD_NEEDLE]
-    base.parse(base.reader.grep(needles))
-    head.parse(head.reader.grep(needles))
+    # Every other definition of a touched VM (by name): the stray copy of a VM (GN113), a VM that moved to an
+    # untouched file, or whose file looks removed; then every definition of the NADs the change names.
+    vm_names = sorted({_name(k) for k in vm_keys})
+    for side in (base, head):
+        side.find(vm_names, ())
     check_kustomize.render_holding(base, head, vm_keys)  # untouched overlays naming a VM seen at one ref only
     base_vms, head_vms = base.vm_map(vm_keys), head.vm_map(vm_keys)
+    named = sorted({_name(k) for k in nad_keys | _nads_of(base_vms, head_vms)})
+    for side in (base, head):
+        side.find((), named)
     deltas = vm_deltas(
         base_vms,
         head_vms,
@@ -247,8 +358,10 @@ def parse_change(base: Side, head: Side, file_deltas: Sequence[FileDelta], base_
         ),
     )
     check_kustomize.render_defining(base, head, deltas)  # NADs the changes name that the touched roots do not define
-    base_nads, head_nads = base.nad_map(), head.nad_map()
-    nad_changes = _nad_changes(base, head, base_nads, head_nads, counterpart)
+    # Only a NAD defined in a touched file or a touched root can change: any other is defined by the same untouched
+    # files (or the same untouched render) on both sides. Its definitions elsewhere were found by name above, so
+    # each side reads it as a full scan would.
+    nad_changes = _nad_changes(base, head, base.nad_map(nad_keys), head.nad_map(nad_keys), counterpart)
     nad_keys.update(c.nad for c in nad_changes if c.nad)
     removed = {c.nad for c in nad_changes if c.kind is ChangeKind.NAD_REMOVED and c.nad}
     check_kustomize.render_naming(head, sorted({_name(k) for k in removed}))  # overlay VMs still referencing them
@@ -256,8 +369,8 @@ def parse_change(base: Side, head: Side, file_deltas: Sequence[FileDelta], base_
     return ParsedChange(
         deltas=deltas,
         nad_changes=nad_changes,
-        base_nads=base_nads,
-        head_nads=head_nads,
+        base_nads=NadIndex(base),
+        head_nads=NadIndex(head),
         head_references=references,
         problems=(*head.problems, *_base_problems(base, head, counterpart, base_label)),
         duplicates=tuple(gn113.groups(head.definitions(sorted(vm_keys), sorted(nad_keys)))),

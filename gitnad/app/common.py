@@ -11,6 +11,7 @@ from gitnad.models.findings import Finding, Severity, sort_findings
 from gitnad.models.results import Summary
 from gitnad.sources.gitrefs import GitRepo
 from gitnad.sources.ownfiles import RefFiles
+from gitnad.sources.parsecache import ParseCache
 
 
 def load_config(repo_root: Path, config_file: Path | None) -> RepoConfig:
@@ -77,3 +78,12 @@ def findings_exit(findings: tuple[Finding, ...], fail_on: Severity) -> ExitCode:
 def finalize(findings: list[Finding]) -> tuple[Finding, ...]:
     """Deduplicated, deterministic order."""
     return sort_findings(list(dict.fromkeys(findings)))
+
+
+CACHE_DIR = "gitnad"
+"""The parse cache's directory inside the repository's (common) git directory: `.git/gitnad/`."""
+
+
+def parse_cache(repo: GitRepo | None, enabled: bool) -> ParseCache | None:
+    """The repository's parse cache (`--no-cache`: none; a plain directory has no git directory to keep it in)."""
+    return ParseCache(repo.git_dir / CACHE_DIR) if enabled and repo is not None else None

@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from gitnad import __version__
-from gitnad.app.common import cluster_settings, load_config_at
+from gitnad.app.common import cluster_settings, load_config_at, parse_cache
 from gitnad.config import ClusterSettings, RepoConfig
 from gitnad.drift.affected import affected
 from gitnad.drift.classify import classify
@@ -35,6 +35,7 @@ from gitnad.sources.cluster import load_facts
 from gitnad.sources.gitrefs import GitRepo
 from gitnad.sources.kustomize import input_reader
 from gitnad.sources.overlays import Overlays, scan_tree
+from gitnad.sources.parsecache import ParseCache
 from gitnad.sources.scanner import ManifestSet, ScanSettings
 
 
@@ -47,6 +48,8 @@ class DriftRequest:
     wait: bool
     timeout: timedelta
     cluster: ClusterSettings
+    cache: bool = True
+    """Read and keep parsed manifests in the repository's parse cache (`--no-cache`: off)."""
 
 
 ProgressDisplay = Callable[[], AbstractContextManager[Callable[[Progress], None]]]
@@ -81,7 +84,9 @@ class Declared:
         return tuple(sorted(out))
 
 
-def load_declared(repo_path: Path, config_file: Path | None, ref: str, base: str | None) -> Declared:
+def load_declared(
+    repo_path: Path, config_file: Path | None, ref: str, base: str | None, cache: bool = True
+) -> Declared:
     """Scan the repo at `ref` (and at `base`, keeping only the VMs whose NAD changed). A GN001 problem at either
     ref is kept as an UnreadableManifest: a VM in that file is missing from the check (or, at `--base`, would
     not count as changed), so the result cannot be converged."""
@@ -89,7 +94,8 @@ def load_declared(repo_path: Path, config_file: Path | None, ref: str, base: str
     sha = repo.resolve(ref)
     config = load_config_at(repo, sha, config_file)  # the configuration of the declared state
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
-    ms = _scan_at(repo, sha, config, settings)
+    parsed = parse_cache(repo, cache)
+    ms = _scan_at(repo, sha, config, settings, parsed)
     unreadable = [_unreadable(p, sha) for p in ms.problems]
     warnings = tuple(n.text for n in ms.notes)
     warnings += tuple(f.message for f in gn113.findings(gn113.groups(ms.vms)))  # one VM, one answer: the first
@@ -97,14 +103,16 @@ def load_declared(repo_path: Path, config_file: Path | None, ref: str, base: str
     base_sha = None
     if base is not None:
         base_sha = repo.resolve(base)
-        at_base = _scan_at(repo, base_sha, config, settings)
+        at_base = _scan_at(repo, base_sha, config, settings, parsed)
         unreadable += [_unreadable(p, base_sha) for p in at_base.problems]
         vms = affected(first_definitions(at_base.vms), vms)
     order = sorted(unreadable, key=lambda u: (u.file, u.line or 0, u.ref != sha, u.reason))
     return Declared(vms=vms, sha=sha, base_sha=base_sha, unreadable=tuple(order), config=config, warnings=warnings)
 
 
-def _scan_at(repo: GitRepo, sha: str, config: RepoConfig, settings: ScanSettings) -> ManifestSet:
+def _scan_at(
+    repo: GitRepo, sha: str, config: RepoConfig, settings: ScanSettings, cache: ParseCache | None
+) -> ManifestSet:
     """Every VM and NAD declared at a commit: plain manifests and the render of every Kustomize overlay root."""
     overlays = Overlays(
         input_reader(repo, sha),
@@ -113,7 +121,7 @@ def _scan_at(repo: GitRepo, sha: str, config: RepoConfig, settings: ScanSettings
         default_namespace=config.default_namespace,
         max_file_bytes=config.max_file_bytes,
     )
-    return scan_tree(repo.reader(sha, exclude=config.exclude), overlays, settings)
+    return scan_tree(repo.reader(sha, exclude=config.exclude), overlays, settings, cache)
 
 
 def _unreadable(problem: Finding, sha: str) -> UnreadableManifest:
@@ -167,7 +175,7 @@ def run(req: DriftRequest, display: ProgressDisplay = no_display) -> tuple[Drift
     """The drift result and its exit code; with `--wait`, progress goes to `display`."""
     if req.wait and req.cluster.snapshot is not None:
         raise UsageError("--wait watches a live cluster; it cannot be combined with --snapshot")
-    declared = load_declared(req.repo, req.config_file, req.ref, req.base)
+    declared = load_declared(req.repo, req.config_file, req.ref, req.base, req.cache)
     cluster = cluster_settings(req.cluster, declared.config)
     if not declared.vms:
         result = nothing_to_check(declared)

@@ -33,24 +33,30 @@ def _attach(findings: Sequence[Finding], roots: Mapping[str, str]) -> list[Findi
     return out
 
 
-def _context_roots(ctx: CheckContext) -> tuple[dict[str, str], dict[str, str]]:
-    """(VM key -> root, NAD key -> root) of what a check judged: each VM as the change leaves it (or as it was,
-    when removed), the VMs still referencing removed NADs, each NAD at head (or at base)."""
+def _context_roots(ctx: CheckContext) -> dict[str, str]:
+    """VM key -> root of what a check judged: each VM as the change leaves it (or as it was, when removed), and the
+    VMs still referencing removed NADs."""
     vms = [d.head or d.base for d in ctx.deltas if (d.head or d.base) is not None]
     vms += [vm for refs in ctx.head_references.values() for vm in refs]
-    nads = {**ctx.base_nads, **ctx.head_nads}
-    return vm_roots(v for v in vms if v is not None), {k: n.source_root for k, n in nads.items() if n.source_root}
+    return vm_roots(v for v in vms if v is not None)
+
+
+def _nad_root(ctx: CheckContext, key: str) -> str | None:
+    """The root of a NAD as the change leaves it (at head), or as it was (at base) when removed. Looked up by key:
+    a check's NAD maps find a NAD by name when asked, and iterating them would parse every NAD of the repository."""
+    nad = ctx.head_nads.get(key) or ctx.base_nads.get(key)
+    return nad.source_root if nad is not None else None
 
 
 def check_findings(findings: Sequence[Finding], ctx: CheckContext) -> list[Finding]:
-    return _attach(findings, _context_roots(ctx)[0])
+    return _attach(findings, _context_roots(ctx))
 
 
 def check_changes(changes: Sequence[Change], ctx: CheckContext) -> list[Change]:
     """Each change with the root of its VM (VM changes) or NAD (NAD changes)."""
-    by_vm, by_nad = _context_roots(ctx)
+    by_vm = _context_roots(ctx)
     out = []
     for c in changes:
-        root = by_vm.get(c.vm) if c.vm is not None else by_nad.get(c.nad or "")
+        root = by_vm.get(c.vm) if c.vm is not None else _nad_root(ctx, c.nad) if c.nad else None
         out.append(c.model_copy(update={"source_root": root}) if root is not None else c)
     return out

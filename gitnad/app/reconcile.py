@@ -33,13 +33,15 @@ class ReconcileRequest:
     allow_restart: bool
     max_actions: int | None
     cluster: ClusterSettings
+    cache: bool = True
+    """Read and keep parsed manifests in the repository's parse cache (`--no-cache`: off)."""
 
 
 def reconcile(req: ReconcileRequest) -> ReconcileResult:
     """Read, classify, plan and (with --apply) execute; the result carries every action and its outcome."""
     if req.apply and req.cluster.snapshot is not None:
         raise UsageError("--apply needs a live cluster; it cannot act on a --snapshot")
-    declared = load_declared(req.repo, req.config_file, req.ref, req.base)
+    declared = load_declared(req.repo, req.config_file, req.ref, req.base, req.cache)
     cluster = cluster_settings(req.cluster, declared.config)
     if not declared.vms:
         return ReconcileResult(

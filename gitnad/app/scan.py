@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gitnad import __version__
-from gitnad.app.common import finalize, load_config, load_config_at
+from gitnad.app.common import finalize, load_config, load_config_at, parse_cache
 from gitnad.app.overlay_roots import with_roots
 from gitnad.app.rules_catalogue import catalogue
 from gitnad.config import RepoConfig
@@ -62,9 +62,10 @@ class _Tree:
     """Only the overlay roots in or below this directory are rendered (`scan PATH` of a subdirectory)."""
 
 
-def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResult:
+def scan_repo(path: Path, ref: str | None, config_file: Path | None, cache: bool = True) -> ScanResult:
     """Scan the working tree at `path` (git-aware when inside a repository), or a ref of its repository; Kustomize
-    overlays are rendered and their VMs reported with the root they came from."""
+    overlays are rendered and their VMs reported with the root they came from. `cache`: read and keep parsed files
+    in the repository's parse cache."""
     try:
         repo: GitRepo | None = GitRepo(path)
     except BareRepositoryError:
@@ -82,7 +83,7 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
         max_file_bytes=config.max_file_bytes,
         under=tree.under,
     )
-    ms = scan_tree(tree.reader, overlays, settings)
+    ms = scan_tree(tree.reader, overlays, settings, parse_cache(repo, cache))
     duplicates = gn113.findings(gn113.groups([*ms.vms, *ms.nads]))
     findings = with_roots([*ms.problems, *_reference_findings(ms.vms), *duplicates], ms.vms)
     return ScanResult(
@@ -97,8 +98,8 @@ def scan_repo(path: Path, ref: str | None, config_file: Path | None) -> ScanResu
     )
 
 
-def run(path: Path, ref: str | None, config_file: Path | None) -> tuple[ScanResult, ExitCode]:
+def run(path: Path, ref: str | None, config_file: Path | None, cache: bool = True) -> tuple[ScanResult, ExitCode]:
     """The scan and its exit code (1 when any error finding is not waived); the cli renders it."""
-    result = scan_repo(path, ref, config_file)
+    result = scan_repo(path, ref, config_file, cache)
     failing = any(f.severity is Severity.ERROR and not f.waived for f in result.findings)
     return result, ExitCode.FINDINGS if failing else ExitCode.OK

@@ -52,11 +52,13 @@ def main() -> None:
 @click.option("--ref", default=None, help="Scan this git ref instead of the working tree.")
 @repo_options
 @output_options(ScanResult)
-def scan(path: Path | None, ref: str | None, repo: Path, config_file: Path | None, out: OutputSettings) -> int:
+def scan(
+    path: Path | None, ref: str | None, repo: Path, config_file: Path | None, no_cache: bool, out: OutputSettings
+) -> int:
     """List every VM / VirtualMachinePool with its networks and interfaces, and every NAD."""
     import gitnad.app.scan as app_scan
 
-    result, code = app_scan.run(path or repo, ref, config_file)
+    result, code = app_scan.run(path or repo, ref, config_file, cache=not no_cache)
     return deliver(result, code, out)
 
 
@@ -87,6 +89,7 @@ def check(
     cluster: ClusterSettings,
     repo: Path,
     config_file: Path | None,
+    no_cache: bool,
     out: OutputSettings,
 ) -> int:
     """The PR / pre-commit check: diff two refs, classify NAD changes, evaluate rules and policies."""
@@ -104,6 +107,7 @@ def check(
         policies=policies,
         cluster=cluster,
         config_from=ConfigFrom(config_from),
+        cache=not no_cache,
     )
     result, code = app_check.run(req)
     return deliver(result, code, out)
@@ -128,6 +132,7 @@ def drift(
     cluster: ClusterSettings,
     repo: Path,
     config_file: Path | None,
+    no_cache: bool,
     out: OutputSettings,
 ) -> int:
     """Post-sync proof: does every VM network run on the NAD declared in git?"""
@@ -144,6 +149,7 @@ def drift(
         wait=wait,
         timeout=timeout or DEFAULT_WAIT_TIMEOUT,
         cluster=cluster,
+        cache=not no_cache,
     )
     painted = colour(sys.stderr)  # the live display draws on stderr; the report goes to stdout
     result, code = app_drift.run(req, lambda: progress.display(sys.stderr, req.timeout.total_seconds(), painted))
@@ -167,6 +173,7 @@ def reconcile(
     cluster: ClusterSettings,
     repo: Path,
     config_file: Path | None,
+    no_cache: bool,
     out: OutputSettings,
 ) -> int:
     """Drift plus a plan to converge: create migrations within free slots, restart only if allowed."""
@@ -181,6 +188,7 @@ def reconcile(
         allow_restart=allow_restart,
         max_actions=max_actions,
         cluster=cluster,
+        cache=not no_cache,
     )
     result, code = app_reconcile.run(req)
     return deliver(result, code, out)

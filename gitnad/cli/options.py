@@ -81,6 +81,11 @@ repo_options = options(
     click.option(
         "--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), help="[default: .gitnad.yaml]"
     ),
+    click.option(
+        "--no-cache",
+        is_flag=True,
+        help="Parse every manifest again: neither read nor write the parse cache (.git/gitnad/).",
+    ),
 )
 declared_options = options(
     click.option("--ref", default="HEAD", show_default=True, help="Declared state."),

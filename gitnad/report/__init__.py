@@ -4,10 +4,14 @@ Reporters never read files, the environment or the clock, and never decide exit 
 format can render is decided here and only here (`supports`); asking for another is a `UsageError`.
 Human-facing formats (text, markdown, github, junit) clean every string of control characters first
 (`gitnad.report.escape.clean`); machine formats encode strings themselves.
+
+A renderer's module is imported when its format is first rendered: the pre-commit hook prints text and never
+pays for the XML, SARIF or Markdown writers (issue 12).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from gitnad.config import DEFAULT_WIDTH, OutputFormat
@@ -20,52 +24,31 @@ from gitnad.models.results import (
     ReconcileResult,
     ScanResult,
 )
-from gitnad.report import github as github_report
-from gitnad.report import json as json_report
-from gitnad.report import junit as junit_report
-from gitnad.report import markdown as markdown_report
-from gitnad.report import openmetrics as openmetrics_report
-from gitnad.report import sarif as sarif_report
-from gitnad.report import text as text_report
 from gitnad.report.common import RESULT_TYPES, Options, Result
 
 Renderer = Callable[[Result, Options], str]
 
-
-def _json(result: Result, opts: Options) -> str:
-    return json_report.render(result)
-
-
-def _markdown(result: Result, opts: Options) -> str:
-    return markdown_report.render(result)
-
-
-def _github(result: Result, opts: Options) -> str:
-    return github_report.render(result)
-
-
-def _sarif(result: Result, opts: Options) -> str:
-    return sarif_report.render(result)
-
-
-def _junit(result: Result, opts: Options) -> str:
-    return junit_report.render(result)
-
-
-def _openmetrics(result: Result, opts: Options) -> str:
-    assert isinstance(result, DriftResult | ReconcileResult)  # SUPPORTED offers it for nothing else
-    return openmetrics_report.render(result)
-
-
-RENDERERS: dict[OutputFormat, Renderer] = {
-    OutputFormat.TEXT: text_report.render,
-    OutputFormat.JSON: _json,
-    OutputFormat.MARKDOWN: _markdown,
-    OutputFormat.GITHUB: _github,
-    OutputFormat.SARIF: _sarif,
-    OutputFormat.JUNIT: _junit,
-    OutputFormat.OPENMETRICS: _openmetrics,
+RENDERERS: dict[OutputFormat, str] = {
+    OutputFormat.TEXT: "text",
+    OutputFormat.JSON: "json",
+    OutputFormat.MARKDOWN: "markdown",
+    OutputFormat.GITHUB: "github",
+    OutputFormat.SARIF: "sarif",
+    OutputFormat.JUNIT: "junit",
+    OutputFormat.OPENMETRICS: "openmetrics",
 }
+"""The module of `gitnad.report` that renders each format: `render(result)`, or `render(result, options)` for
+text, the one format whose layout depends on the terminal and colour."""
+
+
+def _renderer(fmt: OutputFormat) -> Renderer:
+    module = importlib.import_module(f"gitnad.report.{RENDERERS[fmt]}")
+    if fmt is OutputFormat.TEXT:
+        text: Renderer = module.render
+        return text
+    plain: Callable[[Result], str] = module.render
+    return lambda result, _opts: plain(result)
+
 
 _BASIC = frozenset({OutputFormat.TEXT, OutputFormat.JSON, OutputFormat.MARKDOWN, OutputFormat.JUNIT})
 _FINDINGS = _BASIC | {OutputFormat.GITHUB, OutputFormat.SARIF}
@@ -103,13 +86,15 @@ def render(
 ) -> str:
     """`result` in `fmt` (see `ensure_format` for a format that does not fit the command)."""
     ensure_format(fmt, type(result))
-    return RENDERERS[fmt](result, Options(color=color, quiet=quiet, width=width))
+    return _renderer(fmt)(result, Options(color=color, quiet=quiet, width=width))
 
 
 def step_summary(result: Result) -> str:
     """The Markdown job summary for `$GITHUB_STEP_SUMMARY`, under GitHub's 1 MiB per step (the CLI appends it
     to that file; rendering never reads the environment)."""
-    return markdown_report.step_summary(result)
+    from gitnad.report import markdown
+
+    return markdown.step_summary(result)
 
 
 __all__ = [

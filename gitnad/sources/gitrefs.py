@@ -88,8 +88,9 @@ def parse_batch(out: bytes) -> dict[str, bytes]:
     return blobs
 
 
-def _toplevel(path: Path) -> Path:
-    """The working tree root of the repository holding `path` (one `git rev-parse`, no library import).
+def _toplevel(path: Path) -> tuple[Path, Path]:
+    """The working tree root of the repository holding `path` and its common git directory (where the parse
+    cache lives; shared by linked worktrees), with one `git rev-parse` and no library import.
 
     Not a working copy (outside any repository, inside a `.git` directory, a bare repository) is the user's
     usage error; any other refusal of git (a broken config, "dubious ownership") is a git failure.
@@ -99,7 +100,7 @@ def _toplevel(path: Path) -> Path:
         raise NotAWorkingCopyError(f"{path} is not a directory; {hint}")
     try:
         proc = subprocess.run(
-            ["git", "rev-parse", "--is-bare-repository", "--show-toplevel"],
+            ["git", "rev-parse", "--is-bare-repository", "--show-toplevel", "--git-common-dir"],
             cwd=path,
             capture_output=True,
             env={**os.environ, **_GIT_ENV},
@@ -109,8 +110,8 @@ def _toplevel(path: Path) -> Path:
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
     if lines[:1] == ["true"]:
         raise BareRepositoryError(f"{path} is a bare git repository (no working tree); {hint}")
-    if proc.returncode == 0 and len(lines) >= 2:
-        return Path(lines[1]).resolve()
+    if proc.returncode == 0 and len(lines) >= 3:
+        return Path(lines[1]).resolve(), (path / lines[2]).resolve()  # the git directory may be relative to `path`
     complaint = proc.stderr.decode("utf-8", "replace").strip()
     if any(sign in complaint for sign in _NOT_A_WORKING_COPY):
         raise NotAWorkingCopyError(f"{path} is not inside a git working copy; {hint}")
@@ -121,7 +122,8 @@ class GitRepo:
     """A git working copy, found from any path inside it."""
 
     def __init__(self, path: Path) -> None:
-        self.root = _toplevel(path)
+        self.root, self.git_dir = _toplevel(path)
+        """The working tree's root, and the common git directory (`.git`, or the main one of a linked worktree)."""
         self._listings: dict[str, list[TreeEntry]] = {}
         """Tree listings by rev: the manifest readers and the config files of one ref share one `ls-tree`."""
         self._empty_tree: str | None = None

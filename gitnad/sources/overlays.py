@@ -24,6 +24,7 @@ from gitnad.sources.kustomize.kfile import KUSTOMIZATION_FILES
 from gitnad.sources.kustomize.tree import inside
 from gitnad.sources.layout import Excluder, Note
 from gitnad.sources.manifests import NAD_KIND
+from gitnad.sources.parsecache import ParseCache
 from gitnad.sources.rendered import problem_finding, rendered_models, root_label
 from gitnad.sources.scanner import FileScan, ManifestSet, ScanSettings, scan
 from gitnad.sources.trees import TreeReader
@@ -190,9 +191,12 @@ def rendered_set(roots: Sequence[RenderedRoot], extra: Sequence[Finding] = ()) -
     )
 
 
-def scan_tree(reader: TreeReader, overlays: Overlays, settings: ScanSettings) -> ManifestSet:
-    """Every manifest of a tree (scan, drift): the plain files, then the render of every root."""
-    plain = scan(reader, settings, expected=overlays.resources, inputs=overlays.inputs)
+def scan_tree(
+    reader: TreeReader, overlays: Overlays, settings: ScanSettings, cache: ParseCache | None = None
+) -> ManifestSet:
+    """Every manifest of a tree (scan, drift): the plain files (through `cache` when given), then the render of
+    every root."""
+    plain = scan(reader, settings, expected=overlays.resources, inputs=overlays.inputs, cache=cache)
     if not overlays:
         return plain
     rendered = rendered_set(overlays.render_all(), overlays.stray_problems())

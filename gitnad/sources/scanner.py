@@ -17,20 +17,30 @@ Kustomize inputs (`inputs`: what a kustomization reads) are not standalone manif
 through the overlays (`sources.overlays`); those listed as resources are still read for their GN001.
 Bad input never stops a scan: documents parsed before a YAML error are kept and every other file is scanned.
 Output is deterministic: files sorted by path, objects in document order, whatever the worker count.
+
+With a `ParseCache`, each file's result is stored under `cache_key` (its git blob id, the path it is reported at,
+`PARSER_VERSION`, the YAML library, gitnad's version and the settings) and read back instead of parsing: a git
+tree's blobs are looked up by the ids its listing gives (a hit reads no blob), a working tree's files by the blob
+id of their bytes. What the cache gives back is decoded into the same models or ignored (the file is parsed).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
-import multiprocessing
+import hashlib
+import json
 import os
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
+from gitnad import __version__
 from gitnad.config import DEFAULT_MAX_FILE_BYTES, DEFAULT_NAMESPACE
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.manifest import NAD, VM
@@ -39,8 +49,9 @@ from gitnad.sources import shapes
 from gitnad.sources.layout import Note
 from gitnad.sources.manifests import ManifestError, identity, is_nad, item_line, to_nad, to_vm, vm_kind
 from gitnad.sources.ours import KIND_LIST, OUR_KINDS, is_lfs_pointer, names_our_kind
-from gitnad.sources.trees import FileProblem, TreeReader
-from gitnad.sources.yamlio import Document, YamlLimits, load_documents
+from gitnad.sources.parsecache import ParseCache
+from gitnad.sources.trees import FileProblem, GitTreeReader, TreeEntry, TreeReader
+from gitnad.sources.yamlio import PARSER_ID, Document, YamlLimits, load_documents
 
 GN001_CODE = "GN001"
 GN001_NAME = "manifest-unreadable"
@@ -49,6 +60,9 @@ PARALLEL_MIN_BYTES = 512 * 1024
 """Below this much YAML (~250 VM files) a worker pool costs about what it saves (bench/README.md)."""
 MAX_WORKERS = 8
 LFS_MESSAGE = "a Git LFS pointer, not the file's content (it may be a manifest): run git lfs pull or exclude it"
+PARSER_VERSION = 1
+"""Bump whenever `scan_file` reads the same bytes differently (a new check, a changed message): results cached by
+an older parser are then never read back."""
 
 
 @dataclass(frozen=True)
@@ -219,11 +233,16 @@ def _workers(settings: ScanSettings, contents: Sequence[bytes | FileProblem]) ->
     """How many processes to parse with: a pool only where it measurably wins, and only where fork is safe.
 
     `fork` (Linux) starts workers in milliseconds and re-imports nothing; it is only safe while this process
-    runs a single thread. Elsewhere the scan stays serial.
+    runs a single thread. Elsewhere the scan stays serial. `multiprocessing` is imported only for a pool: the
+    pre-commit hook parses a few files and never pays for it.
     """
-    if settings.workers == 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if settings.workers == 1 or threading.active_count() > 1:
         return 1
-    if threading.active_count() > 1 or sum(len(d) for d in contents if isinstance(d, bytes)) < PARALLEL_MIN_BYTES:
+    if sum(len(d) for d in contents if isinstance(d, bytes)) < PARALLEL_MIN_BYTES:
+        return 1
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(settings.workers or MAX_WORKERS, cpus, len(contents)))
@@ -236,6 +255,9 @@ def _scan_all(
     workers = _workers(settings, [data for _, data, _ in items])
     if workers == 1:
         return _scan_chunk(items, settings)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     size = -(-len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     gc.freeze()  # forked workers then never walk (and copy-on-write) the parent's objects in their GC passes
@@ -258,31 +280,109 @@ def _fewer_gc_passes() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
+def cache_key(path: str, blob_id: str, expected: bool, settings: ScanSettings) -> bytes:
+    """What a file's scan depends on, hashed: its content (git blob id), the path its findings name, whether it
+    must be a manifest, the parser and the settings."""
+    shared = _shared_key(settings, PARSER_VERSION)
+    return hashlib.sha256(shared + json.dumps([path, expected, blob_id]).encode("ascii")).digest()
+
+
+@lru_cache(maxsize=16)
+def _shared_key(settings: ScanSettings, parser_version: int) -> bytes:
+    """What every file of one scan shares in its key: parser, versions, settings (encoded once)."""
+    shared = [
+        parser_version,
+        __version__,
+        PARSER_ID,
+        settings.default_namespace,
+        settings.max_file_bytes,
+        dataclasses.astuple(settings.limits),
+    ]
+    return json.dumps(shared).encode("ascii") + b"\0"
+
+
+def blob_id(data: bytes) -> str:
+    """Git's (SHA-1) blob id of `data`: a working-tree file's key matches the same blob committed."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+@cache
+def _codec() -> TypeAdapter[FileScan]:
+    return TypeAdapter(FileScan)
+
+
+def _decode(payload: bytes) -> FileScan | None:
+    try:
+        return _codec().validate_json(payload)
+    except ValidationError:
+        return None  # written by something else, or damaged in a way the digest did not catch: parse again
+
+
+def _scan_blobs(
+    blobs: Mapping[str, bytes | FileProblem], settings: ScanSettings, expected: Collection[str]
+) -> dict[str, FileScan]:
+    return dict(zip(sorted(blobs), _scan_all(dict(blobs), settings, expected), strict=True))
+
+
+def _scan_cached(
+    reader: TreeReader, wanted: Sequence[str], settings: ScanSettings, expected: Collection[str], cache: ParseCache
+) -> dict[str, FileScan]:
+    """Scan `wanted`, reading what the cache holds instead of parsing it, and storing what was parsed."""
+    tree = reader if isinstance(reader, GitTreeReader) else None
+    located: dict[str, TreeEntry | FileProblem] = {}
+    blobs: dict[str, bytes | FileProblem] = {}
+    if tree is not None:
+        located = tree.locate(wanted)
+        ids = {p: e.oid for p, e in located.items() if isinstance(e, TreeEntry)}
+    else:
+        blobs = reader.read(wanted, settings.max_file_bytes)
+        ids = {p: blob_id(d) for p, d in blobs.items() if isinstance(d, bytes)}
+    keys = {p: cache_key(p, oid, p in expected, settings) for p, oid in ids.items()}
+    stored = cache.get_many(list(keys.values()))
+    cache.close()  # never carried into the forked parsing workers
+    hits = {p: fs for p, k in keys.items() if k in stored and (fs := _decode(stored[k])) is not None}
+    if tree is not None:
+        blobs = tree.fetch({p: v for p, v in located.items() if p not in hits}, settings.max_file_bytes)
+    todo = {p: d for p, d in blobs.items() if p not in hits}
+    fresh = _scan_blobs(todo, settings, expected)
+    codec = _codec()
+    parsed = {p: fs for p, fs in fresh.items() if p in keys and isinstance(todo[p], bytes)}
+    cache.put_many({keys[p]: codec.dump_json(fs) for p, fs in parsed.items()})
+    cache.close()
+    return dict(sorted({**hits, **fresh}.items()))
+
+
 def scan(
     reader: TreeReader,
     settings: ScanSettings,
     paths: Sequence[str] | None = None,
     expected: Collection[str] = (),
     inputs: Collection[str] = (),
+    cache: ParseCache | None = None,
 ) -> ManifestSet:
     """Scan `paths` of the reader (None: every manifest candidate it lists).
 
     `expected`: paths that must be manifests (a kustomization's resources): unreadable is GN001 there, never a note.
     `inputs`: paths kustomize reads (their objects come rendered, through the overlays): never standalone
     manifests; those also `expected` are read for their GN001 only, the others not at all.
+    `cache`: read results parsed before from it, and store what this scan parses (see the module docstring).
     """
-    skip = frozenset(inputs) - frozenset(expected)
+    must = frozenset(expected)
+    skip = frozenset(inputs) - must
     wanted = [p for p in (reader.paths() if paths is None else sorted(set(paths))) if p not in skip]
-    blobs = reader.read(wanted, settings.max_file_bytes)
     with _fewer_gc_passes():
-        results = _scan_all(blobs, settings, frozenset(expected))
+        if cache is None:
+            scanned = _scan_blobs(reader.read(wanted, settings.max_file_bytes), settings, must)
+        else:
+            scanned = _scan_cached(reader, wanted, settings, must, cache)
+    results = list(scanned.values())
     problems = tuple(p for r in results for p in r.problems)
     rendered = frozenset(inputs)
     return ManifestSet(
         vms=tuple(vm for r in results for vm in r.vms if vm.file not in rendered),
         nads=tuple(nad for r in results for nad in r.nads if nad.file not in rendered),
         problems=problems,
-        files=tuple(sorted(blobs)),
+        files=tuple(scanned),
         unreadable=frozenset(p.file for p in problems if p.file is not None),
         notes=(*reader.notes(paths), *(n for r in results for n in r.notes)),
     )

@@ -20,7 +20,7 @@ import contextlib
 import os
 import posixpath
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -38,7 +38,16 @@ from gitnad.sources.layout import (
 )
 from gitnad.sources.ours import stream_names_our_kind
 
-__all__ = ["FileProblem", "GitTreeReader", "Note", "TreeReader", "WorktreeReader", "directory_reader", "is_candidate"]
+__all__ = [
+    "FileProblem",
+    "GitTreeReader",
+    "Note",
+    "TreeEntry",
+    "TreeReader",
+    "WorktreeReader",
+    "directory_reader",
+    "is_candidate",
+]
 
 MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
@@ -213,14 +222,18 @@ class GitTreeReader:
         return self.layout().notes(p for p in considered if not self._excluder.excluded(p))
 
     def read(self, paths: Sequence[str], max_bytes: int) -> dict[str, bytes | FileProblem]:
+        return self.fetch(self.locate(paths), max_bytes)
+
+    def locate(self, paths: Sequence[str]) -> dict[str, TreeEntry | FileProblem]:
+        """What `read` would read for each requested path, keyed by the path it is reported at: the tree entry of
+        the file (its blob id), or the problem. Reads no blob: the parse cache looks blobs up by id first."""
         entries = self._all()
         requested = frozenset(
             p for p in select(set(paths), self._excluder, self._kept_out(), self._accept) if p in entries
         )
         listed = frozenset(self.paths())
         links = self._link_targets()
-        out: dict[str, bytes | FileProblem] = {}
-        files: dict[str, TreeEntry] = {}
+        out: dict[str, TreeEntry | FileProblem] = {}
         for path in sorted(requested):
             target = _target(path, resolve_link(path, links.get) if links else path, listed, requested)
             report, problem = target.report, target.problem
@@ -232,8 +245,13 @@ class GitTreeReader:
             if problem is not None:
                 out[report] = problem
             elif entry is not None:
-                files[report] = entry
-        out.update(self._contents(files, max_bytes))
+                out[report] = entry
+        return out
+
+    def fetch(self, located: Mapping[str, TreeEntry | FileProblem], max_bytes: int) -> dict[str, bytes | FileProblem]:
+        """The content (or problem) of located files, sorted by path."""
+        out: dict[str, bytes | FileProblem] = {p: v for p, v in located.items() if isinstance(v, FileProblem)}
+        out.update(self._contents({p: v for p, v in located.items() if isinstance(v, TreeEntry)}, max_bytes))
         return dict(sorted(out.items()))
 
     def _contents(self, files: dict[str, TreeEntry], max_bytes: int) -> dict[str, bytes | FileProblem]:

@@ -42,6 +42,9 @@ from gitnad.sources.goyaml import (
     plain_scalar_tag,
 )
 
+PARSER_ID = f"PyYAML {yaml.__version__} libyaml {yaml.__with_libyaml__}"
+"""The YAML library that reads manifests: part of the parse cache's key (a new PyYAML may read text differently)."""
+
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 C_ACCELERATED: bool = _Loader is not yaml.SafeLoader
 
@@ -114,6 +117,14 @@ def _node_line(node: yaml.Node) -> int:
     return node.start_mark.line + 1 if node.start_mark is not None else 0
 
 
+def _scalar_only(node: yaml.Node, what: str) -> None:
+    """`!!int []`, `!!float {}`, `!!bool [x]`: the tag of a scalar on a collection is refused at its line (the
+    goyaml readers take text; a list would crash them or read as the wrong kind of problem)."""
+    if not isinstance(node, yaml.ScalarNode):
+        kind = "mapping" if isinstance(node, yaml.MappingNode) else "sequence"
+        raise _Rejected(f"cannot read a {kind} as {what} ({_short_tag(str(node.tag))})", _node_line(node))
+
+
 class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
     """CSafeLoader whose constructor records lines, rejects duplicate keys and bounds nesting depth, and whose
     resolver is Kubernetes' (`plain_scalar_tag`)."""
@@ -127,7 +138,8 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
         tag: str = super().resolve(kind, value, implicit)
         return tag
 
-    def construct_go_int(self, node: yaml.ScalarNode) -> int:
+    def construct_go_int(self, node: yaml.Node) -> int:
+        _scalar_only(node, "an integer")
         try:
             value = go_int(node.value)
         except ValueError:  # more digits than int() converts (sys.int_max_str_digits)
@@ -136,13 +148,15 @@ class _LineLoader(_Loader):  # type: ignore[misc, valid-type]
             raise _Rejected(f"cannot read {node.value[:40]!r} as an integer", _node_line(node))
         return value
 
-    def construct_go_float(self, node: yaml.ScalarNode) -> float:
+    def construct_go_float(self, node: yaml.Node) -> float:
+        _scalar_only(node, "a number")
         value = go_float(node.value)
         if value is None:
             raise _Rejected(f"cannot read {node.value[:40]!r} as a number", _node_line(node))
         return value
 
-    def construct_go_bool(self, node: yaml.ScalarNode) -> bool:
+    def construct_go_bool(self, node: yaml.Node) -> bool:
+        _scalar_only(node, "a boolean")
         word = WORDS.get(node.value) or WORDS.get(node.value.lower())
         if word is None or word[0] != BOOL_TAG:
             raise _Rejected(f"cannot read {node.value[:40]!r} as a boolean", _node_line(node))
@@ -309,7 +323,14 @@ def _syntax_message(e: yaml.MarkedYAMLError) -> str:
 
 
 def load_documents(data: bytes | str, limits: YamlLimits = YamlLimits()) -> LoadResult:
-    """Parse every document of a YAML (or JSON) stream. Never raises for bad input."""
+    """Parse every document of a YAML (or JSON) stream. Never raises for bad input.
+
+    Plain manifests are built straight from libyaml's events (`_lined_documents`: 0.55x the time of composing
+    nodes first, bench/RESULTS.md); anything that path does not handle exactly as the node path does (anchors
+    and aliases, tags beyond `!!str`/`!!map`/`!!seq`, merge keys, duplicate or unhashable keys, deep nesting,
+    values the resolver refuses, syntax errors) is parsed again through nodes, which decides: the same
+    documents, lines and problems either way (`tests/unit/sources/test_yamlio_lined.py`).
+    """
     text = _decode(data) if isinstance(data, bytes) else data
     if isinstance(text, YamlProblem):
         return LoadResult((), text)
@@ -318,6 +339,14 @@ def load_documents(data: bytes | str, limits: YamlLimits = YamlLimits()) -> Load
     if "\x00" in text:
         nul = text.index("\x00")
         return LoadResult((), YamlProblem("binary file (NUL character)", text.count("\n", 0, nul) + 1))
+    try:
+        return LoadResult(tuple(_lined_documents(text, limits.max_depth)), None)
+    except (_Fallback, yaml.YAMLError, ValueError, TypeError, OverflowError, RecursionError):
+        return _composed_documents(text, limits)
+
+
+def _composed_documents(text: str, limits: YamlLimits) -> LoadResult:
+    """Through composed nodes: every check, every problem with its line, documents before an error kept."""
     has_aliases = "*" in text  # no `*` means no alias: the node graph is a tree, sized by the file itself
     docs: list[Document] = []
     loader = _LineLoader(text)
@@ -341,6 +370,70 @@ def load_documents(data: bytes | str, limits: YamlLimits = YamlLimits()) -> Load
     finally:
         loader.dispose()
     return LoadResult(tuple(docs), None)
+
+
+def _lined_documents(text: str, max_depth: int) -> list[Document]:
+    """Every document as `_LineLoader` builds it (LMap/LSeq with their lines), from events; `_Fallback` (or a
+    YAML error) for anything else."""
+    loader = _LineLoader(text)
+    resolved: dict[str, tuple[Any]] = {}
+    try:
+        loader.get_event()  # stream start
+        docs: list[Document] = []
+        while not loader.check_event(yaml.StreamEndEvent):
+            loader.get_event()  # document start
+            docs.append(_lined_document(loader, len(docs), max_depth, resolved))
+        return docs
+    finally:
+        loader.dispose()
+
+
+def _lined_document(loader: _LineLoader, index: int, max_depth: int, resolved: dict[str, tuple[Any]]) -> Document:
+    """One document from events (its start consumed), with an explicit stack; lines are the events' marks,
+    which are the composed nodes' marks."""
+    get = loader.get_event
+    stack: list[tuple[Any, Any, int]] = []
+    container: Any = None
+    key: Any = _NO_KEY
+    key_line = 0
+    root: Any = None
+    root_line = 0
+    while True:
+        event = get()
+        cls = type(event)
+        if cls is yaml.ScalarEvent:
+            value, line = _scalar(loader, event, resolved), event.start_mark.line + 1
+        elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+            is_map = cls is yaml.MappingStartEvent
+            if event.anchor is not None or event.tag not in (_MAP_TAGS if is_map else _SEQ_TAGS):
+                raise _Fallback
+            stack.append((container, key, key_line))
+            if len(stack) > max_depth:
+                raise _Fallback  # the node path names the depth and the line
+            line = event.start_mark.line + 1
+            container, key = (LMap(line) if is_map else LSeq(line)), _NO_KEY
+            continue
+        elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+            value, line = container, container.line
+            container, key, key_line = stack.pop()
+        elif cls is yaml.DocumentEndEvent:
+            return Document(index, root_line, root)
+        else:
+            raise _Fallback  # alias
+        if container is None:
+            root, root_line = value, line
+        elif type(container) is LSeq:
+            container.append(value)
+            container.item_lines.append(line)
+        elif key is _NO_KEY:
+            key, key_line = value, line
+        elif key in container:
+            raise _Fallback  # a duplicate key: the node path names both lines (an unhashable key: TypeError)
+        else:
+            container[key] = value
+            container.key_lines[key] = key_line
+            container.value_lines[key] = line
+            key = _NO_KEY
 
 
 # --- plain loading and dumping (cluster snapshots) --------------------------------------------------

@@ -215,8 +215,6 @@ def test_a_file_names_our_kind(text: bytes, ours: bool) -> None:
 
 
 @pytest.mark.parametrize("codec", ["utf-8", "utf-16-le", "utf-16-be"])
-
-
 def test_the_stream_gives_the_whole_text_answer_whatever_the_chunking(codec: str) -> None:
     """Names split across chunks, at chunk edges, and look-alikes (`VirtualMachineInstance`) at every chunk size,
     in UTF-8 and in UTF-16 without a byte-order mark (read as binary, but ours when it names our kind)."""
