@@ -89,22 +89,21 @@ def load_declared(
 ) -> Declared:
     """Scan the repo at `ref` (and at `base`, keeping only the VMs whose NAD changed). A GN001 problem at either
     ref is kept as an UnreadableManifest: a VM in that file is missing from the check (or, at `--base`, would
-    not count as changed), so the result cannot be converged."""
+    not count as changed), so the result cannot be converged; so is a VM defined twice (GN113)."""
     repo = GitRepo(repo_path)
     sha = repo.resolve(ref)
     config = load_config_at(repo, sha, config_file)  # the configuration of the declared state
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
     parsed = parse_cache(repo, cache)
     ms = _scan_at(repo, sha, config, settings, parsed)
-    unreadable = [_unreadable(p, sha) for p in ms.problems]
+    unreadable = [_unreadable(p, sha) for p in (*ms.problems, *_duplicates(ms))]
     warnings = tuple(n.text for n in ms.notes)
-    warnings += tuple(f.message for f in gn113.findings(gn113.groups(ms.vms)))  # one VM, one answer: the first
     vms: tuple[VM, ...] = tuple(sorted(first_definitions(ms.vms), key=lambda v: v.key))
     base_sha = None
     if base is not None:
         base_sha = repo.resolve(base)
         at_base = _scan_at(repo, base_sha, config, settings, parsed)
-        unreadable += [_unreadable(p, base_sha) for p in at_base.problems]
+        unreadable += [_unreadable(p, base_sha) for p in (*at_base.problems, *_duplicates(at_base))]
         vms = affected(first_definitions(at_base.vms), vms)
     order = sorted(unreadable, key=lambda u: (u.file, u.line or 0, u.ref != sha, u.reason))
     return Declared(vms=vms, sha=sha, base_sha=base_sha, unreadable=tuple(order), config=config, warnings=warnings)
@@ -122,6 +121,12 @@ def _scan_at(
         max_file_bytes=config.max_file_bytes,
     )
     return scan_tree(repo.reader(sha, exclude=config.exclude), overlays, settings, cache)
+
+
+def _duplicates(ms: ManifestSet) -> list[Finding]:
+    """GN113 for every VM or pool declared twice: which of the two Argo CD or Flux ends up applying (the last one
+    synced, or a failed build) is not in git, so the declared state is not known and drift cannot be decided."""
+    return list(gn113.findings(gn113.groups(ms.vms)))
 
 
 def _unreadable(problem: Finding, sha: str) -> UnreadableManifest:

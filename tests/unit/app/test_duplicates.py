@@ -203,14 +203,22 @@ def test_a_worker_pool_and_any_file_order_give_the_same_duplicates(tmp_path: Pat
     assert results[0]["dups"] == [expected]
 
 
-def test_drift_declares_the_first_definition_and_warns_of_the_others(repo: tuple[TempRepo, str, str]) -> None:
-    r, _, _ = repo
+def test_drift_of_a_vm_defined_twice_is_undecided_naming_both(repo: tuple[TempRepo, str, str]) -> None:
+    """Which definition the cluster runs is not in git (the last one synced, or a failed build): the VM's declared
+    state is unknown, so drift cannot say converged; each duplicate is an unreadable manifest (exit 3)."""
+    r, _, head = repo
     declared = load_declared(r.root, None, "HEAD", None)
     assert [(v.key, v.file, v.line) for v in declared.vms] == [
         ("prod/db-1", "vms/db-1.yaml", 4),
         ("prod/web", "pools/web.yaml", 4),
     ]
-    assert [w for w in declared.warnings if "is defined at" in w] == [
+    assert not [w for w in declared.warnings if "is defined at" in w]
+    assert [(u.file, u.line, u.ref) for u in declared.unreadable if "is defined at" in u.reason] == [
+        ("vms/stray/db-1.yaml", 4, head),
+        ("vms/web.yaml", 4, head),
+        ("vms/web.yaml", 29, head),
+    ]
+    assert [u.reason for u in declared.unreadable if "is defined at" in u.reason] == [
         "VirtualMachine prod/db-1 is defined at vms/db-1.yaml:4 and again at vms/stray/db-1.yaml:4: one object, one "
         "definition; gitnad reads the first in path order (vms/db-1.yaml:4) until the others go",
         "VirtualMachine prod/web is defined at pools/web.yaml:4 (as a VirtualMachinePool) and again at vms/web.yaml:4:"
