@@ -34,11 +34,13 @@ MAX_MESSAGE = 300
 
 
 class ApiFailure(ClusterError):
-    """A request the server refused for good (not retried); `status` is the HTTP status (0: TLS)."""
+    """A request the server refused; `status` is the HTTP status (0: TLS). `retry_after`: the server's
+    `Retry-After` in seconds, when it sent one (a watch that is refused with 429 waits that long)."""
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
 
 
 class Deadline:
@@ -285,13 +287,13 @@ class LiveReader:
                 status = int(e.status or 0)
                 if status not in RETRYABLE_STATUSES:
                     raise ApiFailure(f"{what}: {_api_error(e)}{_hint(status)}", status) from e
-                last, retry_after = f"{status} {e.reason}", _retry_after(e.headers)
+                last, retry_after = f"{status} {e.reason}", retry_after_of(e.headers)
             except (HTTPError, OSError) as e:
-                last = _io_error(e, self.server)
+                last = io_error(e, self.server)
             attempt += 1
             if attempt > self.settings.max_retries:
                 raise ClusterError(f"{what}: gave up after {attempt} attempts (last error: {last})")
-            delay = self._delay(attempt, retry_after)
+            delay = self.backoff(attempt, retry_after)
             if delay >= self.deadline.remaining():
                 raise ClusterError(
                     f"{what}: deadline of {self.deadline.seconds:g}s exceeded after {attempt} attempts "
@@ -300,7 +302,7 @@ class LiveReader:
             self.retries += 1
             self._sleep(delay)
 
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
+    def backoff(self, attempt: int, retry_after: float | None) -> float:
         """Retry-After (capped) when the server sent one, else exponential backoff (capped)."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.settings.max_retry_after_s)
@@ -338,7 +340,7 @@ def _hint(status: int) -> str:
     return ""
 
 
-def _retry_after(headers: Any) -> float | None:
+def retry_after_of(headers: Any) -> float | None:
     """`Retry-After` as seconds (delta-seconds or HTTP-date), None when absent or unreadable."""
     raw = headers.get("Retry-After") if headers is not None else None
     if not raw:
@@ -354,7 +356,7 @@ def _retry_after(headers: Any) -> float | None:
     return (when - datetime.now(UTC)).total_seconds()
 
 
-def _io_error(e: BaseException, server: str) -> str:
+def io_error(e: BaseException, server: str) -> str:
     reason = getattr(e, "reason", None) or e
     text = str(reason).strip() or type(reason).__name__
     kind = type(e).__name__

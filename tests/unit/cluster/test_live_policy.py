@@ -30,12 +30,12 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "cluster"
     ids=["no-headers", "absent", "seconds", "fraction", "garbage"],
 )
 def test_retry_after(headers: dict[str, str] | None, expected: float | None) -> None:
-    assert live._retry_after(headers) == expected
+    assert live.retry_after_of(headers) == expected
 
 
 def test_retry_after_http_date() -> None:
     when = datetime.now(UTC) + timedelta(seconds=30)
-    got = live._retry_after({"Retry-After": format_datetime(when, usegmt=True)})
+    got = live.retry_after_of({"Retry-After": format_datetime(when, usegmt=True)})
     assert got is not None and 28 <= got <= 30
 
 
@@ -46,7 +46,7 @@ def test_retry_after_http_date() -> None:
 )
 def test_delay(attempt: int, retry_after: float | None, expected: float) -> None:
     reader = live.LiveReader(ClusterSettings(), api=object())  # no request is made
-    assert reader._delay(attempt, retry_after) == pytest.approx(expected)
+    assert reader.backoff(attempt, retry_after) == pytest.approx(expected)
 
 
 def test_snapshot_reads_never_import_the_kubernetes_client() -> None:
