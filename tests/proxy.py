@@ -20,6 +20,7 @@ import re
 import socket
 import ssl
 import struct
+import sys
 import threading
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -82,6 +83,14 @@ def echo(code: int, match: str = "") -> Fault:
     return Fault("echo", status=code, match=match)
 
 
+class QuietServer(ThreadingHTTPServer):
+    """Clients drop connections on purpose here (a cut watch, a reset): not worth a traceback on stderr."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], OSError | http.client.HTTPException):
+            super().handle_error(request, client_address)
+
+
 class FaultProxy:
     """Start with `start()`, point a kubeconfig at `url`, queue faults with `inject()`, read `requests`."""
 
@@ -105,7 +114,7 @@ class FaultProxy:
         """What the proxy did with each request: `forwarded <status>`, `status <code>`, `reset`, ...."""
         self.on_forwarded: Callable[[str, int], None] | None = None
         """Called with (`METHOD path`, status) after the server answered, before the client gets the answer."""
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._server.socket = self._server_ctx.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name="fault-proxy", daemon=True)
@@ -361,7 +370,7 @@ class FaultProxy:
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
                         self.wfile.flush()
                     self.wfile.write(b"0\r\n\r\n")
-                except OSError:  # the client went away (it closes watches it no longer needs)
+                except (OSError, http.client.HTTPException):  # either side went away (watches are cut on close)
                     self.close_connection = True
 
             def finish(self) -> None:
