@@ -8,7 +8,10 @@ Retry policy, explicit because the client's default (urllib3 `Retry(3)`) silentl
 without a cap: urllib3 retries are off; each request gets at most `max_retries` retries with exponential
 backoff on 429, 5xx, timeouts and connection errors, `Retry-After` is honoured up to `max_retry_after_s`,
 and the whole read has one deadline (`deadline_s`). Any other failure is a ClusterError naming the verb and
-resource. A 404 on a list means the API is not installed. A read is never returned partially.
+resource. A 404 on a list means the API is not installed when the server's API discovery agrees (the
+group/version is not served, or does not list the resource); a 404 for a resource that discovery lists is
+something in the way of the API server (a proxy, a stale aggregated API) and an error: "none exist" is never
+concluded from it. A read is never returned partially.
 """
 
 from __future__ import annotations
@@ -200,11 +203,48 @@ class LiveReader:
             return ResourceRead(r, ReadState.READ, items=tuple(items))
         except ApiFailure as e:
             if e.status == 404:
+                self._confirm_not_served(r, e)
                 return ResourceRead(r, ReadState.NOT_INSTALLED, reason=kinds.NOT_INSTALLED_REASON)
             if e.status == 403 and r is kinds.DAEMONSETS:
                 # Only GN208 (a warning) needs DaemonSets: mark the fact unknown instead of failing the read.
                 return ResourceRead(r, ReadState.UNREADABLE, reason=e.message)
             raise
+
+    def _confirm_not_served(self, r: Resource, refused: ApiFailure) -> None:
+        """Raise a ClusterError unless API discovery agrees that `r` is not served (what a 404 on its list says)."""
+        path = discovery_path(r)
+        try:
+            body = self.call(f"discover {path}", lambda timeout: self._discovery(r, timeout))
+        except ApiFailure as e:
+            if e.status == 404:
+                return  # the group/version is not served at all
+            raise
+        listed = body.get("resources") if isinstance(body, dict) else None
+        names = {x.get("name") for x in listed if isinstance(x, dict)} if isinstance(listed, list) else set()
+        if r.plural in names:
+            raise ClusterError(
+                f"{refused.message}, although the API server lists {r.plural} in {path} (API discovery): something "
+                "in the way of the API server (a proxy, a stale aggregated API) answers for it, so whether any "
+                f"{r.name} exist cannot be told"
+            )
+
+    def _discovery(self, r: Resource, timeout: float) -> Any:
+        from kubernetes import client
+
+        kw: dict[str, Any] = {"_preload_content": False, "_request_timeout": (timeout, timeout)}
+        resp: Any  # urllib3 HTTPResponse (raw body) with _preload_content=False
+        if r.group:
+            resp = client.CustomObjectsApi(self.api).get_api_resources(r.group, r.version, **kw)
+        else:
+            resp = client.CoreV1Api(self.api).get_api_resources(**kw)
+        try:
+            data = resp.data
+        finally:
+            resp.release_conn()
+        try:
+            return jsonio.loads(data, max_depth=None)
+        except ValueError as e:
+            raise ApiFailure(f"discover {discovery_path(r)}: the server's answer is not JSON ({e})", 200) from e
 
     def list_all(self, r: Resource, namespace: str | None) -> list[dict[str, Any]]:
         """Every item of one resource type (one namespace or all), following `continue` tokens."""
@@ -307,6 +347,11 @@ class LiveReader:
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.settings.max_retry_after_s)
         return float(min(self.settings.backoff_base_s * 2 ** (attempt - 1), self.settings.backoff_max_s))
+
+
+def discovery_path(r: Resource) -> str:
+    """Where the API server lists the resources of `r`'s group/version (API discovery)."""
+    return f"/apis/{r.group}/{r.version}" if r.group else f"/api/{r.version}"
 
 
 def describe(r: Resource, namespace: str | None) -> str:
