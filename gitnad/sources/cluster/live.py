@@ -28,7 +28,7 @@ from typing import Any
 from gitnad.config import ClusterSettings
 from gitnad.errors import ClusterError, ConfigError, UsageError
 from gitnad.sources import jsonio, yamlio
-from gitnad.sources.cluster import kinds
+from gitnad.sources.cluster import credentials, kinds
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource, ResourceRead
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -80,6 +80,7 @@ def configuration(settings: ClusterSettings) -> Any:
             config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=path, context=settings.context, client_configuration=cfg, persist_config=False
             )
+            credentials.keep_loaded(cfg)
         elif os.environ.get(SERVICE_HOST_ENV):
             if settings.context is not None:
                 raise ConfigError(
@@ -87,6 +88,7 @@ def configuration(settings: ClusterSettings) -> Any:
                     "is no kubeconfig: in a pod, leave it unset to use the pod's service account"
                 )
             config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
+            credentials.keep_loaded(cfg)
         else:
             raise ConfigError(
                 "no cluster configured: pass --kubeconfig (or set KUBECONFIG), run in a pod, or use --snapshot"
@@ -133,6 +135,8 @@ def check_kubeconfig(path: Path) -> None:
     if result.problem is not None:
         raise ConfigError(f"kubeconfig {path}:{result.problem.line or 1}: {result.problem.message}")
     docs = [d for d in result.documents if d.data is not None]
+    for doc in docs:  # before the client reads it: a message about its content must not show them
+        credentials.keep_in_kubeconfig(doc.data)
     if docs and (len(docs) > 1 or not isinstance(docs[0].data, Mapping)):
         what = f"{len(docs)} documents" if len(docs) > 1 else f"a {type(docs[0].data).__name__}"
         raise ConfigError(
@@ -178,7 +182,8 @@ class LiveReader:
 
     @property
     def server(self) -> str:
-        return str(self.api.configuration.host)
+        """The API server's URL as messages and reports show it (never with user info)."""
+        return credentials.safe_url(str(self.api.configuration.host))
 
     def capture(self, namespaces: Sequence[str] | None) -> Capture:
         """Every resource type gitnad reads, or a ClusterError: never a partial result."""

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gitnad.config import ClusterSettings
-from gitnad.errors import ClusterError
+from gitnad.errors import ClusterError, redact
 from gitnad.models.cluster import ClusterFacts, FactSource
 from gitnad.sources import jsonio
 from gitnad.sources.cluster import assemble, kinds
@@ -436,7 +436,7 @@ class LiveFeed:
         return version
 
     def _fail(self, r: Resource, namespace: str | None, message: str) -> None:
-        self._events.put(_Event(r, namespace, "FAILED", error=message))
+        self._events.put(_Event(r, namespace, "FAILED", error=redact(message)))
 
 
 def _cut(resp: Any) -> None:

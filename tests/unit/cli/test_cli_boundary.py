@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import NoReturn
 
@@ -17,7 +18,7 @@ from click.testing import CliRunner, Result
 
 import gitnad.app.scan as app_scan
 from gitnad.cli import main
-from gitnad.errors import ConfigError, ExitCode, GitError
+from gitnad.errors import ConfigError, ExitCode, GitError, keep_secret
 from tests.gitutil import commit, make_repo
 
 
@@ -154,3 +155,24 @@ def test_a_closed_stdout_is_a_quiet_141(tmp_path: Path) -> None:
     proc.stdout.close()  # long before the interpreter has started, let alone written
     err = proc.stderr.read()
     assert (proc.wait(timeout=60), err) == (ExitCode.BROKEN_PIPE, b"")
+
+
+def test_credentials_are_redacted_from_the_line_and_the_traceback(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A library exception carrying the server's answer (which a debugging proxy filled with the request's
+    headers), raised as the cause of a gitnad error: neither the message nor -v's traceback shows the token."""
+    secret = f"tok-{uuid.uuid4().hex}"
+    keep_secret(secret)
+    echo = RuntimeError(f"HTTP response body: headers Authorization: Bearer {secret}")
+
+    def boom(*_a: object, **_k: object) -> NoReturn:
+        try:
+            raise echo
+        except RuntimeError as e:
+            raise ConfigError(f"the server said: Bearer {secret}") from e
+
+    monkeypatch.setattr(app_scan, "scan_repo", boom)
+    r = _scan(repo, "-v")
+    assert r.exit_code == 2
+    assert secret not in r.stderr
+    assert "HTTP response body: headers Authorization: Bearer [redacted]" in r.stderr
+    assert r.stderr.splitlines()[-1] == "gitnad: error: the server said: Bearer [redacted]"
