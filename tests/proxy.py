@@ -8,7 +8,8 @@ trusts the server trusts the proxy. Every request is logged; a request whose pat
 through the declared body), a stream that stalls after its first events (`stall_stream`), or an error page that
 echoes the request's headers back (`echo`, as some debugging proxies do: credentials included). `always` applies
 a fault to every request. Streamed answers (watches: chunked, no Content-Length) are forwarded as they arrive,
-like a real load balancer. `on_forwarded` sees every forwarded request before its answer goes back. Stdlib only.
+like a real load balancer. `on_request` sees every request as it arrives (and may hold it), `on_forwarded` every
+forwarded one before its answer goes back. Stdlib only.
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ class FaultProxy:
         """`METHOD path?query` of every request received, in order."""
         self.outcomes: list[str] = []
         """What the proxy did with each request: `forwarded <status>`, `status <code>`, `reset`, ...."""
+        self.on_request: Callable[[str], None] | None = None
+        """Called with `METHOD path` when a request arrives, before anything is done with it (it may block)."""
         self.on_forwarded: Callable[[str, int], None] | None = None
         """Called with (`METHOD path`, status) after the server answered, before the client gets the answer."""
         self._server = QuietServer(("127.0.0.1", 0), self._handler_class())
@@ -215,6 +218,8 @@ class FaultProxy:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 index = proxy._record(f"{self.command} {self.path}")
+                if proxy.on_request is not None:
+                    proxy.on_request(f"{self.command} {self.path}")
                 if (hidden := proxy._hidden(self.path)) is not None:
                     self._hide(index, body, *hidden)
                     return
