@@ -5,10 +5,17 @@ ConfigMap, some hold two VMs), `apps/team-NN/nads/<nad>.yaml`. Every VM has a po
 networks on NADs of its namespace. The second commit swaps the NAD of exactly `--changed` VM files
 (default 20): the pull-request case `gitnad check --base HEAD~1 --head HEAD` measures.
 
+With `--overlays N` the repository also holds Kustomize overlays, as GitOps repositories do: a base
+`kustomize/base/` of `--overlay-vms` VMs (default 50) and the NADs, and N overlays `kustomize/overlays/env-KK/`,
+each with its own `namespace:` and a JSON6902 patch file (`swap.yaml`) moving one VM's second network to another
+NAD. `--changed-overlays K` makes the second commit also edit the patch of the first K overlays (default 0: the
+change touches plain VM files only, so a check should render nothing).
+
 Written with one `git fast-import` stream (seconds for 10k files), then checked out so the working tree
 can be scanned too. Deterministic for a given seed.
 
     .venv/bin/python bench/corpus.py [--files 10000] [--out bench/.corpus] [--changed 20] [--seed 7]
+                                     [--overlays 0] [--overlay-vms 50] [--changed-overlays 0]
 """
 
 from __future__ import annotations
@@ -240,6 +247,42 @@ def changed_files(vms: list[VMSpec], base: dict[str, str], changed: int, rng: ra
     return out
 
 
+def overlay_name(k: int) -> str:
+    return f"env-{k:02d}"
+
+
+def swap_patch(target: str) -> str:
+    """A JSON6902 patch file moving the second network (the first multus one) to `target`."""
+    return f"- op: replace\n  path: /spec/template/spec/networks/1/multus/networkName\n  value: {target}\n"
+
+
+def overlay_files(count: int, base_vms: list[VMSpec]) -> dict[str, str]:
+    """A kustomize base (VMs and NADs) and `count` overlays, each in its own namespace with one patch file."""
+    names = [f"{vm.name}.yaml" for vm in base_vms]
+    files = {f"kustomize/base/{n}": vm_yaml(vm) for n, vm in zip(names, base_vms, strict=True)}
+    files["kustomize/base/nads.yaml"] = "---\n".join(nad_yaml("base", i) for i in range(NADS_PER_NAMESPACE))
+    resources = "".join(f"  - {n}\n" for n in [*names, "nads.yaml"])
+    files["kustomize/base/kustomization.yaml"] = f"kind: Kustomization\nresources:\n{resources}"
+    for k in range(count):
+        vm = base_vms[k % len(base_vms)]
+        where = f"kustomize/overlays/{overlay_name(k)}"
+        files[f"{where}/kustomization.yaml"] = (
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            f"namespace: {overlay_name(k)}\nresources:\n  - ../../base\n"
+            f"patches:\n  - path: swap.yaml\n    target:\n      kind: VirtualMachine\n      name: {vm.name}\n"
+        )
+        files[f"{where}/swap.yaml"] = swap_patch(nad_name(k % NADS_PER_NAMESPACE))
+    return files
+
+
+def changed_overlays(count: int) -> dict[str, str]:
+    """The patches of the first `count` overlays, moving their VM to the next NAD."""
+    return {
+        f"kustomize/overlays/{overlay_name(k)}/swap.yaml": swap_patch(nad_name((k + 1) % NADS_PER_NAMESPACE))
+        for k in range(count)
+    }
+
+
 def _blob(data: bytes) -> bytes:
     return b"data %d\n" % len(data) + data + b"\n"
 
@@ -267,12 +310,24 @@ def write_repo(out: Path, base: dict[str, str], head: dict[str, str]) -> None:
     subprocess.run([*git, "checkout", "-q", "-f", "main"], check=True)
 
 
-def generate(out: Path, vm_files: int, changed: int, seed: int) -> dict[str, int]:
+def generate(
+    out: Path,
+    vm_files: int,
+    changed: int,
+    seed: int,
+    overlays: int = 0,
+    overlay_vms: int = 50,
+    changed_in_overlays: int = 0,
+) -> dict[str, int]:
     rng = random.Random(seed)
     vm_count = vm_files + sum(1 for k in range(vm_files) if k % 50 == 7)
     vms = make_vms(vm_count, rng)
     base = files_at_base(vms, vm_files)
     head = changed_files(vms, base, changed, rng)
+    if overlays:  # drawn after the plain corpus: the same seed gives the same plain files with or without overlays
+        base_vms = [VMSpec(**{**vm.__dict__, "name": f"k{vm.name}"}) for vm in make_vms(overlay_vms, rng)]
+        base |= overlay_files(overlays, base_vms)
+        head |= changed_overlays(min(changed_in_overlays, overlays))
     write_repo(out, base, head)
     manifests = [t for p, t in base.items() if p.endswith(".yaml")]
     return {
@@ -281,6 +336,7 @@ def generate(out: Path, vm_files: int, changed: int, seed: int) -> dict[str, int
         "vms": vm_count,
         "nads": NAMESPACES * NADS_PER_NAMESPACE,
         "changed_files": len(head),
+        "overlays": overlays,
     }
 
 
@@ -290,8 +346,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--changed", type=int, default=20)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    ap.add_argument("--overlays", type=int, default=0, help="Kustomize overlays of one base (default none)")
+    ap.add_argument("--overlay-vms", type=int, default=50, help="VMs in the kustomize base")
+    ap.add_argument("--changed-overlays", type=int, default=0, help="overlay patches the second commit edits")
     args = ap.parse_args(argv)
-    stats = generate(args.out, args.files, args.changed, args.seed)
+    stats = generate(
+        args.out, args.files, args.changed, args.seed, args.overlays, args.overlay_vms, args.changed_overlays
+    )
     print(json.dumps({"out": str(args.out), **stats}))
     return 0
 

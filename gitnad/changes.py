@@ -25,14 +25,21 @@ def _diff_fields(old: str, new: str) -> list[str]:
 
 
 def _restart(
-    vm: VM, field: str, detail: str, line: int, network: str | None = None, iface: str | None = None
+    vm: VM,
+    field: str,
+    detail: str,
+    line: int,
+    network: str | None = None,
+    iface: str | None = None,
+    file: str | None = None,
 ) -> Change:
+    """`file`: where `line` is when not the VM's own file (a network or interface set by an overlay's patch)."""
     return Change(
         kind=ChangeKind.RESTART_REQUIRED,
         vm=vm.key,
         network=network,
         interface=iface,
-        file=vm.file,
+        file=file or vm.file,
         line=line,
         field=field,
         detail=detail,
@@ -41,11 +48,8 @@ def _restart(
 
 def _network_change(vm: VM, old: Network, new: Network) -> list[Change]:
     if old.source is not new.source:
-        return [
-            _restart(
-                vm, "source", f"network {new.name}: source {old.source} -> {new.source}", new.line, network=new.name
-            )
-        ]
+        detail = f"network {new.name}: source {old.source} -> {new.source}"
+        return [_restart(vm, "source", detail, new.line, network=new.name, file=vm.file_of(new))]
     out: list[Change] = []
     if old.canonical != new.canonical:
         fields = _diff_fields(old.canonical, new.canonical)
@@ -58,6 +62,7 @@ def _network_change(vm: VM, old: Network, new: Network) -> list[Change]:
                 f"network {new.name}: {what or 'changed ' + ', '.join(fields)}",
                 new.line,
                 network=new.name,
+                file=vm.file_of(new),
             )
         )
     if old.source is NetworkSource.MULTUS and old.nad_raw != new.nad_raw:
@@ -74,7 +79,7 @@ def _network_change(vm: VM, old: Network, new: Network) -> list[Change]:
                 network=new.name,
                 from_=old.nad or old.nad_raw,
                 to=new.nad or new.nad_raw,
-                file=vm.file,
+                file=vm.file_of(new),
                 line=new.line,
                 detail=f"{old.nad_raw!r} -> {new.nad_raw!r}",
             )
@@ -93,6 +98,7 @@ def _interface_change(vm: VM, old: Interface, new: Interface) -> list[Change]:
                     f"interface {new.name}: binding {old.binding} -> {new.binding}",
                     new.binding_line,
                     iface=new.name,
+                    file=vm.binding_file(new),
                 )
             )
         fields = [f for f in _diff_fields(old.canonical, new.canonical) if f not in _binding_keys(old, new)]
@@ -104,11 +110,19 @@ def _interface_change(vm: VM, old: Interface, new: Interface) -> list[Change]:
                     f"interface {new.name}: changed {', '.join(fields)}",
                     new.line,
                     iface=new.name,
+                    file=vm.file_of(new),
                 )
             )
     if new.state == ABSENT and old.state != ABSENT:
         out.append(
-            Change(kind=ChangeKind.UNPLUG, vm=vm.key, interface=new.name, network=new.name, file=vm.file, line=new.line)
+            Change(
+                kind=ChangeKind.UNPLUG,
+                vm=vm.key,
+                interface=new.name,
+                network=new.name,
+                file=vm.file_of(new),
+                line=new.line,
+            )
         )
     return out
 
@@ -131,9 +145,8 @@ def _renames(vm: VM, removed: list[Network], added: list[Network]) -> tuple[list
             if new.name in used_new:
                 continue
             if _without_name(old.canonical) == _without_name(new.canonical) and old.nad == new.nad:
-                out.append(
-                    _restart(vm, "renamed", f"network {old.name} renamed to {new.name}", new.line, network=new.name)
-                )
+                detail = f"network {old.name} renamed to {new.name}"
+                out.append(_restart(vm, "renamed", detail, new.line, network=new.name, file=vm.file_of(new)))
                 used_old.add(old.name)
                 used_new.add(new.name)
                 break
@@ -200,16 +213,16 @@ def _additions(
             out.append(change)
     for name in sorted(new_ifs.keys() - old_ifs.keys() - {n.name for n in added}):
         detail = f"interface {name} added without a matching network"
-        out.append(_restart(vm, "added", detail, new_ifs[name].line, iface=name))
+        out.append(_restart(vm, "added", detail, new_ifs[name].line, iface=name, file=vm.file_of(new_ifs[name])))
     return out
 
 
 def _added_network(vm: VM, net: Network, iface: Interface | None) -> Change | None:
     if net.source is NetworkSource.POD:
-        return _restart(vm, "added", f"pod network {net.name} added", net.line, network=net.name)
+        return _restart(vm, "added", f"pod network {net.name} added", net.line, network=net.name, file=vm.file_of(net))
     if iface is None:
         detail = f"network {net.name} added without a matching interface"
-        return _restart(vm, "added", detail, net.line, network=net.name)
+        return _restart(vm, "added", detail, net.line, network=net.name, file=vm.file_of(net))
     if iface.state == ABSENT:
         return None  # added already unplugged: nothing to do
     return Change(
@@ -218,7 +231,7 @@ def _added_network(vm: VM, net: Network, iface: Interface | None) -> Change | No
         network=net.name,
         interface=iface.name,
         to=net.nad,
-        file=vm.file,
+        file=vm.file_of(net),
         line=net.line,
     )
 
@@ -237,7 +250,7 @@ def classify_nads(base: Mapping[str, NAD], head: Mapping[str, NAD]) -> tuple[Cha
                 Change(
                     kind=ChangeKind.NAD_CHANGED,
                     nad=key,
-                    file=new.file,
+                    file=(new.config_file or new.file) if new.config_line else new.file,
                     line=new.config_line or new.line,
                     detail=_nad_change_detail(old, new),
                 )

@@ -28,6 +28,8 @@ DEFAULT_MAX_SNAPSHOT_BYTES = 256 * 2**20
 """A snapshot takes several times its size in memory while read; bigger files are refused (cluster.maxSnapshotBytes)."""
 MAX_DURATION = timedelta(days=366)
 """The longest duration a flag takes (`--timeout`, `--max-snapshot-age`): anything longer is a typo."""
+DEFAULT_KUSTOMIZE_TIMEOUT_S = 30.0
+"""Seconds one `kubectl kustomize` (one overlay root) may run before it is killed (kustomize.timeoutSeconds)."""
 
 
 class OutputFormat(enum.StrEnum):
@@ -79,6 +81,24 @@ class ClusterSettings:
 
 
 @dataclass(frozen=True)
+class KustomizeSettings:
+    """`.gitnad.yaml` `kustomize:` (README "Kustomize overlays"): which overlay roots are rendered, and how."""
+
+    enabled: bool = True
+    """False: no kustomization is discovered or rendered; every file is read as a plain manifest."""
+    kubectl: str | None = None
+    """The kubectl to render with (an absolute path or a command on PATH); None: the `kustomize` extra's, else
+    PATH's."""
+    roots: tuple[str, ...] = ()
+    """Globs on root directories (the repository root is `.`) to render; empty: every root."""
+    exclude_roots: tuple[str, ...] = ()
+    """Globs on root directories never rendered (their inputs are not read as plain manifests either)."""
+    timeout_s: float = DEFAULT_KUSTOMIZE_TIMEOUT_S
+    allow_helm: bool = False
+    """Let kustomize inflate `helmCharts` (runs `helm` from PATH; charts must be vendored: no network)."""
+
+
+@dataclass(frozen=True)
 class RepoConfig:
     """`.gitnad.yaml` (SPEC §12)."""
 
@@ -88,8 +108,7 @@ class RepoConfig:
     severity: dict[str, Severity] = field(default_factory=dict)
     """Overrides keyed by rule code or name."""
     fail_on: Severity = Severity.ERROR
-    kustomize: bool = True
-    kubectl: str | None = None
+    kustomize: KustomizeSettings = field(default_factory=KustomizeSettings)
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     cluster_context: str | None = None
     cluster_deadline_s: float | None = None

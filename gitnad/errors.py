@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import threading
+from collections.abc import Sequence
 
 REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 8
@@ -54,10 +55,15 @@ class GitnadError(Exception):
 
     exit_code: ExitCode = ExitCode.UNDECIDED
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: Sequence[str] = ()) -> None:
+        """`details`: one line per problem, naming what the input named (files, objects). The error boundary shows
+        each on its own line with every control character escaped, so a file name holding a newline cannot
+        forge a line of the message; `message` is the headline and the details, one per line."""
         message = redact(message)
-        super().__init__(message)
-        self.message = message
+        self.headline = message
+        self.details = tuple(redact(d) for d in details)
+        self.message = "\n".join((message, *self.details))
+        super().__init__(self.message)
 
 
 class UsageError(GitnadError):

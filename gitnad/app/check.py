@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from gitnad import __version__
+from gitnad.app import overlay_roots
 from gitnad.app.check_config import Applied, ConfigRequest, apply_config
+from gitnad.app.check_kustomize import overlays_at
 from gitnad.app.check_refs import CheckRefs, resolve_refs
 from gitnad.app.check_sides import Side, parse_change
 from gitnad.app.common import (
@@ -93,8 +95,8 @@ def build_context(
     """Parse what the change needs at both refs and assemble the rules' input."""
     config = applied.config
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
-    base = Side(repo.reader(refs.base, exclude=config.exclude), settings)
-    head = Side(repo.reader(refs.head, exclude=config.exclude), settings)
+    base = Side(repo.reader(refs.base, exclude=config.exclude), settings, overlays_at(repo, refs.base, config))
+    head = Side(repo.reader(refs.head, exclude=config.exclude), settings, overlays_at(repo, refs.head, config))
     parsed = parse_change(base, head, file_deltas, refs.base)
     facts = _load_cluster(cluster, _namespaces(parsed.deltas, parsed.nad_changes))
     return CheckContext(
@@ -140,8 +142,8 @@ def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     cluster = cluster_settings(req.cluster, applied.config)
     ctx = build_context(repo, refs, file_deltas, applied, cluster, now)
     findings, skipped = evaluate(ctx, applied.config, applied.policies)
-    final = finalize(findings)
-    changes = tuple(sorted(ctx.changes, key=Change.sort_key))
+    final = finalize(overlay_roots.check_findings(findings, ctx))
+    changes = tuple(sorted(overlay_roots.check_changes(ctx.changes, ctx), key=Change.sort_key))
     excluded = exclude_warning(repo, refs, file_deltas, applied.config)
     warnings = (
         *ctx.notes,

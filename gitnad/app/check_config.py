@@ -75,10 +75,14 @@ def policy_roots(config: RepoConfig, files: OwnFiles | None = None) -> list[str]
 def _reviewed(files: RefFiles, error: ConfigError, mode: ConfigFrom) -> ConfigError:
     """The error of a file read at a ref, saying which ref and how a fix gets through."""
     if mode is ConfigFrom.HEAD:
-        return ConfigError(f"{error.message}\n(read {files.where}, as --config-from head asks)")
+        return ConfigError(error.headline, (*error.details, f"(read {files.where}, as --config-from head asks)"))
     return ConfigError(
-        f"{error.message}\n(read {files.where}: check applies the configuration of the reviewed state, so a change "
-        "cannot repair the one that judges it; check the repairing change with --config-from head)"
+        error.headline,
+        (
+            *error.details,
+            f"(read {files.where}: check applies the configuration of the reviewed state, so a change cannot "
+            "repair the one that judges it; check the repairing change with --config-from head)",
+        ),
     )
 
 
@@ -207,7 +211,7 @@ def _with_load_problem(changes: list[ConfigFileChange], head: RefFiles, req: Con
     try:
         load_at(head, req, explain=False)
     except ConfigError as e:
-        first, *others = e.message.splitlines()
+        first, *others = (e.headline, *e.details)
         problem = f"{first} {'; '.join(others)}".strip()
         target = next((c for c in changes if c.role is ConfigRole.CONFIGURATION), changes[0])
         return [c.model_copy(update={"problem": problem}) if c is target else c for c in changes]

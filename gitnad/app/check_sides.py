@@ -6,6 +6,9 @@ other definition of a touched VM (by its name: a VM that moved to an untouched f
 defined more than once is read as its first definition in path order (GN113 names the others), so the verdict
 is the same whatever order git lists files in.
 
+Kustomize overlays (`check_kustomize`): the roots whose inputs the change touches are rendered at both refs, and
+their VMs and NADs join the touched objects; inputs are never parsed as plain files.
+
 What could not be read counts on both sides alike. A file unreadable at head or at base is GN001 (the base's
 message says it is the base version and names the commit), and an object seen on one side only is not
 "added" or "removed" while an unreadable file on the other side may hold it: its other side is unknown.
@@ -16,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from gitnad.app import check_kustomize
 from gitnad.app.judge import referencing, vm_deltas
 from gitnad.changes import classify_nads
 from gitnad.models.changes import Change, ChangeKind
@@ -24,6 +28,7 @@ from gitnad.models.findings import Finding
 from gitnad.models.manifest import NAD, VM, Definition, path_order
 from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.gitrefs import FileDelta
+from gitnad.sources.overlays import Overlays
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
 from gitnad.sources.trees import Note, TreeReader
 
@@ -40,12 +45,18 @@ class Side:
 
     reader: TreeReader
     settings: ScanSettings
+    overlays: Overlays | None = None
+    """The Kustomize overlays of this ref (`check_kustomize`); their inputs are never parsed as plain files."""
     vms: dict[str, list[VM]] = field(default_factory=dict)
     nads: dict[str, list[NAD]] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
     unreadable: set[str] = field(default_factory=set)
     parsed: set[str] = field(default_factory=set)
     notes: list[Note] = field(default_factory=list)
+    failed_roots: set[str] = field(default_factory=set)
+    """Overlay roots whose render failed here: what they define on this side is unknown."""
+    taken_roots: set[str] = field(default_factory=set)
+    """Overlay roots whose render is in `vms`/`nads` (each once)."""
     _raw: dict[str, bytes | None] = field(default_factory=dict)
 
     def parse(self, paths: Iterable[str]) -> ManifestSet | None:
@@ -53,7 +64,9 @@ class Side:
         todo = sorted(set(paths) - self.parsed)
         if not todo:
             return None
-        result: ManifestSet = scan(self.reader, self.settings, paths=todo)
+        kustomize = self.overlays
+        inputs, expected = (kustomize.inputs, kustomize.resources) if kustomize else ((), ())
+        result: ManifestSet = scan(self.reader, self.settings, paths=todo, expected=expected, inputs=inputs)
         fresh = set(result.files) - self.parsed  # a symlink read as its target: that file once
         self.parsed.update(todo, result.files)
         for vm in result.vms:
@@ -66,6 +79,15 @@ class Side:
         self.unreadable.update(result.unreadable & fresh)
         self.notes.extend(result.notes)
         return result
+
+    def take(self, result: ManifestSet) -> None:
+        """Add objects read elsewhere (an overlay's render) and their problems."""
+        for vm in result.vms:
+            self.vms.setdefault(vm.key, []).append(vm)
+        for nad in result.nads:
+            self.nads.setdefault(nad.key, []).append(nad)
+        self.problems.extend(result.problems)
+        self.unreadable.update(result.unreadable)
 
     def vm(self, key: str) -> VM | None:
         defs = self.vms.get(key)
@@ -142,7 +164,9 @@ def _unknown(objects: Mapping[str, VM | NAD], other: Side, counterpart: Mapping[
     return frozenset(
         key
         for key, obj in objects.items()
-        if counterpart.get(obj.file or "") in other.unreadable or other.may_hold(_name(key))
+        if obj.source_root in other.failed_roots
+        or counterpart.get(obj.file or "") in other.unreadable
+        or other.may_hold(_name(key))
     )
 
 
@@ -205,12 +229,14 @@ def _note_order(note: Note) -> tuple[str, int, str]:
 def parse_change(base: Side, head: Side, file_deltas: Sequence[FileDelta], base_label: str) -> ParsedChange:
     """Parse what the change needs at both refs: touched files, every other definition of their VMs, every NAD."""
     base_paths, head_paths, counterpart = touched(file_deltas)
-    vm_keys, nad_keys = _found(base.parse(base_paths), head.parse(head_paths))
+    rendered = check_kustomize.render_touched(base, head, base_paths | head_paths)  # Kustomize roots the change touches
+    vm_keys, nad_keys = _found(base.parse(base_paths), head.parse(head_paths), *rendered)
     # One git grep per ref, no full parse of the repo: every NAD, and every other definition of a touched VM (by
     # name): the stray copy of a VM (GN113), a VM that moved to an untouched file, or whose file looks removed.
     needles = [*sorted({_name(k) for k in vm_keys}), NAD_NEEDLE]
     base.parse(base.reader.grep(needles))
     head.parse(head.reader.grep(needles))
+    check_kustomize.render_holding(base, head, vm_keys)  # untouched overlays naming a VM seen at one ref only
     base_vms, head_vms = base.vm_map(vm_keys), head.vm_map(vm_keys)
     deltas = vm_deltas(
         base_vms,
@@ -220,10 +246,12 @@ def parse_change(base: Side, head: Side, file_deltas: Sequence[FileDelta], base_
             {k: head_vms[k] for k in head_vms.keys() - base_vms.keys()}, base, _reverse(counterpart)
         ),
     )
+    check_kustomize.render_defining(base, head, deltas)  # NADs the changes name that the touched roots do not define
     base_nads, head_nads = base.nad_map(), head.nad_map()
     nad_changes = _nad_changes(base, head, base_nads, head_nads, counterpart)
     nad_keys.update(c.nad for c in nad_changes if c.nad)
     removed = {c.nad for c in nad_changes if c.kind is ChangeKind.NAD_REMOVED and c.nad}
+    check_kustomize.render_naming(head, sorted({_name(k) for k in removed}))  # overlay VMs still referencing them
     references = _referencing(head, removed)  # parses more of head: problems are collected after it
     return ParsedChange(
         deltas=deltas,

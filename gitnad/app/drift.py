@@ -1,5 +1,9 @@
 """`gitnad drift`: declared state from git at --ref, live facts (snapshot or cluster), classified per network.
 
+The declared state is what Argo CD or Flux applies: plain manifests and the render of every Kustomize overlay
+root (a VM rendered by an overlay is checked under its rendered namespace and name). A root that cannot be
+rendered is an unreadable manifest (exit 3), never a VM silently left out.
+
 With `--wait`, the live facts are kept current by watches and re-classified on every event until every
 item is converged or cannot change by itself, or until `--timeout`; every evaluation goes to the display the
 caller hands in (the cli passes `gitnad.report.progress`: a live table on a TTY, plain lines otherwise).
@@ -29,7 +33,9 @@ from gitnad.models.results import DriftItem, DriftResult, UnreadableManifest
 from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.cluster import load_facts
 from gitnad.sources.gitrefs import GitRepo
-from gitnad.sources.scanner import ScanSettings, scan
+from gitnad.sources.kustomize import input_reader
+from gitnad.sources.overlays import Overlays, scan_tree
+from gitnad.sources.scanner import ManifestSet, ScanSettings
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ def load_declared(repo_path: Path, config_file: Path | None, ref: str, base: str
     sha = repo.resolve(ref)
     config = load_config_at(repo, sha, config_file)  # the configuration of the declared state
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
-    ms = scan(repo.reader(sha, exclude=config.exclude), settings)
+    ms = _scan_at(repo, sha, config, settings)
     unreadable = [_unreadable(p, sha) for p in ms.problems]
     warnings = tuple(n.text for n in ms.notes)
     warnings += tuple(f.message for f in gn113.findings(gn113.groups(ms.vms)))  # one VM, one answer: the first
@@ -91,11 +97,23 @@ def load_declared(repo_path: Path, config_file: Path | None, ref: str, base: str
     base_sha = None
     if base is not None:
         base_sha = repo.resolve(base)
-        at_base = scan(repo.reader(base_sha, exclude=config.exclude), settings)
+        at_base = _scan_at(repo, base_sha, config, settings)
         unreadable += [_unreadable(p, base_sha) for p in at_base.problems]
         vms = affected(first_definitions(at_base.vms), vms)
     order = sorted(unreadable, key=lambda u: (u.file, u.line or 0, u.ref != sha, u.reason))
     return Declared(vms=vms, sha=sha, base_sha=base_sha, unreadable=tuple(order), config=config, warnings=warnings)
+
+
+def _scan_at(repo: GitRepo, sha: str, config: RepoConfig, settings: ScanSettings) -> ManifestSet:
+    """Every VM and NAD declared at a commit: plain manifests and the render of every Kustomize overlay root."""
+    overlays = Overlays(
+        input_reader(repo, sha),
+        config.kustomize,
+        exclude=config.exclude,
+        default_namespace=config.default_namespace,
+        max_file_bytes=config.max_file_bytes,
+    )
+    return scan_tree(repo.reader(sha, exclude=config.exclude), overlays, settings)
 
 
 def _unreadable(problem: Finding, sha: str) -> UnreadableManifest:

@@ -84,7 +84,7 @@ def load_test_file(path: Path) -> list[Case]:
     file, data = load_validated(path, SchemaName.POLICY_TEST, "policy test")
     errors = _check_refs(file, data)
     if errors:
-        raise ConfigError("invalid policy test:\n" + "\n".join(errors))
+        raise ConfigError("invalid policy test:", errors)
     root = path.parent
     policies = load_policies([root / p for p in data["policies"]], known_rule=known_rule)
     test = data["metadata"]["name"]

@@ -110,5 +110,5 @@ def load_validated(path: Path | str, schema: SchemaName, what: str, files: OwnFi
     """(display name, data) of a single-document file valid against `schema`; ConfigError lists every problem."""
     name, data, errors = validated_document(path, schema, files)
     if errors:
-        raise ConfigError(f"invalid {what}:\n" + "\n".join(errors))
+        raise ConfigError(f"invalid {what}:", errors)
     return name, data

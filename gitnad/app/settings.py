@@ -19,11 +19,19 @@ from typing import Any
 
 from gitnad.app import rules_catalogue
 from gitnad.app.policy_files import DISK, validated_document
-from gitnad.config import CONFIG_FILE_NAME, DEFAULT_MAX_FILE_BYTES, DEFAULT_NAMESPACE, RepoConfig
+from gitnad.config import (
+    CONFIG_FILE_NAME,
+    DEFAULT_KUSTOMIZE_TIMEOUT_S,
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_NAMESPACE,
+    KustomizeSettings,
+    RepoConfig,
+)
 from gitnad.errors import ConfigError
 from gitnad.models.findings import Severity
 from gitnad.policy.loader import problem_at
 from gitnad.policy.schemas import SchemaName
+from gitnad.sources.layout import Excluder
 from gitnad.sources.ownfiles import Kind, OwnFiles
 
 _CODE = re.compile(r"gn[0-9]{3}", re.IGNORECASE)
@@ -35,10 +43,24 @@ def known_rule(code_or_name: str) -> bool:
     return rules_catalogue.lookup(code_or_name) is not None
 
 
-def _kustomize(value: Any) -> tuple[bool, str | None]:
-    if isinstance(value, Mapping):
-        return value.get("enabled", True) is not False, value.get("kubectl")
-    return value is not False, None
+def _kustomize(value: Any) -> KustomizeSettings:
+    """`kustomize: true|false` or the mapping (already validated by the schema)."""
+    if not isinstance(value, Mapping):
+        return KustomizeSettings(enabled=value is not False)
+    return KustomizeSettings(
+        enabled=value.get("enabled", True) is not False,
+        kubectl=value.get("kubectl"),
+        roots=tuple(value.get("roots", ())),
+        exclude_roots=tuple(value.get("excludeRoots", ())),
+        timeout_s=float(value.get("timeoutSeconds", DEFAULT_KUSTOMIZE_TIMEOUT_S)),
+        allow_helm=value.get("allowHelm", False) is True,
+    )
+
+
+def _relative_command(path: str) -> bool:
+    """A path with a directory that is not absolute: it would name a file relative to wherever gitnad runs (in CI,
+    the checkout of the change under review)."""
+    return ("/" in path or "\\" in path) and not path.startswith("/") and not _DRIVE.match(path)
 
 
 def leaves_repository(path: str) -> bool:
@@ -50,17 +72,34 @@ def leaves_repository(path: str) -> bool:
 
 
 def config_problems(file: str, data: Mapping[str, Any]) -> list[str]:
-    """What the schema cannot say: unknown rules in `severity`, policy paths that leave the repository."""
+    """What the schema cannot say: unknown rules in `severity`, exclude globs gitnad refuses to match (an invalid
+    character class, stars whose retries multiply), policy paths that leave the repository."""
     problems = [
         problem_at(file, data, ["severity", k], f"{k!r} is not a rule code or name")
         for k in data.get("severity", {})
         if not known_rule(k)
     ]
     problems += [
+        problem_at(file, data, ["exclude", i], f"{p!r} is not an exclude glob gitnad can match: {why}")
+        for i, p in enumerate(data.get("exclude", ()))
+        if (why := Excluder.problem(p)) is not None
+    ]
+    problems += [
         problem_at(file, data, ["policies", i], f"{p!r} leaves the repository; policy paths are relative to its root")
         for i, p in enumerate(data.get("policies", ()))
         if leaves_repository(p)
     ]
+    kustomize = data.get("kustomize")
+    kubectl = kustomize.get("kubectl") if isinstance(kustomize, Mapping) else None
+    if isinstance(kubectl, str) and _relative_command(kubectl):
+        problems.append(
+            problem_at(
+                file,
+                data,
+                ["kustomize", "kubectl"],
+                f"{kubectl!r} is a relative path; give an absolute path or a command name found on PATH",
+            )
+        )
     return problems
 
 
@@ -72,8 +111,7 @@ def _severity(data: Mapping[str, Any]) -> dict[str, Severity]:
 def to_config(file: str, data: Mapping[str, Any], source: str) -> RepoConfig:
     problems = config_problems(file, data)
     if problems:
-        raise ConfigError("invalid configuration:\n" + "\n".join(problems))
-    kustomize, kubectl = _kustomize(data.get("kustomize", True))
+        raise ConfigError("invalid configuration:", problems)
     cluster = data.get("cluster", {})
     return RepoConfig(
         default_namespace=data.get("defaultNamespace", DEFAULT_NAMESPACE),
@@ -81,8 +119,7 @@ def to_config(file: str, data: Mapping[str, Any], source: str) -> RepoConfig:
         policies=tuple(data.get("policies", ())),
         severity=_severity(data),
         fail_on=Severity(data.get("failOn", Severity.ERROR.value)),
-        kustomize=kustomize,
-        kubectl=kubectl,
+        kustomize=_kustomize(data.get("kustomize", True)),
         max_file_bytes=data.get("maxFileBytes", DEFAULT_MAX_FILE_BYTES),
         cluster_context=cluster.get("context"),
         cluster_deadline_s=cluster.get("deadlineSeconds"),
@@ -102,7 +139,7 @@ def load_config_file(files: OwnFiles, path: str, required: bool = False) -> Repo
         raise ConfigError(f"{files.display(path)}: configuration file {what} {files.where}".rstrip())
     file, data, errors = validated_document(path, SchemaName.CONFIG, files)
     if errors:
-        raise ConfigError("invalid configuration:\n" + "\n".join(errors))
+        raise ConfigError("invalid configuration:", errors)
     return to_config(file, data, f"{file} {files.where}")
 
 

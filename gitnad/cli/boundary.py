@@ -73,7 +73,7 @@ def _exit_code(e: BaseException, state: RunState) -> int:
     if isinstance(e, Carried) and e.__cause__ is not None:
         e = e.__cause__
     if isinstance(e, GitnadError):
-        _say("error: " + _printable(e.message, keep="\n"), e, state)
+        _say("error: " + _shown(e), e, state)
         return int(e.exit_code)
     if isinstance(e, click.ClickException):
         e.show()
@@ -109,6 +109,12 @@ def _innermost(tb: TracebackType | None) -> str:
             where = f"{module}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where
+
+
+def _shown(e: GitnadError) -> str:
+    """The headline, then each detail on its own line with its newlines escaped too: a detail names what the input
+    named (a policy file called `a\\nforged.yaml`), and only gitnad's own line breaks may end a line."""
+    return "\n".join([_printable(e.headline, keep="\n"), *(_printable(d) for d in e.details)])
 
 
 def _printable(text: str, keep: str = "") -> str:

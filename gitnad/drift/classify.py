@@ -106,7 +106,7 @@ def _item(key: str, vm: VM, net: Network, verdict: Verdict) -> DriftItem:
         converged=verdict.state.converged,
         detail=verdict.detail,
         migration=o.migration,
-        file=vm.file,
+        file=vm.file_of(net),
         line=net.line,
     )
 

@@ -45,6 +45,8 @@ class Change(Frozen):
     """For restart-required: what changed (`binding`, `model`, `macAddress`, `source`, `default`, `removed`, ...)."""
     detail: str | None = None
     """Human-readable account, e.g. `interface bridge-net: binding bridge -> sriov`."""
+    source_root: str | None = None
+    """The Kustomize overlay root the VM (or NAD) was rendered from; None for a plain manifest."""
 
     def sort_key(self) -> tuple[str, str, str, str, str]:
         return (

@@ -61,8 +61,10 @@ class Finding(Frozen):
     waiver_source: WaiverSource | None = None
     """Which kind of waiver waived it (SARIF tells in-source from external suppressions)."""
     policy: str | None = None
+    source_root: str | None = None
+    """The Kustomize overlay root (directory) the finding's VM or NAD was rendered from, or whose render failed."""
 
-    def sort_key(self) -> tuple[int, str, int, str, str, str, str]:
+    def sort_key(self) -> tuple[int, str, int, str, str, str, str, str]:
         return (
             -self.severity.rank,
             self.file or "",
@@ -71,6 +73,7 @@ class Finding(Frozen):
             self.vm or "",
             self.network or "",
             self.message,
+            self.source_root or "",
         )
 
 

@@ -2,6 +2,10 @@
 
 Every node that a finding may point at carries its 1-based line, taken from the YAML parser.
 NAD references are kept as written (`nad_raw`) and normalized to `namespace/name` (`nad`).
+
+A VM rendered from a Kustomize overlay (`source_root` set) is one object built from several files: a network or an
+interface may be set by a patch in another file than the VM's own, so each carries the `file` of its line when it
+differs (`VM.file_of`).
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class Network(Frozen):
     """Line where this list item starts."""
     canonical: str
     """Sorted-key JSON of the network without `multus.networkName`: equal means "only the NAD changed"."""
+    file: str | None = None
+    """The file of `line` when it is not the VM's (an overlay's patch wrote it); None: the VM's file."""
 
 
 class Interface(Frozen):
@@ -56,6 +62,10 @@ class Interface(Frozen):
     item_line: int
     canonical: str
     """Sorted-key JSON of the interface without `state`: unequal means a restart-requiring change."""
+    file: str | None = None
+    """The file of `line` when it is not the VM's (an overlay's patch wrote it); None: the VM's file."""
+    binding_file: str | None = None
+    """The file of `binding_line` when it is not the VM's; None: the VM's file."""
 
 
 class VMKind(enum.StrEnum):
@@ -83,11 +93,21 @@ class VM(Frozen):
     interfaces: tuple[Interface, ...] = ()
     template_line: int | None = None
     """Line of `spec.template.spec` (where added networks/interfaces go)."""
+    source_root: str | None = None
+    """The Kustomize overlay root (directory) this VM was rendered from; None for a plain manifest."""
 
     @property
     def key(self) -> str:
         """`namespace/name`: the identity of the VM (or pool) across refs and renames."""
         return f"{self.namespace}/{self.name}"
+
+    def file_of(self, item: Network | Interface) -> str:
+        """The file of a network's or interface's `line`."""
+        return item.file or self.file
+
+    def binding_file(self, iface: Interface) -> str:
+        """The file of an interface's `binding_line`."""
+        return iface.binding_file or self.file
 
     def network(self, name: str) -> Network | None:
         return next((n for n in self.networks if n.name == name), None)
@@ -116,6 +136,10 @@ class NAD(Frozen):
     file: str | None = None
     line: int | None = None
     config_line: int | None = None
+    config_file: str | None = None
+    """The file of `config_line` when it is not `file` (an overlay's patch wrote `spec.config`)."""
+    source_root: str | None = None
+    """The Kustomize overlay root this NAD was rendered from; None for a plain manifest or the cluster."""
 
     @property
     def key(self) -> str:
@@ -126,13 +150,14 @@ Definition = VM | NAD
 """One object as written in a file (the same object may be defined in several)."""
 
 
-def path_order(obj: Definition) -> tuple[str, int]:
-    """Where a definition stands in path order: file, then line (document and List order within a file).
+def path_order(obj: Definition) -> tuple[str, int, str]:
+    """Where a definition stands in path order: file, then line (document and List order within a file), then
+    the overlay root that rendered it (one base manifest rendered by two overlays into one identity).
 
     When one object is defined more than once, the first in this order is the one gitnad reads (GN113 names
     the others), so the verdict never depends on file listing order, hash seed or worker count.
     """
-    return (obj.file or "", obj.line or 0)
+    return (obj.file or "", obj.line or 0, obj.source_root or "")
 
 
 def identity_key(obj: Definition) -> tuple[str, str]:

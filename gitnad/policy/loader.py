@@ -130,7 +130,7 @@ def policy_set(collector: Collector) -> PolicySet:
     """The loaded policies, or one ConfigError listing every problem of every file."""
     check_unique(collector)
     if collector.errors:
-        raise ConfigError("invalid policy file:\n" + "\n".join(collector.errors))
+        raise ConfigError("invalid policy file:", collector.errors)
     return PolicySet(
         policies=tuple(collector.policies), exceptions=tuple(collector.exceptions), files=tuple(collector.files)
     )

@@ -51,6 +51,11 @@ def where(file: str | None, line: int | None) -> str:
     return f"{file}:{line}" if line else file
 
 
+def overlay(root: str | None) -> str:
+    """`overlay overlays/prod` for what a Kustomize root rendered (the repository root is `.`); "" otherwise."""
+    return "" if root is None else f"overlay {root or '.'}"
+
+
 def active(findings: Iterable[Finding]) -> list[Finding]:
     """Findings that count: not waived."""
     return [f for f in findings if not f.waived]

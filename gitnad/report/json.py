@@ -32,8 +32,15 @@ def header(command: str, version: str) -> dict[str, Any]:
     return {"tool": "gitnad", "schemaVersion": SCHEMA_VERSION, "version": version, "command": command}
 
 
+def _root(out: dict[str, Any], root: str | None) -> dict[str, Any]:
+    """`source_root` (the Kustomize overlay root) on what an overlay rendered; absent for plain manifests."""
+    if root is not None:
+        out["source_root"] = root
+    return out
+
+
 def finding(f: Finding) -> dict[str, Any]:
-    return {
+    out = {
         "code": f.code,
         "rule": f.rule,
         "severity": f.severity.value,
@@ -46,6 +53,7 @@ def finding(f: Finding) -> dict[str, Any]:
         "waiver": f.waiver,
         "policy": f.policy,
     }
+    return _root(out, f.source_root)
 
 
 def change(c: Change) -> dict[str, Any]:
@@ -64,29 +72,49 @@ def change(c: Change) -> dict[str, Any]:
         out["interface"] = c.interface
     if c.detail is not None:
         out["detail"] = c.detail
+    return _root(out, c.source_root)
+
+
+def _file(out: dict[str, Any], file: str | None) -> dict[str, Any]:
+    """`file` on a network or interface set in another file than its VM's (an overlay's patch)."""
+    if file is not None:
+        out["file"] = file
     return out
 
 
 def vm(v: VM) -> dict[str, Any]:
-    return {
+    out = {
         "kind": v.kind.value,
         "namespace": v.namespace,
         "name": v.name,
         "file": v.file,
         "line": v.line,
         "networks": [
-            {"name": n.name, "source": n.source.value, "nad": n.nad, "default": n.default, "line": n.line}
+            _file(
+                {"name": n.name, "source": n.source.value, "nad": n.nad, "default": n.default, "line": n.line}, n.file
+            )
             for n in v.networks
         ],
         "interfaces": [
-            {"name": i.name, "binding": i.binding, "model": i.model, "mac": i.mac, "state": i.state, "line": i.line}
+            _file(
+                {
+                    "name": i.name,
+                    "binding": i.binding,
+                    "model": i.model,
+                    "mac": i.mac,
+                    "state": i.state,
+                    "line": i.line,
+                },
+                i.file,
+            )
             for i in v.interfaces
         ],
     }
+    return _root(out, v.source_root)
 
 
 def nad(n: NAD) -> dict[str, Any]:
-    return {
+    out = {
         "namespace": n.namespace,
         "name": n.name,
         "cni_type": n.cni_type,
@@ -95,6 +123,7 @@ def nad(n: NAD) -> dict[str, Any]:
         "file": n.file,
         "line": n.line,
     }
+    return _root(out, n.source_root)
 
 
 def drift_payload(result: DriftResult) -> dict[str, Any]:

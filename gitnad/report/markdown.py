@@ -23,7 +23,7 @@ from gitnad.models.results import (
     ScanResult,
 )
 from gitnad.report import markdown_drift
-from gitnad.report.common import Result, by_severity, plural, short, where
+from gitnad.report.common import Result, by_severity, overlay, plural, short, where
 from gitnad.report.escape import cleaned
 from gitnad.report.mdtext import Document, code, table, text
 from gitnad.report.text import change_what, instance_label, plan_headline
@@ -51,7 +51,14 @@ def marker(command: str) -> str:
 def _finding_row(f: Finding) -> list[str]:
     rule = f"{f.code} {text(f.rule)}" + (f" (policy {code(f.policy)})" if f.policy else "")
     waived = f"<br>waived: {text(f.waiver or 'yes')}" if f.waived else ""
-    return [code(f.vm or "-"), code(f.network or ""), rule, code(where(f.file, f.line)), text(f.message) + waived]
+    at = _where(f.file, f.line, f.source_root)
+    return [code(f.vm or "-"), code(f.network or ""), rule, at, text(f.message) + waived]
+
+
+def _where(file: str | None, line: int | None, root: str | None) -> str:
+    """`file:line`, and the Kustomize overlay that rendered it."""
+    at = code(where(file, line))
+    return at if root is None else f"{at}<br>{text(overlay(root))}"
 
 
 FINDING_HEADER = ["VM", "Network", "Rule", "Where", "Message"]
@@ -178,7 +185,7 @@ def _scan(result: ScanResult, limit: int) -> str:
         [
             code(v.key),
             text(v.kind.value),
-            code(where(v.file, v.line)),
+            _where(v.file, v.line, v.source_root),
             "<br>".join(
                 code(f"{n.name}: {n.nad or n.source.value}" + (" (default)" if n.default else "")) for n in v.networks
             ),

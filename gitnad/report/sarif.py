@@ -4,7 +4,8 @@
   catalogue), each with its documentation; drift and reconcile describe each drift state instead.
 - Results point at repo-relative URIs under `%SRCROOT%` (the repository root; `originalUriBaseIds` leaves
   its absolute location to the consumer, so the file is the same on every machine), with `startLine`.
-- `partialFingerprints` hash (rule, VM, network, file): never the line, so an alert survives edits above it.
+- `partialFingerprints` hash (rule, VM, network, file, and the Kustomize overlay root when there is one): never the
+  line, so an alert survives edits above it.
 - Waived findings are `suppressions`: `inSource` for a VM annotation, `external` for a NADPolicyException.
 - Rules that did not run (offline) are notifications of the invocation, never passed silently.
 """
@@ -68,15 +69,22 @@ def location(file: str | None, line: int | None) -> list[dict[str, Any]]:
     return [{"physicalLocation": physical}]
 
 
+def _root(f: Finding) -> tuple[str, ...]:
+    """The overlay root as a fingerprint part (none for a plain manifest, whose fingerprint stays what it was)."""
+    return () if f.source_root is None else (f"root:{f.source_root}",)
+
+
 def _result(f: Finding, index: dict[str, int]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ruleId": f.code,
         "level": LEVEL[f.severity],
         "message": {"text": f.message},
         "locations": location(f.file, f.line),
-        "partialFingerprints": {FINGERPRINT: fingerprint(f.code, f.vm, f.network, f.file)},
+        "partialFingerprints": {FINGERPRINT: fingerprint(f.code, f.vm, f.network, f.file, *_root(f))},
         "properties": {k: v for k, v in (("vm", f.vm), ("network", f.network), ("policy", f.policy)) if v},
     }
+    if f.source_root is not None:  # the Kustomize overlay that rendered the VM: two overlays, two alerts
+        out["properties"]["sourceRoot"] = f.source_root
     if f.code in index:
         out["ruleIndex"] = index[f.code]
     if f.waived:

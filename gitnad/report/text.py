@@ -22,7 +22,7 @@ from gitnad.models.results import (
 )
 from gitnad.report import text_drift, text_policy
 from gitnad.report.ansi import BOLD, BOLD_RED, BOLD_YELLOW, CYAN, DIM, paint
-from gitnad.report.common import Options, Result, active, plural, short, where, wrap
+from gitnad.report.common import Options, Result, active, overlay, plural, short, where, wrap
 from gitnad.report.escape import cleaned
 
 SEVERITY_COLOUR = {Severity.ERROR: BOLD_RED, Severity.WARNING: BOLD_YELLOW, Severity.INFO: CYAN}
@@ -33,6 +33,8 @@ def _finding_lines(f: Finding, opts: Options) -> list[str]:
     sev = f.severity.value.upper()
     tag = paint(f"{sev:<7}", DIM if f.waived else SEVERITY_COLOUR[f.severity], opts.color)
     head = f"  {tag} {f.code} {f.rule}  {where(f.file, f.line)}"
+    if f.source_root is not None:
+        head += f"  [{overlay(f.source_root)}]"
     if f.policy:
         head += f"  [policy {f.policy}]"
     lines = [head, *wrap(f.message, opts.width, DETAIL_INDENT)]
@@ -74,7 +76,8 @@ def _changes(result: CheckResult) -> list[str]:
     for c in result.changes:
         subject = c.vm or c.nad or "-"
         net = c.network or c.interface or ""
-        out.append(f"  {c.kind.value:<21} {subject:<24} {net:<12} {change_what(c)}  {where(c.file, c.line)}")
+        root = f"  [{overlay(c.source_root)}]" if c.source_root is not None else ""
+        out.append(f"  {c.kind.value:<21} {subject:<24} {net:<12} {change_what(c)}  {where(c.file, c.line)}{root}")
     return [*out, ""]
 
 
@@ -178,14 +181,16 @@ def _inventory(result: ScanResult) -> list[str]:
     out = [f"VirtualMachines ({len(result.vms)})"]
     for vm in result.vms:
         kind = "" if vm.kind.value == "VirtualMachine" else " (VirtualMachinePool)"
-        out.append(f"  {vm.key}{kind}  {where(vm.file, vm.line)}")
+        root = f"  [{overlay(vm.source_root)}]" if vm.source_root is not None else ""
+        out.append(f"  {vm.key}{kind}  {where(vm.file, vm.line)}{root}")
         ifaces = {i.name: i for i in vm.interfaces}
         for net in vm.networks:
             iface = ifaces.get(net.name)
             binding = iface.binding if iface else "-"
             src = f"multus {net.nad}" + (" (default)" if net.default else "") if net.nad else net.source.value
             state = f" state={iface.state}" if iface and iface.state else ""
-            out.append(f"    {net.name:<16} {src:<40} binding={binding}{state}  line {net.line}")
+            at = f"{net.file}:{net.line}" if net.file is not None else f"line {net.line}"
+            out.append(f"    {net.name:<16} {src:<40} binding={binding}{state}  {at}")
     out.extend(["", f"NetworkAttachmentDefinitions ({len(result.nads)})"])
     for nad in result.nads:
         vlan = f" vlan={nad.vlan}" if nad.vlan is not None else ""

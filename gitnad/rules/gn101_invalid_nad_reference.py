@@ -43,9 +43,9 @@ def invalid_references(vm: VM, networks: Iterable[Network]) -> Iterator[Finding]
                 f"{vm.key} network {net.name}: {problem}",
                 vm=vm.key,
                 network=net.name,
-                file=vm.file,
+                file=vm.file_of(net),
                 line=net.line,
-            )
+            ).model_copy(update={"source_root": vm.source_root})
 
 
 def _touched(base: VM | None, net: Network) -> bool:

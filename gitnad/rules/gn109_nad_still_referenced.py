@@ -45,7 +45,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                         "references it at head",
                         vm=vm.key,
                         network=net.name,
-                        file=vm.file,
+                        file=vm.file_of(net),
                         line=net.line,
                     )
         if ctx.cluster is None:

@@ -10,6 +10,9 @@ one sticks; kustomize refuses to build; Argo CD reports a repeated resource), so
 not what either file says for sure. gitnad reads the first definition in path order and says so.
 
 Example: `apps/db-1.yaml` and `backup/db-1.yaml` both define `prod/db-1`, one on `vlan-10`, one on `vlan-20`.
+Kustomize overlays count by what they render: one base VM rendered by `overlays/prod` and `overlays/staging` is
+two VMs when the overlays give it different namespaces or name prefixes, and a duplicate only when both render
+the same namespace and name.
 
 Fix: delete all but one definition (or give the copies different names or namespaces).
 """
@@ -48,7 +51,9 @@ def _kind(d: Definition) -> str:
 
 
 def _where(d: Definition) -> str:
-    return f"{printable(d.file or '-')}:{d.line}" if d.line else printable(d.file or "-")
+    """`file:line`, and the overlay root for a rendered object (one base file rendered by two overlays)."""
+    at = f"{printable(d.file or '-')}:{d.line}" if d.line else printable(d.file or "-")
+    return f"{at} (rendered by {printable(d.source_root or '.')})" if d.source_root is not None else at
 
 
 def findings(duplicates: Iterable[tuple[Definition, ...]]) -> Iterator[Finding]:
@@ -64,7 +69,7 @@ def findings(duplicates: Iterable[tuple[Definition, ...]]) -> Iterator[Finding]:
                 vm=d.key if isinstance(d, VM) else None,
                 file=d.file,
                 line=d.line,
-            )
+            ).model_copy(update={"source_root": d.source_root})
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:

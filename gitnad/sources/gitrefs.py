@@ -212,15 +212,26 @@ class GitRepo:
 
     # --- trees ---------------------------------------------------------------------------------------------
 
-    def reader(self, rev: str, exclude: Sequence[str] = ()) -> TreeReader:
-        """Manifests of a commit (any ref) or of the index (`INDEX`), read from git objects."""
+    def reader(
+        self,
+        rev: str,
+        exclude: Sequence[str] = (),
+        accept: Callable[[str], bool] = is_candidate,
+        charts: bool = False,
+    ) -> GitTreeReader:
+        """Manifests (or the files `accept` takes; `charts`: Helm chart sources too) of a commit (any ref) or of the
+        index (`INDEX`), read from git objects; readers of one rev share one listing."""
         if rev == INDEX:
-            return GitTreeReader(self, INDEX, "index", exclude)
+            return GitTreeReader(self, INDEX, "index", exclude, accept, charts)
         sha = rev if rev == self._empty_tree else self.resolve(rev)
-        return GitTreeReader(self, sha, sha, exclude)
+        return GitTreeReader(self, sha, sha, exclude, accept, charts)
 
     def worktree_reader(
-        self, subpath: Path | None = None, exclude: Sequence[str] = (), accept: Callable[[str], bool] = is_candidate
+        self,
+        subpath: Path | None = None,
+        exclude: Sequence[str] = (),
+        accept: Callable[[str], bool] = is_candidate,
+        charts: bool = False,
     ) -> WorktreeReader:
         """Manifests (or the files `accept` takes) in the working tree (tracked and untracked files,
         `.gitignore` respected)."""
@@ -233,7 +244,7 @@ class GitRepo:
         def grep(needles: Sequence[str]) -> set[str]:
             return self._grep(["--untracked"], needles, spec)
 
-        return WorktreeReader(self.root, listing=listing, exclude=exclude, grep=grep, accept=accept)
+        return WorktreeReader(self.root, listing=listing, exclude=exclude, grep=grep, accept=accept, charts=charts)
 
     def _pathspec(self, subpath: Path | None) -> list[str]:
         if subpath is None:

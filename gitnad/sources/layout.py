@@ -13,12 +13,11 @@ from its link blobs, the working tree from the filesystem, so both give the same
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 from gitnad.models.names import printable
+from gitnad.sources.globs import GlobError, compile_glob
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 GITNAD_DIR = ".gitnad"
@@ -27,6 +26,7 @@ MAX_LINK_HOPS = 40
 """Linux's limit (ELOOP) on symlinks followed while resolving one path."""
 LEAVES_REPO = "symlink leaves the repository"
 SYMLINK_LOOP = f"symlink loop (more than {MAX_LINK_HOPS} links followed)"
+INTO_GIT_DIR = "symlink points into .git, which holds git's own files, not the repository's"
 MAX_NAMED = 10
 """Helm chart directories named in the note; the rest are counted."""
 
@@ -38,46 +38,16 @@ def is_candidate(path: str) -> bool:
 # --- exclude globs -----------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """`*` and `?` stay within a path segment, `**` crosses segments; `**/` also matches no directory."""
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        c = pattern[i]
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif c == "*":
-            out.append("[^/]*")
-            i += 1
-        elif c == "?":
-            out.append("[^/]")
-            i += 1
-        elif c == "[" and (end := pattern.find("]", i + 2)) != -1:
-            body = pattern[i + 1 : end]
-            neg = body.startswith(("!", "^"))
-            body = body[1:] if neg else body
-            out.append("[" + ("^" if neg else "") + body.replace("\\", "\\\\") + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(c))
-            i += 1
-    return re.compile("".join(out))
-
-
 class Excluder:
     """`exclude:` globs on repo-relative paths.
 
     A pattern matches a path or any of its parent directories (`vendor` and `vendor/` exclude everything
-    below `vendor/`); a pattern without `/` matches at any depth, like a `.gitignore` line.
+    below `vendor/`); a pattern without `/` matches at any depth, like a `.gitignore` line. A pattern gitnad
+    refuses to match (`globs.GlobError`) is refused here: `glob_problem` says why beforehand.
     """
 
     def __init__(self, patterns: Iterable[str] = ()) -> None:
-        self._regexes = tuple(_glob_regex(self._normalize(p)) for p in patterns if p.strip("/ "))
+        self._regexes = tuple(compile_glob(self._normalize(p)) for p in patterns if p.strip("/ "))
 
     @staticmethod
     def _normalize(pattern: str) -> str:
@@ -86,6 +56,16 @@ class Excluder:
         anchored = p.startswith("/")
         p = p.strip("/")
         return p if anchored or "/" in p else "**/" + p
+
+    @classmethod
+    def problem(cls, pattern: str) -> str | None:
+        """Why `pattern` cannot be an exclude glob (an invalid class, stars whose retries multiply), else None."""
+        try:
+            if pattern.strip("/ "):
+                compile_glob(cls._normalize(pattern))
+        except GlobError as e:
+            return str(e)
+        return None
 
     def __bool__(self) -> bool:
         return bool(self._regexes)
@@ -138,6 +118,10 @@ class Layout:
     def of(cls, files: Iterable[str], submodules: Iterable[str] = ()) -> Layout:
         charts = {p.rsplit("/", 1)[0] if "/" in p else "" for p in files if p.rsplit("/", 1)[-1] == HELM_CHART_FILE}
         return cls(frozenset(charts), frozenset(s.rstrip("/") for s in submodules))
+
+    def without_charts(self) -> Layout:
+        """The same tree with Helm chart sources read like any file (kustomize's `helmCharts` chart home)."""
+        return Layout(submodules=self.submodules)
 
     def chart_of(self, path: str) -> str | None:
         """The outermost chart directory holding `path`, else None."""
@@ -225,6 +209,8 @@ def resolve_link(path: str, readlink: Callable[[str], str | None]) -> str | Link
         if target.startswith("/"):
             return LinkProblem(LEAVES_REPO)  # absolute: not inside the repository wherever it is checked out
         pending = target.split("/") + pending
+    if any(part.lower() == ".git" for part in done):  # git tracks no such path (any case): at a ref it dangles
+        return LinkProblem(INTO_GIT_DIR)
     return "/".join(done)
 
 

@@ -20,6 +20,7 @@ from gitnad.sources.yamlio import LMap, LSeq
 VM_GROUP = "kubevirt.io"
 POOL_GROUP = "pool.kubevirt.io"
 NAD_GROUP = "k8s.cni.cncf.io"
+NAD_KIND = "NetworkAttachmentDefinition"
 RESOURCE_NAME_ANNOTATION = "k8s.v1.cni.cncf.io/resourceName"
 BINDINGS = ("bridge", "masquerade", "sriov", "passt", "slirp", "macvtap")
 
@@ -230,7 +231,7 @@ def vm_kind(ident: Identity) -> VMKind | None:
 
 
 def is_nad(ident: Identity) -> bool:
-    return ident.kind == "NetworkAttachmentDefinition" and group_of(ident.api_version) == NAD_GROUP
+    return ident.kind == NAD_KIND and group_of(ident.api_version) == NAD_GROUP
 
 
 def to_vm(obj: Mapping[str, Any], ident: Identity, kind: VMKind, namespace: str, file: str, doc_index: int) -> VM:

@@ -13,6 +13,8 @@ GN001 is for what could be ours:
   resources); otherwise the file is someone else's and the scan only notes it (`notes`);
 - a Git LFS pointer (the content, maybe a manifest, is not in the repository), and a path that cannot be
   followed (a symlink that leaves the repository, loops or dangles).
+Kustomize inputs (`inputs`: what a kustomization reads) are not standalone manifests: their objects come rendered
+through the overlays (`sources.overlays`); those listed as resources are still read for their GN001.
 Bad input never stops a scan: documents parsed before a YAML error are kept and every other file is scanned.
 Output is deterministic: files sorted by path, objects in document order, whatever the worker count.
 """
@@ -257,20 +259,28 @@ def _fewer_gc_passes() -> Iterator[None]:
 
 
 def scan(
-    reader: TreeReader, settings: ScanSettings, paths: Sequence[str] | None = None, expected: Collection[str] = ()
+    reader: TreeReader,
+    settings: ScanSettings,
+    paths: Sequence[str] | None = None,
+    expected: Collection[str] = (),
+    inputs: Collection[str] = (),
 ) -> ManifestSet:
     """Scan `paths` of the reader (None: every manifest candidate it lists).
 
     `expected`: paths that must be manifests (a kustomization's resources): unreadable is GN001 there, never a note.
+    `inputs`: paths kustomize reads (their objects come rendered, through the overlays): never standalone
+    manifests; those also `expected` are read for their GN001 only, the others not at all.
     """
-    wanted = reader.paths() if paths is None else sorted(set(paths))
+    skip = frozenset(inputs) - frozenset(expected)
+    wanted = [p for p in (reader.paths() if paths is None else sorted(set(paths))) if p not in skip]
     blobs = reader.read(wanted, settings.max_file_bytes)
     with _fewer_gc_passes():
         results = _scan_all(blobs, settings, frozenset(expected))
     problems = tuple(p for r in results for p in r.problems)
+    rendered = frozenset(inputs)
     return ManifestSet(
-        vms=tuple(vm for r in results for vm in r.vms),
-        nads=tuple(nad for r in results for nad in r.nads),
+        vms=tuple(vm for r in results for vm in r.vms if vm.file not in rendered),
+        nads=tuple(nad for r in results for nad in r.nads if nad.file not in rendered),
         problems=problems,
         files=tuple(sorted(blobs)),
         unreadable=frozenset(p.file for p in problems if p.file is not None),

@@ -155,13 +155,16 @@ class GitTreeReader:
         label: str,
         exclude: Sequence[str] = (),
         accept: Callable[[str], bool] = is_candidate,
+        charts: bool = False,
     ) -> None:
-        """`accept` picks the files the reader lists and reads (default: manifest candidates)."""
+        """`accept` picks the files the reader lists and reads (default: manifest candidates); `charts`: Helm chart
+        sources too (kustomize reads them as a `helmCharts` chart home)."""
         self.label = label
         self._objects = objects
         self._rev = rev
         self._excluder = Excluder(exclude)
         self._accept = accept
+        self._charts = charts
         self._entries: dict[str, TreeEntry] | None = None
         self._links: dict[str, str] | None = None
         self._layout: Layout | None = None
@@ -180,6 +183,10 @@ class GitTreeReader:
             self._layout = Layout.of(entries, subs)
         return self._layout
 
+    def _kept_out(self) -> Layout:
+        """What `select` leaves out: the layout, without its Helm charts when the reader reads them."""
+        return self.layout().without_charts() if self._charts else self.layout()
+
     def _link_targets(self) -> dict[str, str]:
         if self._links is None:
             links = [e for e in self._all().values() if e.mode == MODE_SYMLINK]
@@ -194,7 +201,7 @@ class GitTreeReader:
 
     def paths(self) -> list[str]:
         if self._listed is None:
-            self._listed = frozenset(select(self._all(), self._excluder, self.layout(), self._accept))
+            self._listed = frozenset(select(self._all(), self._excluder, self._kept_out(), self._accept))
         return sorted(self._listed)
 
     def links(self) -> dict[str, str]:
@@ -208,7 +215,7 @@ class GitTreeReader:
     def read(self, paths: Sequence[str], max_bytes: int) -> dict[str, bytes | FileProblem]:
         entries = self._all()
         requested = frozenset(
-            p for p in select(set(paths), self._excluder, self.layout(), self._accept) if p in entries
+            p for p in select(set(paths), self._excluder, self._kept_out(), self._accept) if p in entries
         )
         listed = frozenset(self.paths())
         links = self._link_targets()
@@ -251,7 +258,7 @@ class GitTreeReader:
     def grep(self, needles: Sequence[str]) -> set[str]:
         if not needles:
             return set()
-        return set(select(self._objects.grep(self._rev, needles), self._excluder, self.layout(), self._accept))
+        return set(select(self._objects.grep(self._rev, needles), self._excluder, self._kept_out(), self._accept))
 
 
 def _dirs_of(path: str) -> Iterator[str]:
@@ -288,12 +295,15 @@ class WorktreeReader:
         exclude: Sequence[str] = (),
         grep: Callable[[Sequence[str]], set[str]] | None = None,
         accept: Callable[[str], bool] = is_candidate,
+        charts: bool = False,
     ) -> None:
         """`listing` returns the repo-relative files to consider (default: walk the directory); a git listing
         names a submodule or a nested repository by its directory (`sub`, `nested/`). `grep` finds files by
         content (default: search the candidates' bytes). `accept` picks the files
-        listed and read (default: manifest candidates)."""
+        listed and read (default: manifest candidates); `charts`: Helm chart sources too (a kustomize chart
+        home)."""
         self.root = root.resolve()
+        self._charts = charts
         self._listing = listing or (lambda: walk(self.root))
         self._grep = grep
         self._excluder = Excluder(exclude)
@@ -308,11 +318,20 @@ class WorktreeReader:
             self._files = self._listing()
         return self._files
 
+    def with_accept(self, accept: Callable[[str], bool], charts: bool = False) -> WorktreeReader:
+        """The same tree through one listing (taken once, shared) with another `accept` and no `exclude`: the
+        reader of kustomize inputs next to the manifest reader costs no second `git ls-files` or walk."""
+        return WorktreeReader(self.root, listing=self._all, grep=self._grep, accept=accept, charts=charts)
+
     def layout(self) -> Layout:
         if self._layout is None:
             files = self._all()
             self._layout = Layout.of(files, [p for p in files if p.endswith("/") or self._is_dir(p)])
         return self._layout
+
+    def _kept_out(self) -> Layout:
+        """What `select` leaves out: the layout, without its Helm charts when the reader reads them."""
+        return self.layout().without_charts() if self._charts else self.layout()
 
     def _is_dir(self, path: str) -> bool:
         """A listed path that is a directory on disk is a submodule (only non-candidates are asked: cheap); a
@@ -326,7 +345,7 @@ class WorktreeReader:
 
     def paths(self) -> list[str]:
         if self._listed is None:
-            self._listed = frozenset(select(self._all(), self._excluder, self.layout(), self._accept))
+            self._listed = frozenset(select(self._all(), self._excluder, self._kept_out(), self._accept))
         return sorted(self._listed)
 
     def notes(self, paths: Sequence[str] | None = None) -> list[Note]:
@@ -350,7 +369,7 @@ class WorktreeReader:
         return dict(sorted(out.items()))
 
     def read(self, paths: Sequence[str], max_bytes: int) -> dict[str, bytes | FileProblem]:
-        requested = frozenset(select(set(paths), self._excluder, self.layout(), self._accept))
+        requested = frozenset(select(set(paths), self._excluder, self._kept_out(), self._accept))
         listed = frozenset(self.paths())
         out: dict[str, bytes | FileProblem] = {}
         for path in sorted(requested):
@@ -403,7 +422,7 @@ class WorktreeReader:
         if not needles:
             return set()
         if self._grep is not None:
-            return set(select(self._grep(needles), self._excluder, self.layout(), self._accept))
+            return set(select(self._grep(needles), self._excluder, self._kept_out(), self._accept))
         wanted = [n.encode("utf-8") for n in needles]
         found: set[str] = set()
         for path in self.paths():

@@ -53,7 +53,7 @@ from gitnad.sources.kustomize.model import (
 )
 from gitnad.sources.kustomize.render import RenderOptions, render
 from gitnad.sources.kustomize.tree import InputReader
-from gitnad.sources.trees import GitTreeReader, WorktreeReader, every_file
+from gitnad.sources.trees import WorktreeReader, every_file
 
 __all__ = [
     "INDEX",
@@ -76,15 +76,13 @@ __all__ = [
 
 
 def input_reader(repo: GitRepo, rev: str | None) -> InputReader:
-    """Every file of a commit (any ref), of the index (`INDEX`) or of the working tree (`None`)."""
+    """Every file of a commit (any ref; the empty tree too), of the index (`INDEX`) or of the working tree
+    (`None`), Helm chart sources included (a `helmCharts` chart home)."""
     if rev is None:
-        return repo.worktree_reader(accept=every_file)
-    if rev == INDEX:
-        return GitTreeReader(repo, INDEX, "index", accept=every_file)
-    sha = repo.resolve(rev)
-    return GitTreeReader(repo, sha, sha, accept=every_file)
+        return repo.worktree_reader(accept=every_file, charts=True)
+    return repo.reader(rev, accept=every_file, charts=True)
 
 
 def directory_input_reader(path: Path) -> InputReader:
-    """Every file below a plain directory (not a git repository)."""
-    return WorktreeReader(path, accept=every_file)
+    """Every file below a plain directory (not a git repository), Helm chart sources included."""
+    return WorktreeReader(path, accept=every_file, charts=True)

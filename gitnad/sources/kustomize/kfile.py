@@ -315,7 +315,7 @@ def _helm(doc: LMap, keys: dict[str, str], r: _Reader) -> list[Ref]:
             r.problem(
                 ProblemKind.HELM,
                 doc.key_line(keys[k]),
-                f"'{k}': gitnad does not inflate Helm charts unless rendering with Helm is enabled",
+                f"'{k}': gitnad does not inflate Helm charts unless kustomize.allowHelm is true in .gitnad.yaml",
             )
         return []
     globals_ = doc.get(keys["helmGlobals"]) if "helmGlobals" in keys else None

@@ -8,6 +8,7 @@ time. Results come back in root order; objects in kubectl's output order.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gitnad.config import DEFAULT_MAX_FILE_BYTES
+from gitnad.config import DEFAULT_KUSTOMIZE_TIMEOUT_S, DEFAULT_MAX_FILE_BYTES
 from gitnad.sources.kustomize.locate import (
     ORIGIN,
     TRANSFORMATIONS,
@@ -50,7 +51,7 @@ from gitnad.sources.layout import follow
 from gitnad.sources.manifests import identity, is_nad, vm_kind
 from gitnad.sources.yamlio import load_plain
 
-DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_TIMEOUT_S = DEFAULT_KUSTOMIZE_TIMEOUT_S
 DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 MAX_MESSAGE_CHARS = 2000
 
@@ -141,7 +142,8 @@ def _result(
     if run.timed_out:
         return _failed(
             graph, root, ProblemKind.TIMEOUT,
-            f"kubectl kustomize ran past {options.timeout:g} s and was killed; simplify the overlay or raise the limit",
+            f"kubectl kustomize ran past {options.timeout:g} s and was killed; simplify the overlay or raise "
+            "kustomize.timeoutSeconds",
             run.seconds,
         )  # fmt: skip
     if run.too_large:
@@ -204,11 +206,18 @@ def _take_annotations(body: dict[str, Any], injected: Sequence[str]) -> Mapping[
     return found
 
 
+_HELM_HOME = re.compile(r"kustomize-helm-[0-9]+")
+"""The directory kustomize makes for helm under its HOME (random digits): named without them, so that the same
+input always gives the same message."""
+
+
 def kustomize_message(stderr: bytes, tree: Path) -> str:
-    """kustomize's error on one line, the temporary tree's paths made repo-relative, its warnings left out."""
+    """kustomize's error on one line, the temporary tree's paths made repo-relative (the rest of the temporary
+    directory, the scrubbed HOME, relative to it), its warnings left out."""
     text = stderr.decode("utf-8", "replace")
     lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("# Warning:")]
     msg = " ".join(lines).removeprefix("error: ").strip() or "kubectl kustomize failed without a message"
-    for prefix in (str(tree) + os.sep, str(tree.resolve()) + os.sep):
+    for prefix in (str(tree) + os.sep, str(tree.resolve()) + os.sep, str(tree.parent) + os.sep):
         msg = msg.replace(prefix, "")
+    msg = _HELM_HOME.sub("kustomize-helm", msg)
     return msg if len(msg) <= MAX_MESSAGE_CHARS else msg[:MAX_MESSAGE_CHARS] + " …"

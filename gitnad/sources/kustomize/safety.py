@@ -57,7 +57,8 @@ def check_plugin_doc(doc: Mapping[str, Any], allow_helm: bool) -> tuple[ProblemK
     annotations = meta.get("annotations") if isinstance(meta, Mapping) else None
     if api == "builtin" and kind in BUILTIN_PLUGINS:
         if kind == HELM_PLUGIN and not allow_helm:
-            return ProblemKind.HELM, f"builtin {kind}: gitnad does not inflate Helm charts unless Helm is enabled"
+            why = "gitnad does not inflate Helm charts unless kustomize.allowHelm is true in .gitnad.yaml"
+            return ProblemKind.HELM, f"builtin {kind}: {why}"
         return None
     if isinstance(annotations, Mapping) and any(a in annotations for a in FUNCTION_ANNOTATIONS):
         return ProblemKind.PLUGIN, f"'{kind}' is a KRM function (exec or container): gitnad runs no plugins"

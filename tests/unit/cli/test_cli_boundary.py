@@ -105,8 +105,14 @@ def test_keyboard_interrupt_is_130(repo: Path, monkeypatch: pytest.MonkeyPatch) 
             2,
             "gitnad: error: invalid:\n  \\x1b]0;pwned\\x07.yaml: bad\n",
         ),
+        # A detail names a file of the repository: its newline cannot start a line of its own.
+        (
+            ConfigError("invalid policy file:", ["p/a\ngitnad: ok.yaml:1: /: bad", "p/b.yaml:2: /spec: bad"]),
+            2,
+            "gitnad: error: invalid policy file:\np/a\\ngitnad: ok.yaml:1: /: bad\np/b.yaml:2: /spec: bad\n",
+        ),
     ],
-    ids=["config-2", "git-3", "escapes"],
+    ids=["config-2", "git-3", "escapes", "detail-newline"],
 )
 def test_gitnad_errors_keep_their_codes(
     repo: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, code: int, stderr: str

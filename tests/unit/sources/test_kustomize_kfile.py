@@ -47,7 +47,8 @@ PLUGINS: list[tuple[str, dict[str, Any], bool, tuple[ProblemKind, str] | None]] 
         False,
         (
             ProblemKind.HELM,
-            "builtin HelmChartInflationGenerator: gitnad does not inflate Helm charts unless Helm is enabled",
+            "builtin HelmChartInflationGenerator: gitnad does not inflate Helm charts unless kustomize.allowHelm is "
+            "true in .gitnad.yaml",
         ),
     ),
     ("builtin-helm-allowed", {"apiVersion": "builtin", "kind": "HelmChartInflationGenerator"}, True, None),
@@ -133,7 +134,7 @@ PROBLEMS = [
             (
                 1,
                 ProblemKind.HELM,
-                "'helmCharts': gitnad does not inflate Helm charts unless rendering with Helm is enabled",
+                "'helmCharts': gitnad does not inflate Helm charts unless kustomize.allowHelm is true in .gitnad.yaml",
             )
         ],
     ),

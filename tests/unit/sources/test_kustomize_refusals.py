@@ -112,7 +112,7 @@ REFUSED = {
         _problem(
             13,
             ProblemKind.HELM,
-            "'helmCharts': gitnad does not inflate Helm charts unless rendering with Helm is enabled",
+            "'helmCharts': gitnad does not inflate Helm charts unless kustomize.allowHelm is true in .gitnad.yaml",
         ),
     ),
     "leaves-the-repository": (

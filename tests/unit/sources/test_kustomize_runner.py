@@ -107,7 +107,8 @@ def test_a_render_past_its_time_limit_is_killed_and_leaves_nothing_behind(tmp_pa
                 f"{root}/kustomization.yaml",
                 None,
                 ProblemKind.TIMEOUT,
-                "kubectl kustomize ran past 0.001 s and was killed; simplify the overlay or raise the limit",
+                "kubectl kustomize ran past 0.001 s and was killed; simplify the overlay or raise "
+                "kustomize.timeoutSeconds",
                 root,
             ),
         )

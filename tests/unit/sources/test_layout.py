@@ -9,6 +9,7 @@ import pytest
 
 from gitnad.models.names import printable
 from gitnad.sources.layout import (
+    INTO_GIT_DIR,
     LEAVES_REPO,
     Excluder,
     Layout,
@@ -82,6 +83,9 @@ LINKS = {
     **{f"c{i}.yaml": f"c{i + 1}.yaml" for i in range(1, 38)},
     "c38.yaml": "a.yaml",  # chain.yaml -> c1 ... c38 -> a.yaml -> b.yaml: 40 links, Linux's limit
     "long.yaml": "chain.yaml",  # 41
+    "git.yaml": ".git/config",
+    "gitcase.yaml": "real/../.Git/HEAD",
+    "gitdir": ".git",
 }
 
 
@@ -101,6 +105,10 @@ LINKS = {
         ("dir/../a.yaml", "b.yaml"),
         ("chain.yaml", "b.yaml"),
         ("long.yaml", LinkProblem("symlink loop (more than 40 links followed)")),
+        ("git.yaml", LinkProblem(INTO_GIT_DIR)),
+        ("gitcase.yaml", LinkProblem(INTO_GIT_DIR)),
+        ("gitdir/config", LinkProblem(INTO_GIT_DIR)),
+        (".gitx/a.yaml", ".gitx/a.yaml"),
     ],
     ids=lambda v: str(v),
 )
@@ -193,6 +201,11 @@ def test_printable(text: str, shown: str) -> None:
         (b"- hosts: all\n  tasks: []\n", False),
         ("kind: VirtualMachine\n".encode("utf-16"), True),
         ("kind: ConfigMap\n".encode("utf-16"), False),
+        ("kind: VirtualMachine\n".encode("utf-16-le"), True),
+        ("kind: NetworkAttachmentDefinitionList\n".encode("utf-16-be"), True),
+        ("kind: VirtualMachineInstance\n".encode("utf-16-le"), False),
+        ("kind: VirtualMachineInstance\n".encode("utf-16-be"), False),
+        ("kind: ConfigMap\n".encode("utf-16-le"), False),
     ],
     ids=lambda v: str(v)[:40],
 )
@@ -201,12 +214,19 @@ def test_a_file_names_our_kind(text: bytes, ours: bool) -> None:
     assert stream_names_our_kind(text[i : i + 7] for i in range(0, len(text), 7)) is (ours or text[:2] == b"\xff\xfe")
 
 
-def test_the_stream_gives_the_whole_text_answer_whatever_the_chunking() -> None:
-    """Names split across chunks, at chunk edges, and look-alikes (`VirtualMachineInstance`) at every chunk size."""
-    words = [b"VirtualMachine", b"Pool", b"NetworkAttachmentDefinition", b"List", b"Instance", b"x", b" ", b"_", b"\n"]
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16-le", "utf-16-be"])
+
+
+def test_the_stream_gives_the_whole_text_answer_whatever_the_chunking(codec: str) -> None:
+    """Names split across chunks, at chunk edges, and look-alikes (`VirtualMachineInstance`) at every chunk size,
+    in UTF-8 and in UTF-16 without a byte-order mark (read as binary, but ours when it names our kind)."""
+    words = ["VirtualMachine", "Pool", "NetworkAttachmentDefinition", "List", "Instance", "x", " ", "_", "\n"]
     rng = random.Random(7)
-    texts = [b"".join(rng.choice(words) for _ in range(rng.randint(0, 25))) for _ in range(400)]
+    texts = [
+        "".join(rng.choice(words) for _ in range(rng.randint(0, 60))).encode(codec)[rng.randint(0, 1) :]
+        for _ in range(400)
+    ]
     for text in texts:
-        for size in (1, 2, 5, 13, 31, 64, 65, 200):
+        for size in (1, 2, 3, 5, 13, 31, 64, 65, 129, 130, 131, 200, 261):
             chunks = (text[i : i + size] for i in range(0, len(text), size))
             assert stream_names_our_kind(chunks) is names_our_kind(text), (text, size)

@@ -9,6 +9,7 @@ import pytest
 from git import Repo
 
 from gitnad.sources.gitrefs import INDEX, GitRepo
+from gitnad.sources.layout import INTO_GIT_DIR
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
 from gitnad.sources.trees import TreeReader
 from tests.gitutil import Content, Symlink, commit, make_repo, stage
@@ -106,6 +107,9 @@ def test_links_that_cannot_be_followed_are_gn001_with_the_same_words_everywhere(
         "escape.yaml": Symlink("../outside.yaml"),
         "absolute.yaml": Symlink(str(outside)),
         "evil.yaml": Symlink("x\n\x1b[2Jy.yaml"),
+        "gitconfig.yaml": Symlink(".git/config"),  # the working tree has it, a ref cannot: never read
+        "githead.yaml": Symlink("apps/../.GIT/HEAD"),
+        "gitdir/x.yaml": Symlink("../.git/refs/heads/main"),
     }
     result = scan(_put(make_repo(tmp_path / "repo"), files, source), ScanSettings())
     assert _summary(result) == (
@@ -115,6 +119,9 @@ def test_links_that_cannot_be_followed_are_gn001_with_the_same_words_everywhere(
             ("dir.yaml", "dir.yaml: symlink target apps is a directory, not a file"),
             ("escape.yaml", "escape.yaml: symlink leaves the repository"),
             ("evil.yaml", "evil.yaml: dangling symlink: x\\n\\x1b[2Jy.yaml does not exist"),
+            ("gitconfig.yaml", f"gitconfig.yaml: {INTO_GIT_DIR}"),
+            ("gitdir/x.yaml", f"gitdir/x.yaml: {INTO_GIT_DIR}"),
+            ("githead.yaml", f"githead.yaml: {INTO_GIT_DIR}"),
             ("gone.yaml", "gone.yaml: dangling symlink: vms/missing.yaml does not exist"),
             ("loop1.yaml", f"loop1.yaml: {LOOP}"),
             ("loop2.yaml", f"loop2.yaml: {LOOP}"),
