@@ -86,7 +86,7 @@ def _exit_code(e: BaseException, state: RunState) -> int:
         return int(ExitCode.BROKEN_PIPE)
     if not isinstance(e, Exception):  # GeneratorExit and other interpreter signals: not ours to translate
         raise e
-    what = _printable(f"{type(e).__name__}: {e}")[:500]
+    what = _printable(redact(f"{type(e).__name__}: {e}"))[:500]  # redacted before the cut: no piece of a secret
     hint = "traceback above" if state.verbose else "re-run with -v for the traceback"
     _say(f"internal error: {what} (at {_innermost(e.__traceback__)}); {hint}", e, state)
     return int(ExitCode.UNDECIDED)

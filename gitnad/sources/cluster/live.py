@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from gitnad.config import ClusterSettings
-from gitnad.errors import ClusterError, ConfigError, UsageError
+from gitnad.errors import ClusterError, ConfigError, UsageError, redact
 from gitnad.sources import jsonio, yamlio
 from gitnad.sources.cluster import credentials, kinds
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource, ResourceRead
@@ -370,7 +370,7 @@ def _api_error(e: Any) -> str:
     """`403 Forbidden: <the server's Status message>`."""
     status = int(e.status or 0)
     if status == 0:
-        return f"TLS/transport error: {str(e.reason).strip()[:MAX_MESSAGE]}"
+        return f"TLS/transport error: {clip(str(e.reason).strip())}"
     message = ""
     try:
         body = json.loads(e.body) if e.body else None
@@ -379,7 +379,13 @@ def _api_error(e: Any) -> str:
     except ValueError:
         message = str(e.body)
     head = f"{status} {e.reason}"
-    return f"{head}: {message[:MAX_MESSAGE]}" if message else head
+    return f"{head}: {clip(message)}" if message else head
+
+
+def clip(text: str) -> str:
+    """Server or library text cut to MAX_MESSAGE characters, credentials redacted first: a cut through a token
+    would leave a piece that redaction no longer recognises (a proxy echoing the request's headers)."""
+    return redact(text)[:MAX_MESSAGE]
 
 
 def _hint(status: int) -> str:
@@ -411,5 +417,5 @@ def io_error(e: BaseException, server: str) -> str:
     text = str(reason).strip() or type(reason).__name__
     kind = type(e).__name__
     if "Timeout" in kind or "timed out" in text:
-        return f"timeout talking to {server} ({kind}: {text[:MAX_MESSAGE]})"
-    return f"cannot reach {server} ({kind}: {text[:MAX_MESSAGE]})"
+        return f"timeout talking to {server} ({kind}: {clip(text)})"
+    return f"cannot reach {server} ({kind}: {clip(text)})"

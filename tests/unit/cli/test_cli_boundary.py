@@ -182,3 +182,16 @@ def test_credentials_are_redacted_from_the_line_and_the_traceback(repo: Path, mo
     assert secret not in r.stderr
     assert "HTTP response body: headers Authorization: Bearer [redacted]" in r.stderr
     assert r.stderr.splitlines()[-1] == "gitnad: error: the server said: Bearer [redacted]"
+
+
+def test_an_internal_error_cut_short_shows_no_piece_of_a_credential(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The internal-error line is cut at 500 characters: redacted before the cut, never a cut token left over."""
+    secret = f"tok-{uuid.uuid4().hex}"
+    keep_secret(secret)
+    cut_at = 500 - len("RuntimeError: ") - 10  # the cut falls inside the token
+    monkeypatch.setattr(app_scan, "scan_repo", _raise(RuntimeError("x" * cut_at + secret)))
+    r = _scan(repo)
+    assert r.exit_code == 3
+    assert secret[:10] not in r.stderr, r.stderr

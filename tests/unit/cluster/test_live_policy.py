@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gitnad.config import ClusterSettings
-from gitnad.errors import ConfigError
+from gitnad.errors import ConfigError, keep_secret
 from gitnad.sources.cluster import live
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "cluster"
@@ -177,3 +178,14 @@ def test_a_context_in_a_pod_without_kubeconfig_says_what_to_do(tmp_path: Path, m
         "context 'prod' is set (--context or cluster.context in .gitnad.yaml), but there is no kubeconfig: in a pod, "
         "leave it unset to use the pod's service account"
     )
+
+
+def test_a_message_cut_short_shows_no_piece_of_a_credential() -> None:
+    """Server and library text is cut to MAX_MESSAGE characters after redaction: a debugging proxy that echoes the
+    request's headers puts the token right where the cut falls."""
+    secret = f"tok-{uuid.uuid4().hex}"
+    keep_secret(secret)
+    text = "headers: authorization: Bearer ".rjust(live.MAX_MESSAGE - 10, "x") + secret
+    shown = live.io_error(ConnectionResetError(text), "https://127.0.0.1:6443")
+    assert secret[:10] not in shown, shown
+    assert shown.endswith("Bearer [redacted])")
