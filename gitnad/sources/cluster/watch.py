@@ -23,14 +23,14 @@ import http.client
 import queue
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from gitnad.config import ClusterSettings
 from gitnad.errors import ClusterError, redact
-from gitnad.models.cluster import ClusterFacts, FactSource
+from gitnad.models.cluster import ClusterFacts, FactSource, UnreadableCause
 from gitnad.sources import jsonio
 from gitnad.sources.cluster import assemble, kinds
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource, ResourceRead
@@ -121,6 +121,7 @@ class LiveFeed:
         """The stream each watch thread is reading (by thread name), so `close()` can cut it."""
         self._open_lock = threading.Lock()
         self._watched = tuple(r for r in WATCHED if self._base.read(r).state is ReadState.READ)
+        self._unfollowable = self._contradicted_absent()
         for r in self._watched:
             for ns in self._scopes:
                 items, version = self._list(r, ns)
@@ -166,10 +167,21 @@ class LiveFeed:
                 return True
 
     def broken(self) -> str | None:
-        """Why the facts can no longer follow the cluster (a watch broke for good), or None."""
-        if not self.failed:
-            return None
-        return "; ".join(f"{name}: {why}" for name, why in sorted(self.failed.items()))
+        """Why the facts can no longer follow the cluster (a watch broke for good, or a type that is unknown cannot
+        be watched at all), or None."""
+        reasons = [f"{name}: {why}" for name, why in sorted(self.failed.items())] + self._unfollowable
+        return "; ".join(reasons) if reasons else None
+
+    def _contradicted_absent(self) -> list[str]:
+        """Unknown facts no event can change: APIs the server does not serve although the cluster shows they exist
+        (see consistency.absent_apis) — a watched type then has no watch, and NADs are read once, never watched."""
+        fixed = {r.type for r in WATCHED if r not in self._watched} | {kinds.NADS.type}
+        try:
+            facts = assemble.to_facts(self._base, FactSource.LIVE)
+        except assemble.ItemError:
+            return []  # facts() raises it where the caller sees it
+        contradicted = UnreadableCause.CONTRADICTED
+        return [f"{u.text} (not watched)" for u in facts.unreadable if u.resource in fixed and u.cause is contradicted]
 
     def close(self) -> None:
         """Stop watching: cut every open stream (a blocked read returns at once) and wait for the threads, so
@@ -327,6 +339,7 @@ class LiveFeed:
         from urllib3.exceptions import HTTPError
 
         cursor.lines = 0
+        started = time.monotonic()
         try:
             self._watch_once(r, namespace, cursor)
         except ApiFailure as e:
@@ -343,6 +356,9 @@ class LiveFeed:
             # Dropped, timed out or cut: transport trouble. Only transport errors: a bug in gitnad surfaces (see
             # _watch_loop).
             return _Failure(io_error(e, self.reader.server))
+        if not cursor.lines and time.monotonic() - started < WATCH_TIMEOUT_S / 2:
+            # A server ends a quiet watch at its timeout, not at once: an empty answer is something in the way.
+            return _Failure(f"{describe(r, namespace).replace('list ', 'watch ', 1)}: ended at once, without an event")
         return None
 
     def _watch_once(self, r: Resource, namespace: str | None, cursor: _Cursor) -> None:
@@ -352,7 +368,6 @@ class LiveFeed:
         ApiFailure with the status.
         """
         from kubernetes.client.exceptions import ApiException
-        from kubernetes.watch.watch import iter_resp_lines
 
         fn, args = self._list_fn(r, namespace)
         kw: dict[str, Any] = {
@@ -378,8 +393,7 @@ class LiveFeed:
             status = int(getattr(resp, "status", 200) or 200)
             if not 200 <= status <= 299:
                 raise ApiFailure(f"{what}: HTTP {status}", status)
-            lines: Any = iter_resp_lines  # untyped library function
-            for line in lines(resp):
+            for line in _lines(resp, what):
                 if self._stop.is_set():
                     break
                 if line:
@@ -437,6 +451,19 @@ class LiveFeed:
 
     def _fail(self, r: Resource, namespace: str | None, message: str) -> None:
         self._events.put(_Event(r, namespace, "FAILED", error=redact(message)))
+
+
+def _lines(resp: Any, what: str) -> Iterator[str]:
+    """The lines of a watch stream as they arrive. A stream that ends in the middle of a line was cut mid-event
+    (or is no watch stream at all): StreamGarbled, never silently dropped as kubernetes' iter_resp_lines does."""
+    buffer = bytearray()
+    for piece in resp.stream(amt=None, decode_content=False):
+        buffer.extend(piece if isinstance(piece, bytes) else str(piece).encode())
+        while (end := buffer.find(b"\n")) != -1:
+            yield buffer[:end].decode("utf-8", errors="replace")
+            del buffer[: end + 1]
+    if buffer.strip():
+        raise StreamGarbled(f"{what}: the stream ended in the middle of an event ({len(buffer)} bytes)")
 
 
 def _cut(resp: Any) -> None:
