@@ -21,6 +21,7 @@ USER_TOKEN = "envtest-user-token"  # user envtest-user, no bindings: 403 until y
 READER_TOKEN = "envtest-reader-token"  # user gitnad-reader: tests bind deploy/rbac's read-only ClusterRole to it
 RECONCILER_TOKEN = "envtest-reconciler-token"  # user gitnad-reconciler: bound to the reconcile ClusterRole
 NS_READER_TOKEN = "envtest-ns-reader-token"  # user gitnad-ns-reader: tests give it namespaced bindings only
+SECRET_TOKEN = "gitnad-SECRET-bearer-8c1f4e9a2d7b5063"  # gitnad-reconciler too: a token no output may show
 WITHOUT = (
     "kubevirts",
     "virtualmachines",
@@ -37,6 +38,7 @@ TOKENS = (
     (USER_TOKEN, "envtest-user", "2", ""),
     (READER_TOKEN, "gitnad-reader", "3", ""),
     (RECONCILER_TOKEN, "gitnad-reconciler", "4", ""),
+    (SECRET_TOKEN, "gitnad-reconciler", "4", ""),
     (NS_READER_TOKEN, "gitnad-ns-reader", "5", ""),
     *((f"envtest-without-{r}-token", f"gitnad-without-{r}", str(10 + i), "") for i, r in enumerate(WITHOUT)),
 )

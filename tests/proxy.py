@@ -95,11 +95,15 @@ class QuietServer(ThreadingHTTPServer):
 class FaultProxy:
     """Start with `start()`, point a kubeconfig at `url`, queue faults with `inject()`, read `requests`."""
 
-    def __init__(self, upstream: str, cert_file: str, key_file: str, ca_file: str) -> None:
+    def __init__(
+        self, upstream: str, cert_file: str, key_file: str, ca_file: str, client_cert: tuple[str, str] | None = None
+    ) -> None:
         parsed = urllib.parse.urlsplit(upstream)
         self.upstream_host = parsed.hostname or "127.0.0.1"
         self.upstream_port = parsed.port or 443
         self._client_ctx = ssl.create_default_context(cafile=ca_file)
+        if client_cert is not None:  # forward as that identity (TLS ends here: the client's own cert stays here)
+            self._client_ctx.load_cert_chain(*client_cert)
         self._server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._server_ctx.load_cert_chain(cert_file, key_file)
         self._lock = threading.Lock()
@@ -120,7 +124,11 @@ class FaultProxy:
         self._server = QuietServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._server.socket = self._server_ctx.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fault-proxy", daemon=True)
+        # serve_forever polls for shutdown every poll_interval (0.5 s by default): a test that starts and stops a
+        # proxy per case would spend that on each stop.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fault-proxy", daemon=True
+        )
 
     @property
     def url(self) -> str:
