@@ -116,6 +116,10 @@ class RepoConfig:
     source: str | None = None
     """Where it was read, for messages (`.gitnad.yaml at base <sha>`); None for the defaults."""
     cluster_max_snapshot_bytes: int | None = None
+    cluster_max_retries: int | None = None
+    cluster_backoff_base_s: float | None = None
+    cluster_backoff_max_s: float | None = None
+    cluster_max_retry_after_s: float | None = None
 
 
 @dataclass(frozen=True)

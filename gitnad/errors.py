@@ -1,9 +1,39 @@
-"""Errors and exit codes: every failure gitnad knows about is a GitnadError subclass with an exit code."""
+"""Errors and exit codes: every failure gitnad knows about is a GitnadError subclass with an exit code.
+
+Also the credentials of this run (`keep_secret`, `redact`): the cluster adapter registers every credential it
+loads (bearer token, password, client key), and no text gitnad shows may carry one — a GitnadError's message
+is redacted when the error is made, the error boundary redacts what it prints (tracebacks included: the
+kubernetes client puts the server's answer in its exceptions, and a debugging proxy may echo the request's
+headers there), and the adapters redact server text before it reaches a report.
+"""
 
 from __future__ import annotations
 
 import enum
+import threading
 from collections.abc import Sequence
+
+REDACTED = "[redacted]"
+MIN_SECRET_LENGTH = 8
+"""Shorter values are not registered: replacing every occurrence of a short string would garble messages."""
+_secrets: set[str] = set()
+_lock = threading.Lock()
+
+
+def keep_secret(*values: str | None) -> None:
+    """Register credentials that must never be shown (each at least MIN_SECRET_LENGTH characters)."""
+    with _lock:
+        _secrets.update(v for v in values if v and len(v) >= MIN_SECRET_LENGTH)
+
+
+def redact(text: str) -> str:
+    """`text` with every registered credential replaced by REDACTED (longest first: no half-replaced secret)."""
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
 
 
 class ExitCode(enum.IntEnum):
@@ -29,8 +59,9 @@ class GitnadError(Exception):
         """`details`: one line per problem, naming what the input named (files, objects). The error boundary shows
         each on its own line with every control character escaped, so a file name holding a newline cannot
         forge a line of the message; `message` is the headline and the details, one per line."""
+        message = redact(message)
         self.headline = message
-        self.details = tuple(details)
+        self.details = tuple(redact(d) for d in details)
         self.message = "\n".join((message, *self.details))
         super().__init__(self.message)
 

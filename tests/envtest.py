@@ -21,12 +21,26 @@ USER_TOKEN = "envtest-user-token"  # user envtest-user, no bindings: 403 until y
 READER_TOKEN = "envtest-reader-token"  # user gitnad-reader: tests bind deploy/rbac's read-only ClusterRole to it
 RECONCILER_TOKEN = "envtest-reconciler-token"  # user gitnad-reconciler: bound to the reconcile ClusterRole
 NS_READER_TOKEN = "envtest-ns-reader-token"  # user gitnad-ns-reader: tests give it namespaced bindings only
+SECRET_TOKEN = "gitnad-SECRET-bearer-8c1f4e9a2d7b5063"  # gitnad-reconciler too: a token no output may show
+WITHOUT = (
+    "kubevirts",
+    "virtualmachines",
+    "virtualmachineinstances",
+    "virtualmachineinstancemigrations",
+    "pods",
+    "network-attachment-definitions",
+    "daemonsets",
+)
+"""Each has a user `gitnad-without-<plural>` (token `envtest-without-<plural>-token`): tests bind it to the reader
+role minus that one resource, so exactly one list is forbidden by the real RBAC authorizer."""
 TOKENS = (
     (ADMIN_TOKEN, "envtest-admin", "1", "system:masters"),
     (USER_TOKEN, "envtest-user", "2", ""),
     (READER_TOKEN, "gitnad-reader", "3", ""),
     (RECONCILER_TOKEN, "gitnad-reconciler", "4", ""),
+    (SECRET_TOKEN, "gitnad-reconciler", "4", ""),
     (NS_READER_TOKEN, "gitnad-ns-reader", "5", ""),
+    *((f"envtest-without-{r}-token", f"gitnad-without-{r}", str(10 + i), "") for i, r in enumerate(WITHOUT)),
 )
 
 
@@ -58,9 +72,13 @@ def _wait_ok(url: str, proc: subprocess.Popen[bytes], log: str, timeout: float, 
 class Envtest:
     """etcd + kube-apiserver in a private temp dir; kubeconfigs for the admin and the token users."""
 
-    def __init__(self, assets: str | None = None, extra_args: Sequence[str] = ()) -> None:
+    def __init__(
+        self, assets: str | None = None, extra_args: Sequence[str] = (), client_ca_file: str | None = None
+    ) -> None:
         self.assets = assets or os.environ["KUBEBUILDER_ASSETS"]
         self.extra_args = list(extra_args)
+        if client_ca_file is not None:  # client certificates signed by it authenticate as CN (user), O (groups)
+            self.extra_args.append(f"--client-ca-file={client_ca_file}")
         self.dir = tempfile.mkdtemp(prefix="envtest-")
         self.procs: list[subprocess.Popen[bytes]] = []
         self.port = 0
@@ -149,6 +167,27 @@ clusters:
 users:
 - name: {name}
   user: {{token: "{token}"}}
+contexts:
+- name: {name}@envtest
+  context: {{cluster: envtest, user: {name}}}
+current-context: {name}@envtest
+""")
+        return path
+
+    def write_cert_kubeconfig(self, name: str, cert_data: str, key_data: str, server: str | None = None) -> str:
+        """A kubeconfig authenticating with a client certificate, embedded base64 as kubeconfigs usually carry it."""
+        path = os.path.join(self.dir, f"{name}.kubeconfig")
+        with open(path, "w") as f:
+            f.write(f"""apiVersion: v1
+kind: Config
+clusters:
+- name: envtest
+  cluster: {{server: "{server or self.url}", certificate-authority: "{self.ca_file}"}}
+users:
+- name: {name}
+  user:
+    client-certificate-data: {cert_data}
+    client-key-data: {key_data}
 contexts:
 - name: {name}@envtest
   context: {{cluster: envtest, user: {name}}}

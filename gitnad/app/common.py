@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import TypeVar
 
 from gitnad.config import CONFIG_FILE_NAME, ClusterSettings, RepoConfig
 from gitnad.errors import ExitCode
@@ -12,6 +13,8 @@ from gitnad.models.results import Summary
 from gitnad.sources.gitrefs import GitRepo
 from gitnad.sources.ownfiles import RefFiles
 from gitnad.sources.parsecache import ParseCache
+
+T = TypeVar("T")
 
 
 def load_config(repo_root: Path, config_file: Path | None) -> RepoConfig:
@@ -33,20 +36,26 @@ def load_config_at(repo: GitRepo, sha: str, config_file: Path | None) -> RepoCon
 def cluster_settings(flags: ClusterSettings, config: RepoConfig) -> ClusterSettings:
     """The cluster settings of a run: `.gitnad.yaml` `cluster:` fills what the flags leave unset, flags win.
 
-    Only `--context` has a flag; `deadlineSeconds`, `requestTimeoutSeconds` and `maxSnapshotBytes` replace
-    the built-in defaults.
+    Only `--context` has a flag; the other keys (`deadlineSeconds`, `requestTimeoutSeconds`, `maxSnapshotBytes`,
+    `maxRetries`, `backoffBaseSeconds`, `backoffMaxSeconds`, `maxRetryAfterSeconds`) replace the built-in defaults.
     """
+    c = config
     return dataclasses.replace(
         flags,
-        context=flags.context if flags.context is not None else config.cluster_context,
-        deadline_s=flags.deadline_s if config.cluster_deadline_s is None else config.cluster_deadline_s,
-        request_timeout_s=(
-            flags.request_timeout_s if config.cluster_request_timeout_s is None else config.cluster_request_timeout_s
-        ),
-        max_snapshot_bytes=(
-            flags.max_snapshot_bytes if config.cluster_max_snapshot_bytes is None else config.cluster_max_snapshot_bytes
-        ),
+        context=_or(flags.context, c.cluster_context),
+        deadline_s=_or(c.cluster_deadline_s, flags.deadline_s),
+        request_timeout_s=_or(c.cluster_request_timeout_s, flags.request_timeout_s),
+        max_snapshot_bytes=_or(c.cluster_max_snapshot_bytes, flags.max_snapshot_bytes),
+        max_retries=_or(c.cluster_max_retries, flags.max_retries),
+        backoff_base_s=_or(c.cluster_backoff_base_s, flags.backoff_base_s),
+        backoff_max_s=_or(c.cluster_backoff_max_s, flags.backoff_max_s),
+        max_retry_after_s=_or(c.cluster_max_retry_after_s, flags.max_retry_after_s),
     )
+
+
+def _or(value: T | None, fallback: T) -> T:
+    """`value` unless it is unset (None; 0 is a setting)."""
+    return fallback if value is None else value
 
 
 def apply_severity(findings: list[Finding], config: RepoConfig) -> list[Finding]:

@@ -186,7 +186,9 @@ def run(req: DriftRequest, display: ProgressDisplay = no_display) -> tuple[Drift
         result = nothing_to_check(declared)
     elif req.wait:
         outcome = wait_live(declared, cluster, req.timeout, display)
-        extra = (f"--wait timed out after {req.timeout}",) if outcome.timed_out else ()
+        extra: tuple[str, ...] = (f"--wait timed out after {req.timeout}",) if outcome.timed_out else ()
+        if outcome.broken is not None:
+            extra += (f"--wait stopped early: the watches can no longer follow the cluster ({outcome.broken})",)
         result = result_of(declared, outcome.items, outcome.facts, *extra)
     else:
         facts = load_facts(cluster, declared.namespaces)

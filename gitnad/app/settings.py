@@ -125,6 +125,10 @@ def to_config(file: str, data: Mapping[str, Any], source: str) -> RepoConfig:
         cluster_deadline_s=cluster.get("deadlineSeconds"),
         cluster_request_timeout_s=cluster.get("requestTimeoutSeconds"),
         cluster_max_snapshot_bytes=cluster.get("maxSnapshotBytes"),
+        cluster_max_retries=cluster.get("maxRetries"),
+        cluster_backoff_base_s=cluster.get("backoffBaseSeconds"),
+        cluster_backoff_max_s=cluster.get("backoffMaxSeconds"),
+        cluster_max_retry_after_s=cluster.get("maxRetryAfterSeconds"),
         source=source,
     )
 

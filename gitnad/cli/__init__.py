@@ -198,15 +198,30 @@ def reconcile(
 @click.option("-o", "--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), help="[default: stdout]")
 @click.option("--namespace", "namespaces", multiple=True, help="Only these namespaces (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), help="[default: from the -o suffix, else yaml]")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Take `cluster:` (timeouts, retries) from this .gitnad.yaml [default: built-in defaults].",
+)
 @live_options
 @verbose_option
 def snapshot(
-    out_file: Path | None, namespaces: tuple[str, ...], fmt: str | None, kubeconfig: Path | None, context: str | None
+    out_file: Path | None,
+    namespaces: tuple[str, ...],
+    fmt: str | None,
+    config_file: Path | None,
+    kubeconfig: Path | None,
+    context: str | None,
 ) -> int:
     """Write the cluster facts gitnad needs to a file (a v1 List), for checks without cluster credentials."""
+    import gitnad.app.common as common
     import gitnad.app.snapshot as app_snapshot
 
-    text, code = app_snapshot.run(ClusterSettings(kubeconfig=kubeconfig, context=context), namespaces, out_file, fmt)
+    cluster = ClusterSettings(kubeconfig=kubeconfig, context=context)
+    if config_file is not None:  # no repository here: only an explicit file, never one found by chance
+        cluster = common.cluster_settings(cluster, common.load_config(Path.cwd(), config_file))
+    text, code = app_snapshot.run(cluster, namespaces, out_file, fmt)
     echo(text)
     return int(code)
 

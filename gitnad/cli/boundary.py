@@ -3,8 +3,9 @@
 `Gitnad.main` maps every way a run ends to one exit code (SPEC §2 plus the shell's 130 and 141): gitnad's
 errors to theirs, click's usage errors to 2, Ctrl-C to 130, a closed stdout to a quiet 141, anything else to
 3 with one line naming the innermost gitnad frame (`-v`: the traceback first). Messages reach the terminal
-with control characters escaped. Also here: the per-run state that option callbacks fill (`-v`,
-`--no-color`) and the two terminal helpers every command uses (`colour`, `echo`).
+with control characters escaped and the run's credentials redacted (`gitnad.errors.redact`). Also here: the
+per-run state that option callbacks fill (`-v`, `--no-color`) and the two terminal helpers every command uses
+(`colour`, `echo`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any, TextIO
 
 import click
 
-from gitnad.errors import ExitCode, GitnadError
+from gitnad.errors import ExitCode, GitnadError, redact
 
 GC_GEN0 = 100_000
 """Allocations between young-generation collections during a run (Python's default: 700). A run builds one large
@@ -95,16 +96,18 @@ def _exit_code(e: BaseException, state: RunState) -> int:
         return int(ExitCode.BROKEN_PIPE)
     if not isinstance(e, Exception):  # GeneratorExit and other interpreter signals: not ours to translate
         raise e
-    what = _printable(f"{type(e).__name__}: {e}")[:500]
+    what = _printable(redact(f"{type(e).__name__}: {e}"))[:500]  # redacted before the cut: no piece of a secret
     hint = "traceback above" if state.verbose else "re-run with -v for the traceback"
     _say(f"internal error: {what} (at {_innermost(e.__traceback__)}); {hint}", e, state)
     return int(ExitCode.UNDECIDED)
 
 
 def _say(message: str, e: BaseException | None, state: RunState) -> None:
+    """The message (and with -v the traceback first), with the run's credentials redacted: library exceptions
+    in the chain carry server answers, which may echo the request's headers."""
     if state.verbose and e is not None:
-        click.echo("".join(traceback.format_exception(e)).rstrip("\n"), err=True)
-    click.echo(f"gitnad: {message}", err=True)
+        click.echo(redact("".join(traceback.format_exception(e)).rstrip("\n")), err=True)
+    click.echo(redact(f"gitnad: {message}"), err=True)
 
 
 def _innermost(tb: TracebackType | None) -> str:

@@ -1,8 +1,10 @@
 """Waiting for convergence (`drift --wait`): re-classify whenever the cluster reports a change. Pure logic.
 
 The event source is a `Feed` (the live adapter wraps Kubernetes watches; tests pass a scripted one). The
-loop stops early when every item is converged or in a state that cannot change by itself, or at the
-timeout. `on_update` receives every evaluation and a heartbeat at least every `heartbeat_s`.
+loop stops early when every item is converged or in a state that cannot change by itself, when the feed
+can no longer follow the cluster (a watch broke for good: its facts are unreadable, so nothing could change
+the verdict), or at the timeout. `on_update` receives every evaluation and a heartbeat at least every
+`heartbeat_s`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,10 @@ class Feed(Protocol):
         """Block until something changed (True) or `timeout_s` passed (False)."""
         ...
 
+    def broken(self) -> str | None:
+        """Why the facts can no longer follow the cluster, or None while they can."""
+        ...
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -49,6 +55,8 @@ class WaitOutcome:
     elapsed_s: float
     evaluations: int
     events: int
+    broken: str | None = None
+    """Why the wait ended before its timeout with items still moving (the feed could no longer follow)."""
 
 
 def settled(items: Sequence[DriftItem]) -> bool:
@@ -71,6 +79,8 @@ def wait_until_settled(
     evaluations, events = 1, 0
     on_update(Progress(0.0, items, True, evaluations))
     while not settled(items):
+        if (why := feed.broken()) is not None:
+            return WaitOutcome(items, facts, False, clock() - start, evaluations, events, broken=why)
         remaining = timeout_s - (clock() - start)
         if remaining <= 0:
             return WaitOutcome(items, facts, True, clock() - start, evaluations, events)

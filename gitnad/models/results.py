@@ -202,6 +202,15 @@ class ActionOutcome(enum.StrEnum):
     SKIPPED = "skipped"
 
 
+class Written(enum.StrEnum):
+    """What a create sent to the cluster came to (reconcile's executor says it; apply turns it into an outcome)."""
+
+    CREATED = "created"
+    EXISTS = "exists"
+    """An object of that name is there already: another run made it (names are deterministic), nothing doubled."""
+    FAILED = "failed"
+
+
 class Action(Frozen):
     kind: ActionKind
     vm: str

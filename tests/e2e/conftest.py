@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from tests.envtest import ADMIN_TOKEN, NS_READER_TOKEN, READER_TOKEN, RECONCILER_TOKEN, USER_TOKEN, Envtest
+from tests.pki import Authority
 
 client = pytest.importorskip("kubernetes.client")
 kconfig = pytest.importorskip("kubernetes.config")
@@ -178,10 +179,16 @@ def _install_cluster_state(kube: Kube) -> None:
 
 
 @pytest.fixture(scope="session")
-def envtest() -> Iterator[Envtest]:
+def client_ca(tmp_path_factory: pytest.TempPathFactory) -> Authority:
+    """The CA the API server trusts for client certificates (`--client-ca-file`)."""
+    return Authority(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def envtest(client_ca: Authority) -> Iterator[Envtest]:
     if not os.environ.get("KUBEBUILDER_ASSETS"):
         pytest.skip("KUBEBUILDER_ASSETS is unset: run ../shared/envtest/ensure-assets.sh (as .ci/run does)")
-    env = Envtest().start()
+    env = Envtest(client_ca_file=str(client_ca.ca_file)).start()
     try:
         api = kconfig.new_client_from_config(config_file=env.admin_kubeconfig)
         _install_crds(api)

@@ -13,7 +13,7 @@ import pytest
 
 from gitnad.config import ClusterSettings
 from gitnad.errors import ClusterError
-from gitnad.models.cluster import FactSource
+from gitnad.models.cluster import FactSource, ResourceType, UnreadableCause
 from gitnad.sources.cluster import assemble, load_facts
 from gitnad.sources.cluster.live import LiveReader
 from tests import proxy
@@ -162,17 +162,71 @@ def test_failure_on_a_later_page_is_an_error_not_a_shorter_list(kube: Kube, px: 
     assert len(pages) == 4 and "continue=" not in pages[0] and all("continue=" in p for p in pages[1:])
 
 
-def test_404_on_a_crd_group_means_not_installed(kube: Kube, ns: str, px: proxy.FaultProxy) -> None:
-    """A cluster without the NAD CRD or without KubeVirt answers 404 on the list: facts say so, no error."""
-    px.inject(proxy.status(404, match="/network-attachment-definitions"), proxy.status(404, match=KUBEVIRTS))
+def test_404_where_discovery_agrees_means_not_installed(kube: Kube, px: proxy.FaultProxy) -> None:
+    """A cluster without the NAD CRD or without KubeVirt: the list answers 404 and API discovery does not list the
+    resource. In a namespace where nothing shows otherwise, facts say "not installed", no error."""
+    empty = kube.namespace("no-crds")
+    px.hide("/apis/k8s.cni.cncf.io/v1", "network-attachment-definitions")
+    px.hide("/apis/kubevirt.io/v1", "kubevirts")
     reader = _reader(kube, px, Sleeps())
-    facts = assemble.to_facts(reader.capture([ns]), FactSource.LIVE)
+    facts = assemble.to_facts(reader.capture([empty]), FactSource.LIVE)
     assert (facts.nads, facts.kubevirt, facts.kubevirt_installed, facts.unreadable) == ((), None, False, ())
     assert facts.warnings == (
         "kubevirts.kubevirt.io: not installed (the API server does not serve this API)",
         "network-attachment-definitions.k8s.cni.cncf.io: not installed (the API server does not serve this API)",
     )
-    assert [v.key for v in facts.vms] == [f"{ns}/test-vm"] and reader.retries == 0
+    assert reader.retries == 0
+    # one list and one discovery request for each; the NAD group/version is not served at all
+    assert [(r.split("?")[0], o) for r, o in zip(px.requests, px.outcomes, strict=True) if "hidden" in o] == [
+        ("GET /apis/kubevirt.io/v1/kubevirts", "hidden 404"),
+        ("GET /apis/kubevirt.io/v1", "hidden 200"),
+        (f"GET /apis/k8s.cni.cncf.io/v1/namespaces/{empty}/network-attachment-definitions", "hidden 404"),
+        ("GET /apis/k8s.cni.cncf.io/v1", "hidden 404"),
+    ]
+
+
+def test_404_that_discovery_contradicts_is_an_error(kube: Kube, ns: str, px: proxy.FaultProxy) -> None:
+    """A 404 on a list while the API server's discovery lists the resource: something in the way answers for it
+    (a proxy, a stale aggregated API). Never "none exist"."""
+    px.always = proxy.status(404, match="/network-attachment-definitions")
+    reader = _reader(kube, px, Sleeps())
+    with pytest.raises(ClusterError) as err:
+        reader.capture([ns])
+    assert err.value.message == (
+        f"list network-attachment-definitions.k8s.cni.cncf.io in namespace {ns}: 404 Not Found: injected by the "
+        "test proxy: 404, although the API server lists network-attachment-definitions in /apis/k8s.cni.cncf.io/v1 "
+        "(API discovery): something in the way of the API server (a proxy, a stale aggregated API) answers for "
+        "it, so whether any network-attachment-definitions.k8s.cni.cncf.io exist cannot be told"
+    )
+
+
+def test_absent_api_contradicted_by_the_cluster_is_unknown(kube: Kube, ns: str, px: proxy.FaultProxy) -> None:
+    """The NAD CRD is really gone (list and discovery), yet the launcher pod is attached to a NAD through Multus:
+    NADs are unreadable, not absent; the same for KubeVirt's migrations while its VMs are served."""
+    px.hide("/apis/k8s.cni.cncf.io/v1", "network-attachment-definitions")
+    px.hide("/apis/kubevirt.io/v1", "virtualmachineinstancemigrations")
+    facts = assemble.to_facts(_reader(kube, px, Sleeps()).capture([ns]), FactSource.LIVE)
+    assert [(u.resource, u.cause, u.namespace, u.subjects, u.reason) for u in facts.unreadable] == [
+        (
+            ResourceType.NADS,
+            UnreadableCause.CONTRADICTED,
+            None,
+            (),
+            f"the API server answers 404 (not installed), but launcher pod {ns}/virt-launcher-test-vm-fghij is "
+            f"attached to {ns}/nad-with-vlan20 (network-status): a half-installed or upgrading KubeVirt or Multus, or "
+            "something in the way of the API server",
+        ),
+        (
+            ResourceType.MIGRATIONS,
+            UnreadableCause.CONTRADICTED,
+            None,
+            (),
+            "the API server answers 404 (not installed), but it serves virtualmachines.kubevirt.io, and KubeVirt "
+            "installs both together (and 1 more): a half-installed or upgrading KubeVirt or Multus, or something in "
+            "the way of the API server",
+        ),
+    ]
+    assert not any("not installed" in w for w in facts.warnings)
 
 
 def test_a_non_json_answer_is_an_error(kube: Kube, ns: str, px: proxy.FaultProxy) -> None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -120,3 +123,20 @@ def test_wait_times_out_when_nothing_moves(kube: Kube, tmp_path: Path) -> None:
     doc = json.loads(text)
     assert (code, doc["items"][0]["state"]) == (ExitCode.FINDINGS, "NotPropagated")
     assert "--wait timed out after 0:00:03" in doc["warnings"]
+
+
+def test_cli_wait_ends_with_its_exit_code(kube: Kube, tmp_path: Path) -> None:
+    """The real command ends with the verdict's code: its watch threads are stopped and joined first. (They were
+    left reading their TLS streams, and the interpreter's exit then aborted the process: SIGABRT, exit 134, for
+    every `drift --wait`, converged or not.)"""
+    ns = kube.namespace("wait-cli")
+    s = Seeder(kube.api, ns)
+    s.nad("nad-b", 20)
+    s.running("db-1", NEW)
+    repo = tmp_path / "repo"
+    commit(make_repo(repo), {"vms/db-1.yaml": manifest("db-1", ns, NEW)})
+    cmd = [sys.executable, "-m", "gitnad.cli", "drift", "--wait", "--repo", str(repo), "--format", "json"]
+    cmd += ["--kubeconfig", str(kube.kubeconfig("reader"))]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env={**os.environ, "NO_COLOR": "1"})
+    assert (res.returncode, json.loads(res.stdout)["summary"]) == (0, {"InSync": 1, "converged": True})
+    assert res.stderr == "[   0.0s] CONVERGED: 1 of 1 network(s) converged (1 InSync)\n"

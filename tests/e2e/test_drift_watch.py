@@ -165,3 +165,83 @@ def test_a_bug_in_a_watch_thread_surfaces_instead_of_a_timeout(kube: Kube, monke
             while time.monotonic() - started < 20:
                 feed.wait(0.5)
         assert time.monotonic() - started < 20
+
+
+@pytest.mark.parametrize(
+    ("fault", "failed"),
+    [
+        (
+            proxy.status(500),
+            "watch virtualmachineinstances.kubevirt.io in namespace {ns}: gave up after 3 attempts "
+            "(last error: watch virtualmachineinstances.kubevirt.io in namespace {ns}: 500 Internal Server Error)",
+        ),
+        (
+            proxy.status(429, "0"),
+            "watch virtualmachineinstances.kubevirt.io in namespace {ns}: gave up after 3 attempts "
+            "(last error: watch virtualmachineinstances.kubevirt.io in namespace {ns}: 429 Too Many Requests)",
+        ),
+        (
+            proxy.status(410),
+            "watch virtualmachineinstances.kubevirt.io in namespace {ns}: gave up after 3 attempts "
+            "(last error: watch virtualmachineinstances.kubevirt.io in namespace {ns}: 410 Gone)",
+        ),
+        (
+            proxy.reset(),
+            "watch virtualmachineinstances.kubevirt.io in namespace {ns}: gave up after 3 attempts "
+            "(last error: cannot reach https://127.0.0.1:",
+        ),
+    ],
+    ids=["500-storm", "429-storm", "410-right-after-every-list", "reset-storm"],
+)
+def test_a_watch_that_cannot_be_reopened_breaks_for_good(
+    kube: Kube, envtest: Envtest, fault: proxy.Fault, failed: str
+) -> None:
+    """Transient refusals are retried with backoff (max_retries in a row, here 2), then the watch is broken for
+    good: its facts are unreadable and `broken()` says why, so `drift --wait` ends instead of waiting on stale
+    facts until its timeout. A 410 right after a fresh list counts too (else: re-list, 410, re-list... forever)."""
+    ns = kube.namespace("watch-storm")
+    s = Seeder(kube.api, ns)
+    s.nad("nad-a", 10)
+    s.running("vm-1", NETS)
+    px = proxy.FaultProxy(envtest.url, envtest.ca_file, envtest.key_file, envtest.ca_file).start()
+    try:
+        kubeconfig = Path(envtest.write_kubeconfig(f"reader-{ns}", READER_TOKEN, px.url))
+        watches = f"/namespaces/{ns}/virtualmachineinstances?allowWatchBookmarks"
+        px.always = proxy.Fault(fault.kind, fault.status, fault.headers, match=watches)
+        settings = ClusterSettings(kubeconfig=kubeconfig, max_retries=2, backoff_base_s=0.1)
+        with LiveFeed(settings, [ns]) as feed:
+            assert _until(feed, lambda: bool(feed.failed))
+            (why,) = feed.failed.values()
+            assert list(feed.failed) == ["virtualmachineinstances.kubevirt.io"] and why.startswith(failed.format(ns=ns))
+            assert feed.broken() == f"virtualmachineinstances.kubevirt.io: {why}"
+        refused = [r for r in px.requests if watches in r]
+        assert len(refused) == 3  # the first attempt and 2 retries
+        relists = [r for r in px.requests if f"/namespaces/{ns}/virtualmachineinstances?" in r and watches not in r]
+        assert len(relists) == (2 + 2 if fault.status == 410 else 2)  # capture, feed; one per 410 but the last
+    finally:
+        px.stop()
+
+
+def test_a_refused_watch_is_retried_and_then_follows(kube: Kube, envtest: Envtest) -> None:
+    """One 429 (Retry-After: 1) on the first VMI watch: the feed waits that second, watches again, and later
+    changes arrive."""
+    ns = kube.namespace("watch-429")
+    s = Seeder(kube.api, ns)
+    s.nad("nad-a", 10)
+    s.running("vm-1", NETS)
+    px = proxy.FaultProxy(envtest.url, envtest.ca_file, envtest.key_file, envtest.ca_file).start()
+    try:
+        kubeconfig = Path(envtest.write_kubeconfig(f"reader-{ns}", READER_TOKEN, px.url))
+        px.inject(proxy.status(429, "1", match=f"/namespaces/{ns}/virtualmachineinstances?allowWatchBookmarks"))
+        with LiveFeed(ClusterSettings(kubeconfig=kubeconfig), [ns]) as feed:
+            _set_required(s, "vm-1")
+            assert _until(
+                feed, lambda: (v := feed.facts().vmi(f"{ns}/vm-1")) is not None and v.condition("MigrationRequired")
+            )
+            assert feed.failed == {} and feed.broken() is None
+        watches = [
+            (r, o) for r, o in zip(px.requests, px.outcomes, strict=True) if f"{ns}/virtualmachineinstances?allow" in r
+        ]
+        assert [o.split(" (")[0] for _, o in watches[:2]] == ["status 429", "forwarded 200"]
+    finally:
+        px.stop()

@@ -1,10 +1,12 @@
 """`gitnad reconcile` live on a real kube-apiserver, as the reconcile RBAC role: migrations only within the
-free slots, labelled and annotated, never duplicated on a second run; a restart is a reported failure where
-KubeVirt's aggregated subresource API is not served (envtest has no virt-api)."""
+free slots, labelled and annotated, never duplicated on a second run; a restart goes through KubeVirt's
+aggregated subresource API (tests/e2e/virt_api.py registers one with the real aggregator) and is a reported
+failure where that API is not served."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,9 @@ from gitnad.config import ClusterSettings, OutputFormat
 from gitnad.errors import ExitCode
 from gitnad.report import render
 from tests.e2e.conftest import Kube
-from tests.e2e.kubevirt_actor import Net, Seeder, cond, manifest
+from tests.e2e.kubevirt_actor import KV_GROUP, KV_VERSION, Net, Seeder, cond, manifest
+from tests.e2e.virt_api import VirtApi
+from tests.envtest import Envtest
 from tests.gitutil import commit, make_repo
 
 pytestmark = pytest.mark.slow
@@ -130,3 +134,71 @@ def test_restart_without_virt_api_is_a_reported_failure(kube: Kube, tmp_path: Pa
         "(subresources.kubevirt.io is not served: is KubeVirt's virt-api running and aggregated?)"
     )
     assert code is ExitCode.FINDINGS
+
+
+@pytest.fixture
+def virt_api(envtest: Envtest, kube: Kube) -> Iterator[VirtApi]:
+    api = VirtApi(envtest, kube.api).start()
+    yield api
+    api.stop()
+
+
+def test_restart_through_kubevirts_subresource_api(kube: Kube, tmp_path: Path, virt_api: VirtApi) -> None:
+    """The whole path of a restart: gitnad's request, authorized by the real RBAC of the reconcile role, proxied
+    by the real aggregator to virt-api, which asks virt-controller (VM status) to stop and start the VMI."""
+    s, repo, _ = _world(kube, tmp_path, pending=0, running=0, restart=True)
+    doc, code = _reconcile(kube, repo, apply=True, allow_restart=True)
+    assert [(a["vm"], a["kind"], a["outcome"], a["result"]) for a in doc["actions"]] == [
+        (f"{s.ns}/vm-restart", "restart-vm", "applied", "restart requested")
+    ]
+    assert code is ExitCode.FINDINGS  # requested, not done: the VM converges once virt-controller restarts it
+    (request,) = virt_api.restarts()
+    # KubeVirt's client: PUT .../virtualmachines/<name>/restart with a JSON RestartOptions body ({} for defaults).
+    assert (request.method, request.path) == (
+        "PUT",
+        f"/apis/subresources.kubevirt.io/v1/namespaces/{s.ns}/virtualmachines/vm-restart/restart",
+    )
+    assert json.loads(request.body) == {} and request.headers["Content-Type"] == "application/json"
+    # Authenticated as gitnad's identity by the API server; the credential itself never reaches virt-api.
+    assert request.headers["X-Remote-User"] == "gitnad-reconciler"
+    assert "Authorization" not in request.headers
+    vm = s.co.get_namespaced_custom_object(KV_GROUP, KV_VERSION, s.ns, "virtualmachines", "vm-restart")
+    vmi = s.co.get_namespaced_custom_object(KV_GROUP, KV_VERSION, s.ns, "virtualmachineinstances", "vm-restart")
+    assert vm["status"]["stateChangeRequests"] == [
+        {"action": "Stop", "uid": vmi["metadata"]["uid"]},
+        {"action": "Start"},
+    ]
+
+    # Run again before virt-controller acted: virt-api refuses a second stop/start, gitnad reports it.
+    again, _ = _reconcile(kube, repo, apply=True, allow_restart=True)
+    (action,) = again["actions"]
+    assert (action["outcome"], action["result"]) == (
+        "failed",
+        f"PUT /apis/subresources.kubevirt.io/v1/namespaces/{s.ns}/virtualmachines/vm-restart/restart: "
+        "500 Internal Server Error: unable to complete request: stop/start already underway",
+    )
+    assert len(virt_api.restarts()) == 2
+
+
+def test_restart_is_refused_to_the_read_only_role(kube: Kube, tmp_path: Path, virt_api: VirtApi) -> None:
+    """RBAC is the API server's: the reader role never reaches virt-api."""
+    s, repo, _ = _world(kube, tmp_path, pending=0, running=0, restart=True)
+    req = app_reconcile.ReconcileRequest(
+        repo=repo,
+        config_file=None,
+        ref="HEAD",
+        base=None,
+        apply=True,
+        allow_restart=True,
+        max_actions=None,
+        cluster=ClusterSettings(kubeconfig=kube.kubeconfig("reader")),
+    )
+    result, _ = app_reconcile.run(req)
+    (action,) = result.actions
+    assert action.outcome.value == "failed"
+    assert action.result is not None and action.result.startswith(
+        f"PUT /apis/subresources.kubevirt.io/v1/namespaces/{s.ns}/virtualmachines/vm-restart/restart: 403 Forbidden: "
+        'virtualmachines.subresources.kubevirt.io "vm-restart" is forbidden: User "gitnad-reader" cannot update '
+        'resource "virtualmachines/restart" in API group "subresources.kubevirt.io"'
+    )
+    assert virt_api.restarts() == []

@@ -2,8 +2,10 @@
 
 Exactly what the reconcile RBAC grants: `create` on `virtualmachineinstancemigrations.kubevirt.io` and
 `update` on `virtualmachines/restart` in `subresources.kubevirt.io` (served by KubeVirt's virt-api through
-API aggregation). Writes are sent once, never retried: a retried create could duplicate a migration.
-Errors come back as text for the report, never as exceptions.
+API aggregation). Writes are sent once, never retried here; a migration has the name the plan chose, so a
+create that another run made first answers 409 AlreadyExists (`Written.EXISTS`) instead of doubling it. A write
+whose answer was lost (connection dropped, timeout) is reported as such: it may have reached the server, and
+the next run's read shows whether it did. Errors come back as text for the report, never as exceptions.
 """
 
 from __future__ import annotations
@@ -12,23 +14,25 @@ import json
 from typing import Any
 
 from gitnad.config import ClusterSettings
-from gitnad.sources.cluster import kinds
-from gitnad.sources.cluster.live import api_client
+from gitnad.errors import redact
+from gitnad.models.results import Written
+from gitnad.sources.cluster import credentials, kinds
+from gitnad.sources.cluster.live import api_client, io_error
 
 SUBRESOURCES_GROUP = "subresources.kubevirt.io"
 SUBRESOURCES_VERSION = "v1"
-GENERATE_PREFIX = "gitnad-"
-MAX_GENERATE_NAME = 58
-"""The API server appends 5 random characters; names stay within 63."""
+CONFLICT = 409
+LOST = "it may have reached the API server; the next run reads whether it did"
 
 
-def migration_body(namespace: str, vmi: str, labels: dict[str, str], annotations: dict[str, str]) -> dict[str, Any]:
-    prefix = f"{GENERATE_PREFIX}{vmi}"[: MAX_GENERATE_NAME - 1].rstrip("-.") + "-"
+def migration_body(
+    namespace: str, vmi: str, name: str, labels: dict[str, str], annotations: dict[str, str]
+) -> dict[str, Any]:
     return {
         "apiVersion": kinds.MIGRATIONS.api_version,
         "kind": kinds.MIGRATIONS.kind,
         "metadata": {
-            "generateName": prefix,
+            "name": name,
             "namespace": namespace,
             "labels": {**labels, "kubevirt.io/vmi-name": vmi},
             "annotations": dict(annotations),
@@ -50,27 +54,31 @@ class ClusterActions:
         self.requests = 0
 
     def create_migration(
-        self, namespace: str, vmi: str, labels: dict[str, str], annotations: dict[str, str]
-    ) -> tuple[bool, str]:
+        self, namespace: str, vmi: str, name: str, labels: dict[str, str], annotations: dict[str, str]
+    ) -> tuple[Written, str]:
         from kubernetes import client
         from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
 
-        body = migration_body(namespace, vmi, labels, annotations)
+        body = migration_body(namespace, vmi, name, labels, annotations)
         r = kinds.MIGRATIONS
+        what = f"create {r.name} {name} in {namespace} for VMI {vmi}"
         self.requests += 1
         try:
-            created = client.CustomObjectsApi(self.api).create_namespaced_custom_object(
+            client.CustomObjectsApi(self.api).create_namespaced_custom_object(
                 r.group, r.version, namespace, r.plural, body, _request_timeout=self.settings.request_timeout_s
             )
         except ApiException as e:
-            return False, f"create {r.name} in {namespace} for VMI {vmi}: {_error(e)}"
-        except OSError as e:
-            return False, f"create {r.name} in {namespace} for VMI {vmi}: {e}"
-        meta = created.get("metadata") if isinstance(created, dict) else None
-        return True, str((meta or {}).get("name") or body["metadata"]["generateName"])
+            if e.status == CONFLICT and _reason(e) == "AlreadyExists":
+                return Written.EXISTS, name
+            return Written.FAILED, redact(f"{what}: {_error(e)}")
+        except (HTTPError, OSError) as e:
+            return Written.FAILED, redact(f"{what}: no answer ({io_error(e, self.server)}): {LOST}")
+        return Written.CREATED, name
 
     def restart_vm(self, namespace: str, name: str) -> tuple[bool, str]:
         from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
 
         path = restart_path(namespace, name)
         self.requests += 1
@@ -89,10 +97,24 @@ class ClusterActions:
             hint = ""
             if e.status == 404:
                 hint = f" ({SUBRESOURCES_GROUP} is not served: is KubeVirt's virt-api running and aggregated?)"
-            return False, f"PUT {path}: {_error(e)}{hint}"
-        except OSError as e:
-            return False, f"PUT {path}: {e}"
+            return False, redact(f"PUT {path}: {_error(e)}{hint}")
+        except (HTTPError, OSError) as e:
+            return False, redact(f"PUT {path}: no answer ({io_error(e, self.server)}): {LOST}")
         return True, "restart requested"
+
+    @property
+    def server(self) -> str:
+        return credentials.safe_url(str(self.api.configuration.host))
+
+
+def _reason(e: Any) -> str | None:
+    """The `reason` of the Kubernetes Status in an error answer (AlreadyExists, Conflict, ...)."""
+    try:
+        body = json.loads(e.body or "{}")
+    except (TypeError, ValueError):
+        return None
+    reason = body.get("reason") if isinstance(body, dict) else None
+    return reason if isinstance(reason, str) else None
 
 
 def _error(e: Any) -> str:

@@ -50,8 +50,6 @@ def _to_facts(capture: Capture, source: FactSource) -> ClusterFacts:
         read = capture.read(r)
         if read.state is ReadState.UNREADABLE:
             records.append(Unreadable(resource=r.type, cause=UnreadableCause.NOT_READ, reason=read.reason or "?"))
-        elif read.state is ReadState.NOT_INSTALLED:
-            warnings.append(f"{r.name}: {read.reason}")
     parts = consistency.Parts(
         kubevirt=_convert(capture, kinds.KUBEVIRT, records),
         nads=_convert(capture, kinds.NADS, records),
@@ -62,11 +60,15 @@ def _to_facts(capture: Capture, source: FactSource) -> ClusterFacts:
         seen={r.type: _seen(capture.read(r).items) for r in kinds.RESOURCES},
     )
     states = {r.type: capture.read(r).state for r in kinds.RESOURCES}
+    served = [t for t, s in states.items() if s is ReadState.READ]
     found, notes = consistency.assumed_kinds(
         parts, [t for t, s in states.items() if s is ReadState.ASSUMED_EMPTY], capture.origin
     )
-    records += found + consistency.object_gaps(parts, [t for t, s in states.items() if s is ReadState.READ])
-    warnings += notes
+    absent, absent_notes = consistency.absent_apis(
+        parts, [t for t, s in states.items() if s is ReadState.NOT_INSTALLED], served
+    )
+    records += found + absent + consistency.object_gaps(parts, served)
+    warnings += absent_notes + notes
     kv, kv_warnings = _pick_kubevirt(list(parts.kubevirt))
     warnings.extend(kv_warnings)
     kv_unknown = any(u.resource is ResourceType.KUBEVIRT for u in records)

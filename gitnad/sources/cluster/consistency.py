@@ -8,6 +8,11 @@ VMI has a migration, a pod attached through Multus names its NAD, KubeVirt runs 
 and then the whole kind is unreadable, the record naming the witness. The KubeVirt CR is never assumed
 absent: a List cannot show that KubeVirt is not installed.
 
+`absent_apis` holds the API server to the same standard: a type it does not serve (404: "not installed", so
+none exist) is unreadable instead when an object shows one exists, or when KubeVirt's other workload APIs are
+served (virt-operator installs VirtualMachines, VirtualMachineInstances and their migrations together: one
+missing among them is a half-installed or upgrading KubeVirt, not an empty list).
+
 `object_gaps` applies the same reasoning to one object when its kind was captured: a VM reporting a running
 VMI while no VMI of that name was captured, a VMI whose in-flight migration or active pod is missing. Those
 are races of a live read or holes in a hand-made file; either way the VM's facts are unknown, never
@@ -30,6 +35,7 @@ from gitnad.models.cluster import (
     UnreadableCause,
 )
 from gitnad.models.manifest import NAD
+from gitnad.sources.cluster.kinds import NOT_INSTALLED_REASON
 
 VMI_KIND = "VirtualMachineInstance"
 VMI_SHOWN_BY_STATUS = frozenset({"Running", "Migrating", "Paused"})
@@ -162,6 +168,41 @@ WITNESSES: dict[ResourceType, Callable[[Parts], Iterable[str]]] = {
     ResourceType.PODS: _pod_witnesses,
     ResourceType.DAEMONSETS: _daemonset_witnesses,
 }
+
+
+KUBEVIRT_WORKLOADS = (ResourceType.VMS, ResourceType.VMIS, ResourceType.MIGRATIONS)
+"""Installed together by virt-operator (one install strategy): served all, or none."""
+
+
+def _sibling_witnesses(resource: ResourceType, served: Collection[ResourceType]) -> list[str]:
+    if resource not in KUBEVIRT_WORKLOADS:
+        return []
+    return [
+        f"it serves {other.value}, and KubeVirt installs both together"
+        for other in KUBEVIRT_WORKLOADS
+        if other is not resource and other in served
+    ]
+
+
+def absent_apis(
+    parts: Parts, absent: Collection[ResourceType], served: Collection[ResourceType]
+) -> tuple[list[Unreadable], list[str]]:
+    """(records, warnings) for the types the API server does not serve: not installed (a warning), unless an
+    object or a served sibling API shows otherwise (a record)."""
+    records: list[Unreadable] = []
+    warnings: list[str] = []
+    for resource in sorted(absent, key=list(ResourceType).index):
+        shown = [*_sibling_witnesses(resource, served), *dict.fromkeys(WITNESSES[resource](parts))]
+        if not shown:
+            warnings.append(f"{resource.value}: {NOT_INSTALLED_REASON}")
+            continue
+        more = f" (and {len(shown) - 1} more)" if len(shown) > 1 else ""
+        reason = (
+            f"the API server answers 404 (not installed), but {shown[0]}{more}: a half-installed or upgrading "
+            "KubeVirt or Multus, or something in the way of the API server"
+        )
+        records.append(Unreadable(resource=resource, cause=UnreadableCause.CONTRADICTED, reason=reason))
+    return records, warnings
 
 
 def _capture_hint(kind: Kind) -> str:

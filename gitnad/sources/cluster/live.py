@@ -8,7 +8,10 @@ Retry policy, explicit because the client's default (urllib3 `Retry(3)`) silentl
 without a cap: urllib3 retries are off; each request gets at most `max_retries` retries with exponential
 backoff on 429, 5xx, timeouts and connection errors, `Retry-After` is honoured up to `max_retry_after_s`,
 and the whole read has one deadline (`deadline_s`). Any other failure is a ClusterError naming the verb and
-resource. A 404 on a list means the API is not installed. A read is never returned partially.
+resource. A 404 on a list means the API is not installed when the server's API discovery agrees (the
+group/version is not served, or does not list the resource); a 404 for a resource that discovery lists is
+something in the way of the API server (a proxy, a stale aggregated API) and an error: "none exist" is never
+concluded from it. A read is never returned partially.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 from gitnad.config import ClusterSettings
-from gitnad.errors import ClusterError, ConfigError, UsageError
+from gitnad.errors import ClusterError, ConfigError, UsageError, redact
 from gitnad.sources import jsonio, yamlio
-from gitnad.sources.cluster import kinds
+from gitnad.sources.cluster import credentials, kinds
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource, ResourceRead
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -34,11 +37,13 @@ MAX_MESSAGE = 300
 
 
 class ApiFailure(ClusterError):
-    """A request the server refused for good (not retried); `status` is the HTTP status (0: TLS)."""
+    """A request the server refused; `status` is the HTTP status (0: TLS). `retry_after`: the server's
+    `Retry-After` in seconds, when it sent one (a watch that is refused with 429 waits that long)."""
 
-    def __init__(self, message: str, status: int) -> None:
+    def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
 
 
 class Deadline:
@@ -75,6 +80,7 @@ def configuration(settings: ClusterSettings) -> Any:
             config.load_kube_config(  # type: ignore[no-untyped-call]
                 config_file=path, context=settings.context, client_configuration=cfg, persist_config=False
             )
+            credentials.keep_loaded(cfg)
         elif os.environ.get(SERVICE_HOST_ENV):
             if settings.context is not None:
                 raise ConfigError(
@@ -82,6 +88,7 @@ def configuration(settings: ClusterSettings) -> Any:
                     "is no kubeconfig: in a pod, leave it unset to use the pod's service account"
                 )
             config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
+            credentials.keep_loaded(cfg)
         else:
             raise ConfigError(
                 "no cluster configured: pass --kubeconfig (or set KUBECONFIG), run in a pod, or use --snapshot"
@@ -128,6 +135,8 @@ def check_kubeconfig(path: Path) -> None:
     if result.problem is not None:
         raise ConfigError(f"kubeconfig {path}:{result.problem.line or 1}: {result.problem.message}")
     docs = [d for d in result.documents if d.data is not None]
+    for doc in docs:  # before the client reads it: a message about its content must not show them
+        credentials.keep_in_kubeconfig(doc.data)
     if docs and (len(docs) > 1 or not isinstance(docs[0].data, Mapping)):
         what = f"{len(docs)} documents" if len(docs) > 1 else f"a {type(docs[0].data).__name__}"
         raise ConfigError(
@@ -173,7 +182,8 @@ class LiveReader:
 
     @property
     def server(self) -> str:
-        return str(self.api.configuration.host)
+        """The API server's URL as messages and reports show it (never with user info)."""
+        return credentials.safe_url(str(self.api.configuration.host))
 
     def capture(self, namespaces: Sequence[str] | None) -> Capture:
         """Every resource type gitnad reads, or a ClusterError: never a partial result."""
@@ -198,11 +208,48 @@ class LiveReader:
             return ResourceRead(r, ReadState.READ, items=tuple(items))
         except ApiFailure as e:
             if e.status == 404:
+                self._confirm_not_served(r, e)
                 return ResourceRead(r, ReadState.NOT_INSTALLED, reason=kinds.NOT_INSTALLED_REASON)
             if e.status == 403 and r is kinds.DAEMONSETS:
                 # Only GN208 (a warning) needs DaemonSets: mark the fact unknown instead of failing the read.
                 return ResourceRead(r, ReadState.UNREADABLE, reason=e.message)
             raise
+
+    def _confirm_not_served(self, r: Resource, refused: ApiFailure) -> None:
+        """Raise a ClusterError unless API discovery agrees that `r` is not served (what a 404 on its list says)."""
+        path = discovery_path(r)
+        try:
+            body = self.call(f"discover {path}", lambda timeout: self._discovery(r, timeout))
+        except ApiFailure as e:
+            if e.status == 404:
+                return  # the group/version is not served at all
+            raise
+        listed = body.get("resources") if isinstance(body, dict) else None
+        names = {x.get("name") for x in listed if isinstance(x, dict)} if isinstance(listed, list) else set()
+        if r.plural in names:
+            raise ClusterError(
+                f"{refused.message}, although the API server lists {r.plural} in {path} (API discovery): something "
+                "in the way of the API server (a proxy, a stale aggregated API) answers for it, so whether any "
+                f"{r.name} exist cannot be told"
+            )
+
+    def _discovery(self, r: Resource, timeout: float) -> Any:
+        from kubernetes import client
+
+        kw: dict[str, Any] = {"_preload_content": False, "_request_timeout": (timeout, timeout)}
+        resp: Any  # urllib3 HTTPResponse (raw body) with _preload_content=False
+        if r.group:
+            resp = client.CustomObjectsApi(self.api).get_api_resources(r.group, r.version, **kw)
+        else:
+            resp = client.CoreV1Api(self.api).get_api_resources(**kw)
+        try:
+            data = resp.data
+        finally:
+            resp.release_conn()
+        try:
+            return jsonio.loads(data, max_depth=None)
+        except ValueError as e:
+            raise ApiFailure(f"discover {discovery_path(r)}: the server's answer is not JSON ({e})", 200) from e
 
     def list_all(self, r: Resource, namespace: str | None) -> list[dict[str, Any]]:
         """Every item of one resource type (one namespace or all), following `continue` tokens."""
@@ -285,13 +332,13 @@ class LiveReader:
                 status = int(e.status or 0)
                 if status not in RETRYABLE_STATUSES:
                     raise ApiFailure(f"{what}: {_api_error(e)}{_hint(status)}", status) from e
-                last, retry_after = f"{status} {e.reason}", _retry_after(e.headers)
+                last, retry_after = f"{status} {e.reason}", retry_after_of(e.headers)
             except (HTTPError, OSError) as e:
-                last = _io_error(e, self.server)
+                last = io_error(e, self.server)
             attempt += 1
             if attempt > self.settings.max_retries:
                 raise ClusterError(f"{what}: gave up after {attempt} attempts (last error: {last})")
-            delay = self._delay(attempt, retry_after)
+            delay = self.backoff(attempt, retry_after)
             if delay >= self.deadline.remaining():
                 raise ClusterError(
                     f"{what}: deadline of {self.deadline.seconds:g}s exceeded after {attempt} attempts "
@@ -300,11 +347,16 @@ class LiveReader:
             self.retries += 1
             self._sleep(delay)
 
-    def _delay(self, attempt: int, retry_after: float | None) -> float:
+    def backoff(self, attempt: int, retry_after: float | None) -> float:
         """Retry-After (capped) when the server sent one, else exponential backoff (capped)."""
         if retry_after is not None:
             return min(max(retry_after, 0.0), self.settings.max_retry_after_s)
         return float(min(self.settings.backoff_base_s * 2 ** (attempt - 1), self.settings.backoff_max_s))
+
+
+def discovery_path(r: Resource) -> str:
+    """Where the API server lists the resources of `r`'s group/version (API discovery)."""
+    return f"/apis/{r.group}/{r.version}" if r.group else f"/api/{r.version}"
 
 
 def describe(r: Resource, namespace: str | None) -> str:
@@ -318,7 +370,7 @@ def _api_error(e: Any) -> str:
     """`403 Forbidden: <the server's Status message>`."""
     status = int(e.status or 0)
     if status == 0:
-        return f"TLS/transport error: {str(e.reason).strip()[:MAX_MESSAGE]}"
+        return f"TLS/transport error: {clip(str(e.reason).strip())}"
     message = ""
     try:
         body = json.loads(e.body) if e.body else None
@@ -327,7 +379,13 @@ def _api_error(e: Any) -> str:
     except ValueError:
         message = str(e.body)
     head = f"{status} {e.reason}"
-    return f"{head}: {message[:MAX_MESSAGE]}" if message else head
+    return f"{head}: {clip(message)}" if message else head
+
+
+def clip(text: str) -> str:
+    """Server or library text cut to MAX_MESSAGE characters, credentials redacted first: a cut through a token
+    would leave a piece that redaction no longer recognises (a proxy echoing the request's headers)."""
+    return redact(text)[:MAX_MESSAGE]
 
 
 def _hint(status: int) -> str:
@@ -338,7 +396,7 @@ def _hint(status: int) -> str:
     return ""
 
 
-def _retry_after(headers: Any) -> float | None:
+def retry_after_of(headers: Any) -> float | None:
     """`Retry-After` as seconds (delta-seconds or HTTP-date), None when absent or unreadable."""
     raw = headers.get("Retry-After") if headers is not None else None
     if not raw:
@@ -354,10 +412,10 @@ def _retry_after(headers: Any) -> float | None:
     return (when - datetime.now(UTC)).total_seconds()
 
 
-def _io_error(e: BaseException, server: str) -> str:
+def io_error(e: BaseException, server: str) -> str:
     reason = getattr(e, "reason", None) or e
     text = str(reason).strip() or type(reason).__name__
     kind = type(e).__name__
     if "Timeout" in kind or "timed out" in text:
-        return f"timeout talking to {server} ({kind}: {text[:MAX_MESSAGE]})"
-    return f"cannot reach {server} ({kind}: {text[:MAX_MESSAGE]})"
+        return f"timeout talking to {server} ({kind}: {clip(text)})"
+    return f"cannot reach {server} ({kind}: {clip(text)})"

@@ -16,7 +16,7 @@ import pytest
 from gitnad.app import check as app_check
 from gitnad.app import drift as app_drift
 from gitnad.app import reconcile as app_reconcile
-from gitnad.app.common import cluster_settings
+from gitnad.app.common import cluster_settings, load_config
 from gitnad.config import (
     DEFAULT_CLUSTER_DEADLINE_S,
     DEFAULT_REQUEST_TIMEOUT_S,
@@ -58,6 +58,42 @@ def test_flags_win_over_config(
 ) -> None:
     got = cluster_settings(flags, config)
     assert (got.context, got.deadline_s, got.request_timeout_s, got.max_snapshot_bytes) == expected
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        ("cluster: {}\n", (5, 0.2, 5.0, 10.0)),
+        (
+            "cluster:\n  maxRetries: 0\n  backoffBaseSeconds: 0.01\n  backoffMaxSeconds: 0.05\n"
+            "  maxRetryAfterSeconds: 0\n",
+            (0, 0.01, 0.05, 0.0),
+        ),
+    ],
+    ids=["defaults", "all-set"],
+)
+def test_retry_policy_from_config(tmp_path: Path, yaml_text: str, expected: tuple[int, float, float, float]) -> None:
+    """The retry policy is tunable like the timeouts (a CI job that must fail fast, a test of faults)."""
+    (tmp_path / ".gitnad.yaml").write_text(yaml_text)
+    got = cluster_settings(ClusterSettings(), load_config(tmp_path, None))
+    assert (got.max_retries, got.backoff_base_s, got.backoff_max_s, got.max_retry_after_s) == expected
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "pointer"),
+    [
+        ("cluster:\n  maxRetries: -1\n", "/cluster/maxRetries"),
+        ("cluster:\n  maxRetries: 1.5\n", "/cluster/maxRetries"),
+        ("cluster:\n  backoffBaseSeconds: 0\n", "/cluster/backoffBaseSeconds"),
+        ("cluster:\n  maxRetryAfterSeconds: soon\n", "/cluster/maxRetryAfterSeconds"),
+    ],
+    ids=["negative-retries", "fractional-retries", "zero-backoff", "string-retry-after"],
+)
+def test_bad_retry_policy_is_a_config_error(tmp_path: Path, yaml_text: str, pointer: str) -> None:
+    (tmp_path / ".gitnad.yaml").write_text(yaml_text)
+    with pytest.raises(ConfigError) as err:
+        load_config(tmp_path, None)
+    assert pointer in err.value.message, err.value.message
 
 
 def _repo(tmp_path: Path, config: str) -> TempRepo:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import NoReturn
 
@@ -17,7 +18,7 @@ from click.testing import CliRunner, Result
 
 import gitnad.app.scan as app_scan
 from gitnad.cli import main
-from gitnad.errors import ConfigError, ExitCode, GitError
+from gitnad.errors import ConfigError, ExitCode, GitError, keep_secret
 from tests.gitutil import commit, make_repo
 
 
@@ -160,3 +161,37 @@ def test_a_closed_stdout_is_a_quiet_141(tmp_path: Path) -> None:
     proc.stdout.close()  # long before the interpreter has started, let alone written
     err = proc.stderr.read()
     assert (proc.wait(timeout=60), err) == (ExitCode.BROKEN_PIPE, b"")
+
+
+def test_credentials_are_redacted_from_the_line_and_the_traceback(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A library exception carrying the server's answer (which a debugging proxy filled with the request's
+    headers), raised as the cause of a gitnad error: neither the message nor -v's traceback shows the token."""
+    secret = f"tok-{uuid.uuid4().hex}"
+    keep_secret(secret)
+    echo = RuntimeError(f"HTTP response body: headers Authorization: Bearer {secret}")
+
+    def boom(*_a: object, **_k: object) -> NoReturn:
+        try:
+            raise echo
+        except RuntimeError as e:
+            raise ConfigError(f"the server said: Bearer {secret}") from e
+
+    monkeypatch.setattr(app_scan, "scan_repo", boom)
+    r = _scan(repo, "-v")
+    assert r.exit_code == 2
+    assert secret not in r.stderr
+    assert "HTTP response body: headers Authorization: Bearer [redacted]" in r.stderr
+    assert r.stderr.splitlines()[-1] == "gitnad: error: the server said: Bearer [redacted]"
+
+
+def test_an_internal_error_cut_short_shows_no_piece_of_a_credential(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The internal-error line is cut at 500 characters: redacted before the cut, never a cut token left over."""
+    secret = f"tok-{uuid.uuid4().hex}"
+    keep_secret(secret)
+    cut_at = 500 - len("RuntimeError: ") - 10  # the cut falls inside the token
+    monkeypatch.setattr(app_scan, "scan_repo", _raise(RuntimeError("x" * cut_at + secret)))
+    r = _scan(repo)
+    assert r.exit_code == 3
+    assert secret[:10] not in r.stderr, r.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from gitnad.config import ClusterSettings
-from gitnad.errors import ConfigError
+from gitnad.errors import ConfigError, keep_secret
 from gitnad.sources.cluster import live
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "cluster"
@@ -30,12 +31,12 @@ DATA = Path(__file__).resolve().parents[2] / "data" / "cluster"
     ids=["no-headers", "absent", "seconds", "fraction", "garbage"],
 )
 def test_retry_after(headers: dict[str, str] | None, expected: float | None) -> None:
-    assert live._retry_after(headers) == expected
+    assert live.retry_after_of(headers) == expected
 
 
 def test_retry_after_http_date() -> None:
     when = datetime.now(UTC) + timedelta(seconds=30)
-    got = live._retry_after({"Retry-After": format_datetime(when, usegmt=True)})
+    got = live.retry_after_of({"Retry-After": format_datetime(when, usegmt=True)})
     assert got is not None and 28 <= got <= 30
 
 
@@ -46,7 +47,7 @@ def test_retry_after_http_date() -> None:
 )
 def test_delay(attempt: int, retry_after: float | None, expected: float) -> None:
     reader = live.LiveReader(ClusterSettings(), api=object())  # no request is made
-    assert reader._delay(attempt, retry_after) == pytest.approx(expected)
+    assert reader.backoff(attempt, retry_after) == pytest.approx(expected)
 
 
 def test_snapshot_reads_never_import_the_kubernetes_client() -> None:
@@ -177,3 +178,14 @@ def test_a_context_in_a_pod_without_kubeconfig_says_what_to_do(tmp_path: Path, m
         "context 'prod' is set (--context or cluster.context in .gitnad.yaml), but there is no kubeconfig: in a pod, "
         "leave it unset to use the pod's service account"
     )
+
+
+def test_a_message_cut_short_shows_no_piece_of_a_credential() -> None:
+    """Server and library text is cut to MAX_MESSAGE characters after redaction: a debugging proxy that echoes the
+    request's headers puts the token right where the cut falls."""
+    secret = f"tok-{uuid.uuid4().hex}"
+    keep_secret(secret)
+    text = "headers: authorization: Bearer ".rjust(live.MAX_MESSAGE - 10, "x") + secret
+    shown = live.io_error(ConnectionResetError(text), "https://127.0.0.1:6443")
+    assert secret[:10] not in shown, shown
+    assert shown.endswith("Bearer [redacted])")

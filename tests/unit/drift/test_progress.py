@@ -31,6 +31,9 @@ class Steps:
         self.current = self.queue.pop(0)
         return True
 
+    def broken(self) -> str | None:
+        return None
+
 
 class Tty(io.StringIO):
     def isatty(self) -> bool:

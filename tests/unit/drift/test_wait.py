@@ -14,10 +14,13 @@ REQUIRED = cond("MigrationRequired", "True")
 class ScriptedFeed:
     """Each `wait` advances the fake clock; a scheduled fact set is delivered when its time has come."""
 
-    def __init__(self, script: list[tuple[float, ClusterFacts]], clock: list[float]) -> None:
+    def __init__(
+        self, script: list[tuple[float, ClusterFacts]], clock: list[float], breaks_at: float | None = None
+    ) -> None:
         self.script = script
         self.clock = clock
         self.current = script.pop(0)[1]
+        self.breaks_at = breaks_at
 
     def facts(self) -> ClusterFacts:
         return self.current
@@ -30,11 +33,18 @@ class ScriptedFeed:
         self.clock[0] += timeout_s
         return False
 
+    def broken(self) -> str | None:
+        if self.breaks_at is not None and self.clock[0] >= self.breaks_at:
+            return "pods: watch pods in namespace prod: 403 Forbidden"
+        return None
 
-def _run(script: list[tuple[float, ClusterFacts]], timeout_s: float) -> tuple[object, list[Progress]]:
+
+def _run(
+    script: list[tuple[float, ClusterFacts]], timeout_s: float, breaks_at: float | None = None
+) -> tuple[object, list[Progress]]:
     clock = [0.0]
     seen: list[Progress] = []
-    feed = ScriptedFeed(script, clock)
+    feed = ScriptedFeed(script, clock, breaks_at)
     out = wait_until_settled([declared_vm()], feed, timeout_s, seen.append, heartbeat_s=10, clock=lambda: clock[0])
     return out, seen
 
@@ -69,3 +79,21 @@ def test_settled() -> None:
 
     assert not settled(classify([declared_vm()], unknown))  # Unknown may still resolve: keep waiting
     assert settled(classify([declared_vm()], world().facts()))
+
+
+def test_stops_when_the_feed_breaks_for_good() -> None:
+    """A watch refused for good makes its facts unreadable (Unknown) for the rest of the wait: waiting on to the
+    timeout could not change the verdict, so the wait ends at the next evaluation and says why."""
+    pending = world(pod_status_nad="prod/nad-a", vmi_conditions=[REQUIRED]).facts()
+    unknown = world(unreadable=(gone(ResourceType.PODS, "403"),)).facts()
+    out, seen = _run([(0, pending), (12, unknown)], timeout_s=900, breaks_at=12)
+    assert [(p.elapsed_s, p.items[0].state) for p in seen] == [
+        (0, S.MIGRATION_PENDING),
+        (10, S.MIGRATION_PENDING),
+        (12, S.UNKNOWN),
+    ]
+    assert (out.timed_out, out.elapsed_s, out.broken) == (  # type: ignore[attr-defined]
+        False,
+        12,
+        "pods: watch pods in namespace prod: 403 Forbidden",
+    )

@@ -16,8 +16,8 @@ from drift_builders import KubeVirtFacts, cond, declared_vm, gone, migration, wo
 from gitnad.drift import migrations as mig
 from gitnad.drift.classify import classify
 from gitnad.models.cluster import ClusterFacts, ResourceType
-from gitnad.models.results import Action, ActionKind, ActionOutcome, DriftState
-from gitnad.reconcile.apply import apply
+from gitnad.models.results import Action, ActionKind, ActionOutcome, DriftState, Written
+from gitnad.reconcile.apply import apply, migration_name
 from gitnad.reconcile.plan import Capacity, PlanSettings, plan
 
 REQUIRED = cond("MigrationRequired", "True", "AutoMigrationDueToLiveUpdate")
@@ -129,16 +129,18 @@ def test_converged_vms_get_no_action() -> None:
 
 
 class Recorder:
-    """Executor double: records calls, fails restarts like an API server without virt-api (404)."""
+    """Executor double: records calls, fails restarts like an API server without virt-api (404); a create of a
+    name in `existing` answers like the API server to a second create of one name (409 AlreadyExists)."""
 
-    def __init__(self) -> None:
+    def __init__(self, existing: tuple[str, ...] = ()) -> None:
         self.calls: list[tuple[object, ...]] = []
+        self.existing = set(existing)
 
     def create_migration(
-        self, namespace: str, vmi: str, labels: dict[str, str], annotations: dict[str, str]
-    ) -> tuple[bool, str]:
-        self.calls.append(("create", namespace, vmi, labels, annotations))
-        return True, f"gitnad-{vmi}-abcde"
+        self, namespace: str, vmi: str, name: str, labels: dict[str, str], annotations: dict[str, str]
+    ) -> tuple[Written, str]:
+        self.calls.append(("create", namespace, vmi, name, labels, annotations))
+        return (Written.EXISTS if name in self.existing else Written.CREATED), name
 
     def restart_vm(self, namespace: str, name: str) -> tuple[bool, str]:
         self.calls.append(("restart", namespace, name))
@@ -154,16 +156,44 @@ def test_apply_runs_planned_actions_and_reports_each() -> None:
     actions = _plan(knobs, allow_restart=True)
     rec = Recorder()
     done = apply(actions, rec, "c0ffee")
+    name = migration_name("prod", "vm1", "c0ffee")
     assert rec.calls == [
-        ("create", "prod", "vm1", {"app.kubernetes.io/managed-by": "gitnad"}, {"gitnad.dev/commit": "c0ffee"}),
+        ("create", "prod", "vm1", name, {"app.kubernetes.io/managed-by": "gitnad"}, {"gitnad.dev/commit": "c0ffee"}),
         ("restart", "prod", "vm2"),
     ]
     assert _summary(done) == [
-        ("prod/vm1", "create-migration", "applied", "created migration gitnad-vm1-abcde"),
+        ("prod/vm1", "create-migration", "applied", f"created migration {name}"),
         ("prod/vm2", "restart-vm", "failed", "PUT .../restart: 404 Not Found"),
         ("prod/vm3", "none", "skipped", None),
     ]
     assert done[2].state is DriftState.OUT_OF_SYNC
+
+
+def test_a_migration_another_run_created_is_skipped_not_doubled() -> None:
+    """Two runs for one commit ask for the same name: the second create meets the first (409) and says so."""
+    name = migration_name("prod", "vm1", "c0ffee")
+    (done,) = apply(_plan({"vm1": dict(PENDING)}), Recorder(existing=(name,)), "c0ffee")
+    assert (done.outcome, done.result) == (
+        ActionOutcome.SKIPPED,
+        f"migration {name} exists already: another run for this commit created it (never doubled)",
+    )
+
+
+@pytest.mark.parametrize(
+    ("namespace", "vmi", "commit", "expected"),
+    [
+        ("prod", "vm1", "c0ffee", "gitnad-vm1-"),
+        ("prod", "db." + "x" * 70, "c0ffee", "gitnad-db." + "x" * 42 + "-"),
+        ("prod", "a" * 45 + "-" + "b" * 10, "c0ffee", "gitnad-" + "a" * 45 + "-"),  # no "--" at the cut
+    ],
+    ids=["short", "long-cut", "cut-at-dash"],
+)
+def test_migration_name(namespace: str, vmi: str, commit: str, expected: str) -> None:
+    name = migration_name(namespace, vmi, commit)
+    assert name.startswith(expected) and len(name) == len(expected) + 10 and len(name) <= 63
+    assert name == migration_name(namespace, vmi, commit)  # the same for every run of that commit
+    assert name != migration_name(namespace, vmi, "d00d")  # another commit, another migration
+    assert name != migration_name("staging", vmi, commit)
 
 
 def test_second_run_never_duplicates() -> None:
