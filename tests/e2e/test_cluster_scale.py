@@ -1,4 +1,5 @@
-"""Request count does not grow with VMs (one LIST per resource type and page), and a 2,000-VM snapshot's cost.
+"""Request count does not grow with VMs (one LIST per resource type and page), and a 600-VM snapshot's cost
+(two pages at the default page size; the 2,000-VM figures are bench/run's, T7).
 
 Numbers are printed (run with `-s`) and attached as junit properties; the closing note of issue 3 quotes them.
 """
@@ -20,7 +21,7 @@ from tests.e2e.conftest import Kube
 
 pytestmark = pytest.mark.slow
 
-BIG = 2000
+BIG = 600
 SMALL = 10
 RESOURCE_TYPES = 7
 SCOPED_WITH_VMS = 3
@@ -63,7 +64,7 @@ def test_request_count_does_not_grow_per_vm(
 
 
 @pytest.mark.parametrize("fmt", ["yaml", "json"], ids=["yaml", "json"])
-def test_snapshot_of_2000_vms(
+def test_snapshot_of_many_vms(
     kube: Kube, sizes: dict[int, str], tmp_path: Path, fmt: str, record_property: Callable[[str, object], None]
 ) -> None:
     out = tmp_path / f"big.{fmt}"

@@ -1,5 +1,5 @@
-"""A live `gitnad drift` over 2,000 VMs: the verdict for each VM (the cluster holds seven kinds of VM, by index,
-and every item must have exactly the state its kind calls for), and the cost: HTTP requests counted by a
+"""A live `gitnad drift` over 700 VMs in 7 pages: the verdict for each VM (the cluster holds seven kinds of VM, by
+index, and every item must have exactly the state its kind calls for), and the cost: HTTP requests counted by a
 proxy in front of the real kube-apiserver (list calls per resource type with pagination, never one call per
 VM), and wall time."""
 
@@ -29,8 +29,8 @@ from tests.gitutil import Content, commit, make_repo
 
 pytestmark = pytest.mark.slow
 
-VMS = 2000
-PAGE = 500
+VMS = 700  # seven pages: the 2,000-VM figure is bench/run's (T7); seeding 2,000 here cost ~85 s of the suite
+PAGE = 100
 DECLARED = [Net("default"), Net("bridge-net", "nad-b")]
 OLD = [Net("default"), Net("bridge-net", "nad-a")]
 KINDS = ("InSync", "OutOfSync", "Stopped", "Missing", "MigrationPending", "PodDrift", "NotMigratable")
@@ -131,7 +131,7 @@ def _run(repo: Path, kubeconfig: Path, wait: bool) -> tuple[dict[str, object], f
     return json.loads(render(result, OutputFormat.JSON)), time.monotonic() - t0
 
 
-def test_live_drift_over_2000_vms_is_a_handful_of_list_calls(
+def test_live_drift_over_many_vms_is_a_handful_of_list_calls(
     big: tuple[str, Path], counted: tuple[proxy.FaultProxy, Path], record_property: Callable[[str, object], None]
 ) -> None:
     _, repo = big
@@ -146,13 +146,13 @@ def test_live_drift_over_2000_vms_is_a_handful_of_list_calls(
     states = Counter(i["state"] for i in items)
     verbs = Counter(r.split(" ", 1)[0] for r in px.requests)
     print(f"\nlive drift over {VMS} VMs: {len(px.requests)} requests ({dict(verbs)}), {seconds:.1f}s, {dict(states)}")
-    record_property("drift_requests_2000_vms", len(px.requests))
-    record_property("drift_seconds_2000_vms", round(seconds, 2))
+    record_property(f"drift_requests_{VMS}_vms", len(px.requests))
+    record_property(f"drift_seconds_{VMS}_vms", round(seconds, 2))
     assert verbs == {"GET": EXPECTED_LISTS}
     assert all("watch" not in r for r in px.requests)
 
 
-def test_wait_setup_cost_over_2000_vms(
+def test_wait_setup_cost_over_many_vms(
     big: tuple[str, Path], counted: tuple[proxy.FaultProxy, Path], record_property: Callable[[str, object], None]
 ) -> None:
     """--wait: the same lists, then one list (for the resourceVersion) and one watch per watched type."""
@@ -161,7 +161,7 @@ def test_wait_setup_cost_over_2000_vms(
     _doc, seconds = _run(repo, kubeconfig, wait=True)
     watches = [r for r in px.requests if "watch=true" in r]
     print(f"\ndrift --wait over {VMS} VMs: {len(px.requests)} requests, {len(watches)} watches, {seconds:.1f}s")
-    record_property("drift_wait_requests_2000_vms", len(px.requests))
+    record_property(f"drift_wait_requests_{VMS}_vms", len(px.requests))
     # The feed lists VMs, VMIs, pods and migrations again (paginated) for the resourceVersion; 4 watches.
     assert len(watches) == 4
     again = _pages(VMS - IN_CLUSTER["Missing"]) + 2 * _pages(WITH_VMI) + 1
