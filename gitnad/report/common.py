@@ -105,6 +105,25 @@ MIN_ROOM = 30
 """Narrowest text column worth wrapping into; below it, text goes on its own lines."""
 
 
+def row(cells: str, what: str, at: str, width: int, indent: str) -> list[str]:
+    """A table row: fixed-width `cells`, then `what` and `at` (a location) on the same line when they fit in
+    `width`; otherwise `at` goes on the next line, indented by `indent` (`what` too when it does not fit after the
+    cells), so the columns of every row stay readable at any width."""
+    line = f"{cells}{what}  {at}" if what else f"{cells}{at}"
+    if len(line) <= width:
+        return [line]
+    first = f"{cells}{what}".rstrip()
+    if len(first) <= width:
+        return [first, *_fit(at, width, indent)]
+    return [cells.rstrip(), *_fit(f"{what}  {at}", width, indent)]
+
+
+def _fit(text: str, width: int, indent: str) -> list[str]:
+    """`text` on one line after `indent` when it fits (its spacing kept), else wrapped."""
+    line = indent + text
+    return [line] if len(line) <= width else wrap(text, width, indent)
+
+
 def wrap(text: str, width: int, indent: str, first: str | None = None) -> list[str]:
     """`text` wrapped at `width` columns, continuation lines indented by `indent` (the first by `first`).
 

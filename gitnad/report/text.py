@@ -22,7 +22,7 @@ from gitnad.models.results import (
 )
 from gitnad.report import text_drift, text_policy
 from gitnad.report.ansi import BOLD, BOLD_RED, BOLD_YELLOW, CYAN, DIM, paint
-from gitnad.report.common import Options, Result, active, overlay, plural, short, where, wrap
+from gitnad.report.common import Options, Result, active, overlay, plural, row, short, where, wrap
 from gitnad.report.escape import cleaned
 
 SEVERITY_COLOUR = {Severity.ERROR: BOLD_RED, Severity.WARNING: BOLD_YELLOW, Severity.INFO: CYAN}
@@ -69,7 +69,11 @@ def change_what(c: Change) -> str:
     return c.detail or labels.get(c.kind, "")
 
 
-def _changes(result: CheckResult) -> list[str]:
+ROW_INDENT = " " * 24
+"""Where a table row continues when it does not fit the width: under its second column."""
+
+
+def _changes(result: CheckResult, width: int) -> list[str]:
     if not result.changes:
         return ["No VM network or NAD changes.", ""]
     out = [f"Changes ({len(result.changes)})"]
@@ -77,7 +81,8 @@ def _changes(result: CheckResult) -> list[str]:
         subject = c.vm or c.nad or "-"
         net = c.network or c.interface or ""
         root = f"  [{overlay(c.source_root)}]" if c.source_root is not None else ""
-        out.append(f"  {c.kind.value:<21} {subject:<24} {net:<12} {change_what(c)}  {where(c.file, c.line)}{root}")
+        cells = f"  {c.kind.value:<21} {subject:<24} {net:<12} "
+        out.extend(row(cells, change_what(c), f"{where(c.file, c.line)}{root}", width, ROW_INDENT))
     return [*out, ""]
 
 
@@ -152,7 +157,7 @@ def render_check(result: CheckResult, opts: Options) -> str:
     ]
     out.extend(_warnings(result.warnings, opts))
     if not opts.quiet:  # quiet: findings and the summary only
-        out.extend(_changes(result))
+        out.extend(_changes(result, opts.width))
     out.extend(_findings("Findings", active(result.findings), opts))
     out.extend(_findings("Waived", [f for f in result.findings if f.waived], opts))
     out.extend(_skipped(result))
@@ -166,7 +171,7 @@ def render_scan(result: ScanResult, opts: Options) -> str:
     out = [paint("gitnad scan", BOLD, opts.color) + f"  {short(result.ref) if result.ref else 'working tree'}", ""]
     out.extend(_warnings(result.warnings, opts))
     if not opts.quiet:
-        out.extend(_inventory(result))
+        out.extend(_inventory(result, opts.width))
     if result.findings:
         out.extend(["", f"Findings ({len(result.findings)})"])
         for f in result.findings:
@@ -177,7 +182,7 @@ def render_scan(result: ScanResult, opts: Options) -> str:
     return "\n".join(out) + "\n"
 
 
-def _inventory(result: ScanResult) -> list[str]:
+def _inventory(result: ScanResult, width: int) -> list[str]:
     out = [f"VirtualMachines ({len(result.vms)})"]
     for vm in result.vms:
         kind = "" if vm.kind.value == "VirtualMachine" else " (VirtualMachinePool)"
@@ -190,12 +195,13 @@ def _inventory(result: ScanResult) -> list[str]:
             src = f"multus {net.nad}" + (" (default)" if net.default else "") if net.nad else net.source.value
             state = f" state={iface.state}" if iface and iface.state else ""
             at = f"{net.file}:{net.line}" if net.file is not None else f"line {net.line}"
-            out.append(f"    {net.name:<16} {src:<40} binding={binding}{state}  {at}")
+            out.extend(row(f"    {net.name:<16} {src:<40} ", f"binding={binding}{state}", at, width, " " * 6))
     out.extend(["", f"NetworkAttachmentDefinitions ({len(result.nads)})"])
     for nad in result.nads:
         vlan = f" vlan={nad.vlan}" if nad.vlan is not None else ""
         res = f" resource={nad.resource_name}" if nad.resource_name else ""
-        out.append(f"  {nad.key:<36} type={nad.cni_type or '?'}{vlan}{res}  {where(nad.file, nad.line)}")
+        kind = f"type={nad.cni_type or '?'}{vlan}{res}"
+        out.extend(row(f"  {nad.key:<36} ", kind, where(nad.file, nad.line), width, " " * 4))
     return out
 
 
@@ -212,4 +218,4 @@ def render(result: Result, opts: Options) -> str:
         return text_drift.render_reconcile(safe, opts)
     if isinstance(safe, PolicyValidateResult):
         return text_policy.render_validate(safe)
-    return text_policy.render_test(safe)
+    return text_policy.render_test(safe, opts.width)

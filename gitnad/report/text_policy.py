@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gitnad.models.results import PolicyTestResult, PolicyValidateResult
+from gitnad.report.common import wrap
 
 
 def render_validate(result: PolicyValidateResult) -> str:
@@ -18,12 +19,12 @@ def render_validate(result: PolicyValidateResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_test(result: PolicyTestResult) -> str:
+def render_test(result: PolicyTestResult, width: int) -> str:
     lines = []
     for r in result.cases:
         lines.append(f"{'PASS' if r.passed else 'FAIL'} {r.label}")
-        lines.extend(f"  missing:    {m}" for m in r.missing)
-        lines.extend(f"  unexpected: {u}" for u in r.unexpected)
+        lines.extend(line for m in r.missing for line in wrap(m, width, " " * 14, first="  missing:    "))
+        lines.extend(line for u in r.unexpected for line in wrap(u, width, " " * 14, first="  unexpected: "))
     failed = sum(1 for r in result.cases if not r.passed)
     lines.append(f"{len(result.cases)} case(s): {len(result.cases) - failed} passed, {failed} failed")
     return "\n".join(lines) + "\n"

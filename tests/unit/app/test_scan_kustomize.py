@@ -30,15 +30,18 @@ gitnad scan  {ref}
 
 VirtualMachines (4)
   prod/workers (VirtualMachinePool)  base/pool.yaml:4  [overlay overlays/prod]
-    data             multus prod/vlan-40                      binding=bridge  components/pool-net/pool-nad.yaml:3
+    data             multus prod/vlan-40                      binding=bridge
+      components/pool-net/pool-nad.yaml:3
   staging/stg-workers (VirtualMachinePool)  base/pool.yaml:4  [overlay overlays/staging]
     data             multus staging/vlan-10                   binding=bridge  line 32
   prod/web  base/vm.yaml:4  [overlay overlays/prod]
     default          pod                                      binding=masquerade  line 22
-    data             multus prod-net/vlan-30                  binding=sriov  overlays/prod/kustomization.yaml:15
+    data             multus prod-net/vlan-30                  binding=sriov
+      overlays/prod/kustomization.yaml:15
   staging/stg-web  base/vm.yaml:4  [overlay overlays/staging]
     default          pod                                      binding=masquerade  line 22
-    data             multus staging/vlan-20                   binding=bridge  overlays/staging/nad-patch.yaml:4
+    data             multus staging/vlan-20                   binding=bridge
+      overlays/staging/nad-patch.yaml:4
 
 NetworkAttachmentDefinitions (2)
   prod/vlan-10                         type=bridge vlan=10  base/nad.yaml:4

@@ -97,9 +97,10 @@ def test_policy_test_failure_shows_missing_and_unexpected(tmp_path: Path, monkey
     assert r.output.splitlines() == [
         "FAIL examples / VLAN 25 belongs to tenant b and is not a production VLAN",
         "  missing:    code=GN302",
-        "  unexpected: GN306 error vm=prod-east/db-1 network=bridge-net policy=prod-vlan-moves line=29: policy "
-        "prod-vlan-moves (allowedVLANs): prod-east/db-1 network bridge-net moves prod-east/vlan-10 -> "
-        "prod-east/vlan-25: prod-east/vlan-25 is on VLAN 25, not in 20, 30-39",
+        "  unexpected: GN306 error vm=prod-east/db-1 network=bridge-net policy=prod-vlan-moves line=29:",
+        "              policy prod-vlan-moves (allowedVLANs): prod-east/db-1 network bridge-net moves",
+        "              prod-east/vlan-10 -> prod-east/vlan-25: prod-east/vlan-25 is on VLAN 25, not in 20,",
+        "              30-39",
         "1 case(s): 0 passed, 1 failed",
     ]
     body = json.loads(gitnad("policy", "test", "--format", "json", "examples").output)

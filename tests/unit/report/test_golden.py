@@ -160,3 +160,15 @@ def test_every_golden_file_is_produced() -> None:
     expected = {f"{fmt.value}/demo-{command}.{EXTENSION[fmt]}" for command, fmt in CASES}
     present = {str(p.relative_to(GOLDEN)) for p in GOLDEN.rglob("*") if p.is_file()}
     assert present == expected
+
+
+def test_text_reports_fit_100_columns() -> None:
+    """The default width is 100: every text report of the demo (tables, findings, plan, policy tests) stays
+    within it, continuing a row that does not fit on the next line instead of breaking the table."""
+    long_lines = [
+        (str(p.relative_to(GOLDEN)), n, line)
+        for p in sorted((GOLDEN / "text").glob("*.txt"))
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if len(line) > 100
+    ]
+    assert long_lines == []
