@@ -236,6 +236,13 @@ def test_action_metadata_is_a_valid_composite_action() -> None:
     } == {True}
 
 
+def test_the_readme_names_every_input_and_output_of_the_action() -> None:
+    action = load(ACTION)
+    section = (ROOT / "README.md").read_text().split("## GitHub Actions", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`([\w-]+)`", section.split("Copy this", 1)[0]))
+    assert set(action["inputs"]) - named == set() and set(action["outputs"]) - named == set()
+
+
 @pytest.mark.parametrize("path", [ACTION, *WORKFLOWS], ids=lambda p: p.name)
 def test_actions_are_pinned_by_full_sha(path: Path) -> None:
     """A tag can be moved to other code; a commit cannot. The comment names the release, for updates."""
