@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 from git import Repo
 
+from gitnad.app.check import CheckRequest, check
+from gitnad.config import ClusterSettings
+from gitnad.models.results import CheckResult
 from gitnad.sources.gitrefs import INDEX, GitRepo
 from gitnad.sources.layout import INTO_GIT_DIR
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
@@ -184,25 +187,27 @@ def test_a_nested_repository_in_the_working_tree_is_named_in_a_note(tmp_path: Pa
     assert _summary(result) == ([("prod/web", "apps/web.yaml")], [], [f"nested: {SUBMODULE_NOTE}"])
 
 
-def test_check_names_a_touched_submodule_in_its_warnings(tmp_path: Path) -> None:
-    from gitnad.app.check import CheckRequest, check
-    from gitnad.config import ClusterSettings
-
-    repo = make_repo(tmp_path)
-    base = commit(repo, {"apps/web.yaml": _vm("web")})
-    _submodule(repo, "vendor/lib", {"vm.yaml": _vm("vendored")})
-    head = commit(repo, {})
+def _check(root: Path, base: str, head: str | None) -> CheckResult:
+    """`gitnad check --offline` of base..head (`head` None: the index, as `--staged`)."""
     req = CheckRequest(
-        repo=tmp_path,
+        repo=root,
         config_file=None,
         base=base,
         head=head,
-        staged=False,
+        staged=head is None,
         fail_on=None,
         policies=(),
         cluster=ClusterSettings(offline=True),
     )
-    result, _ = check(req)
+    return check(req)[0]
+
+
+def test_check_names_a_touched_submodule_in_its_warnings(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    base = commit(repo, {"apps/web.yaml": _vm("web")})
+    _submodule(repo, "vendor/lib", {"vm.yaml": _vm("vendored")})
+    head = commit(repo, {})
+    result = _check(tmp_path, base, head)
     assert (result.findings, result.warnings) == ((), (f"vendor/lib: {SUBMODULE_NOTE}",))
 
 
@@ -258,26 +263,12 @@ def test_check_sees_a_change_made_through_a_links_target(
 ) -> None:
     """git lists a symlink only when the link itself changes; a change to the file it leads to changes what the
     link's path declares, as kubectl and Argo CD read it: check reads it again (a PR, and `--staged`)."""
-    from gitnad.app.check import CheckRequest, check
-    from gitnad.config import ClusterSettings
-
     repo = make_repo(tmp_path)
     base = commit(repo, {"nads/vlan-20.yaml": nad_yaml("vlan-20"), **before})
     if head == "commit":
-        head_ref, staged = commit(repo, after), False
+        result = _check(tmp_path, base, commit(repo, after))
     else:
         stage(repo, after)
-        head_ref, staged = None, True
-    req = CheckRequest(
-        repo=tmp_path,
-        config_file=None,
-        base=base,
-        head=head_ref,
-        staged=staged,
-        fail_on=None,
-        policies=(),
-        cluster=ClusterSettings(offline=True),
-    )
-    result, _ = check(req)
+        result = _check(tmp_path, base, None)
     assert sorted(f"{c.kind} {c.vm} {c.file}" for c in result.changes) == sorted(changes)
     assert [(f.code, f.file) for f in result.findings] == findings
