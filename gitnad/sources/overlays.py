@@ -89,12 +89,18 @@ class Overlays:
 
     @property
     def inputs(self) -> frozenset[str]:
-        """Paths some kustomization reads: never standalone manifests. Below a kustomization that cannot be read,
-        every file (what it names is unknown: its patches are not VMs of their own)."""
+        """Paths that are never standalone manifests: those some kustomization reads; below a kustomization that
+        cannot be read, every file (what it names is unknown: its patches are not VMs of their own); and every
+        file in a kustomization's own directory, listed or not — Argo CD and Flux apply a directory holding a
+        kustomization as its render, so a file it does not list is applied by nothing (a NAD dropped from
+        `resources:` is gone from the cluster, not a plain manifest in the default namespace)."""
         if self._inputs is None:
-            unread = [k.directory for k in self.graph.kustomizations.values() if not k.parsed]
+            kustomizations = self.graph.kustomizations.values()
+            unread = [k.directory for k in kustomizations if not k.parsed]
             below = {p for p in self._reader.paths() if any(inside(p, d) for d in unread)} if unread else set()
-            self._inputs = self.graph.named_files | below
+            own = {k.directory for k in kustomizations}
+            beside = {p for p in self._reader.paths() if posixpath.dirname(p) in own}
+            self._inputs = self.graph.named_files | below | beside
         return self._inputs
 
     @property

@@ -436,3 +436,21 @@ def test_the_check_is_the_same_bytes_under_other_hash_seeds(tmp_path: Path) -> N
     }
     assert len(outputs) == 1
     assert json.loads(outputs.pop())["summary"]["error"] == 3  # GN113: the NAD, the pool and the VM of prod2
+
+
+def test_a_nad_dropped_from_resources_is_removed_although_its_file_stays(tmp_path: Path) -> None:
+    """Argo CD and Flux apply an overlay directory as its render: a NAD file left there after its line is dropped
+    from `resources:` is applied by nothing. It used to read as a plain manifest in the default namespace
+    (`nad-added default/vlan-77`), a NAD that looks present although the cluster loses it."""
+    prod_k = "overlays/prod/kustomization.yaml"
+    nad = FILES["base/nad.yaml"].replace("name: vlan-10", "name: vlan-77")
+    listed = replace(FILES[prod_k], "  - ../../base\n", "  - ../../base\n  - extra-nad.yaml\n")
+    r = TempRepo(tmp_path / "gitops")
+    base = r.commit(FILES | {prod_k: listed, "overlays/prod/extra-nad.yaml": nad}, "with the extra NAD")
+    edited = nad.replace("name: vlan-77", "name: vlan-77\n  labels: {owner: net}")
+    head = r.commit({prod_k: FILES[prod_k], "overlays/prod/extra-nad.yaml": edited}, "drop it, touch the file")
+    code, doc = check(r, base, head, *OFFLINE)
+    assert [(c["kind"], c["nad"], c["file"]) for c in doc["changes"]] == [
+        ("nad-removed", "prod/vlan-77", "overlays/prod/extra-nad.yaml")
+    ]
+    assert code == 0, doc["findings"]

@@ -41,11 +41,20 @@ def test_a_tree_without_kustomizations_is_not_even_discovered(tmp_path: Path, mo
 
 
 def test_inputs_are_what_kustomizations_read_and_resources_are_expected(tmp_path: Path) -> None:
-    found = overlays(tmp_path, FILES | {"overlays/staging/README.yaml": "title: not read by kustomize\n"})
+    found = overlays(tmp_path, FILES | {"overlays/staging/plain/nad.yaml": FILES["base/nad.yaml"]})
     assert found.roots == ("overlays/prod", "overlays/staging")
     assert found.resources == {"base/vm.yaml", "base/pool.yaml", "base/nad.yaml"}
-    assert "overlays/staging/README.yaml" not in found.inputs
+    assert "overlays/staging/plain/nad.yaml" not in found.inputs  # a directory of its own: maybe another app's
     assert {STAGING_PATCH, "overlays/prod/binding.yaml", "components/pool-net/pool-nad.yaml"} <= found.inputs
+
+
+def test_a_file_beside_a_kustomization_that_it_does_not_list_is_not_a_manifest(tmp_path: Path) -> None:
+    """Argo CD and Flux apply a directory holding a kustomization as its render: a file there that the
+    kustomization does not list is applied by nothing, so it must not read as a plain manifest (in the default
+    namespace) that makes a NAD look present."""
+    found = overlays(tmp_path, FILES | {"overlays/staging/unlisted-nad.yaml": FILES["base/nad.yaml"]})
+    assert "overlays/staging/unlisted-nad.yaml" in found.inputs
+    assert "overlays/staging/unlisted-nad.yaml" not in found.resources
 
 
 def test_below_a_kustomization_that_cannot_be_read_every_file_is_an_input(tmp_path: Path) -> None:
