@@ -72,3 +72,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         f"max RSS {worst_rss.rss_mib:.0f} MiB ({worst_rss.case}, {worst_rss.command})"
     )
     terminalreporter.write_line(f"table written to {path}")
+
+
+GROUPED = ("tests/e2e/", "tests/channels/", "tests/hostile/test_big.py")
+"""Modules whose fixtures are expensive (an API server's objects, pre-commit's environments, the 100 MB inputs):
+under pytest-xdist's `--dist loadgroup` (as `.ci/run` runs) each stays in one process, so they are built once;
+every other test is handed to whichever process is free, which keeps both busy to the end."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if path.startswith(GROUPED):
+            item.add_marker(pytest.mark.xdist_group(path))
