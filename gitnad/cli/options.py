@@ -106,7 +106,14 @@ def cluster_options(offline: bool = False) -> Callable[[F], F]:
             "--snapshot", type=click.Path(dir_okay=False, path_type=Path), help="Read cluster facts from a file."
         ),
         live_options,
-        click.option("--max-snapshot-age", type=Duration(), help="With --snapshot: warn when it is older than this."),
+        click.option(
+            "--max-snapshot-age",
+            type=Duration(),
+            help=(
+                "With --snapshot: warn when it is older than this, by its gitnad.dev/captured-at annotation (written "
+                "by `gitnad snapshot`; a kubectl List has none: a warning says its age is unknown)."
+            ),
+        ),
     ]
     if offline:
         opts.insert(0, click.option("--offline", is_flag=True, help="No cluster: cluster rules are listed as skipped."))
