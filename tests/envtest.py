@@ -157,25 +157,16 @@ class Envtest:
 
     def write_kubeconfig(self, name: str, token: str, server: str | None = None) -> str:
         """A kubeconfig for `token`, against the server (or e.g. a proxy in front of it)."""
-        path = os.path.join(self.dir, f"{name}.kubeconfig")
-        with open(path, "w") as f:
-            f.write(f"""apiVersion: v1
-kind: Config
-clusters:
-- name: envtest
-  cluster: {{server: "{server or self.url}", certificate-authority: "{self.ca_file}"}}
-users:
-- name: {name}
-  user: {{token: "{token}"}}
-contexts:
-- name: {name}@envtest
-  context: {{cluster: envtest, user: {name}}}
-current-context: {name}@envtest
-""")
-        return path
+        return self._write_kubeconfig(name, f'{{token: "{token}"}}', server)
 
     def write_cert_kubeconfig(self, name: str, cert_data: str, key_data: str, server: str | None = None) -> str:
         """A kubeconfig authenticating with a client certificate, embedded base64 as kubeconfigs usually carry it."""
+        user = f"\n    client-certificate-data: {cert_data}\n    client-key-data: {key_data}"
+        return self._write_kubeconfig(name, user, server)
+
+    def _write_kubeconfig(self, name: str, user: str, server: str | None) -> str:
+        """`<dir>/<name>.kubeconfig`: one cluster (the server, or `server`), one user `name` given by `user` (the
+        YAML after `user:`), one context."""
         path = os.path.join(self.dir, f"{name}.kubeconfig")
         with open(path, "w") as f:
             f.write(f"""apiVersion: v1
@@ -185,9 +176,7 @@ clusters:
   cluster: {{server: "{server or self.url}", certificate-authority: "{self.ca_file}"}}
 users:
 - name: {name}
-  user:
-    client-certificate-data: {cert_data}
-    client-key-data: {key_data}
+  user: {user}
 contexts:
 - name: {name}@envtest
   context: {{cluster: envtest, user: {name}}}
