@@ -152,6 +152,7 @@ def _with_links(repo: GitRepo, refs: CheckRefs, deltas: list[FileDelta]) -> list
 def check(req: CheckRequest) -> tuple[CheckResult, Severity]:
     """The check's result and the severity at which it fails (`--fail-on`, else `failOn`, else error)."""
     repo = GitRepo(req.repo)
+    repo.keep_blobs()  # the two refs share most files: each blob is read once
     refs = resolve_refs(repo, req.base, req.head, req.staged, os.environ)
     file_deltas = _with_links(repo, refs, repo.diff(refs.base, refs.head))
     request = ConfigRequest(config_file=req.config_file, policies=req.policies, config_from=req.config_from)

@@ -1,6 +1,6 @@
 """Git at any ref, without checking anything out: the one module that runs git, always through the git CLI.
 
-Bulk reads use git's batch modes, one process per call: `ls-tree -r -z -l` / `ls-files -s -z` to list a tree,
+Bulk reads use git's batch modes, one process per call: `ls-tree -r -z` / `ls-files -s -z` to list a tree,
 one `cat-file --batch` to read every blob, `grep -l -F` to find files by content, `diff --name-status -z -M`
 for changes. Per-object reads through GitPython are ten times slower on a 10k-file repository, and even
 finding the repository with it cost ~75 ms of imports on the pre-commit path, so the package does not use it
@@ -40,6 +40,10 @@ DEFAULT_BRANCHES = (
 MAX_NEEDLE = 1024
 """Characters of a grep needle given to git (see `GitRepo._grep`)."""
 PATHSPECS = (":(icase)*.yaml", ":(icase)*.yml", ":(icase)*.json")
+KEPT_BLOB_BYTES = 64 << 20
+"""Most bytes of blobs `keep_blobs` keeps (a check's NAD-bearing files: ~2.5 MB in a 10,000-file repository)."""
+MAX_PATHSPEC_BYTES = 64 * 1024
+"""Most bytes of paths named to one `git grep` (the kernel caps a command line near 2 MiB)."""
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "LANGUAGE": "C"}
 _NOT_A_WORKING_COPY = ("not a git repository", "must be run in a work tree")
 """git's own words (LC_ALL=C) for "no working copy here", as opposed to a repository git refuses to read."""
@@ -126,6 +130,12 @@ class GitRepo:
         """The working tree's root, and the common git directory (`.git`, or the main one of a linked worktree)."""
         self._listings: dict[str, list[TreeEntry]] = {}
         """Tree listings by rev: the manifest readers and the config files of one ref share one `ls-tree`."""
+        self._greps: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+        """`grep` results by (rev, needles): the other ref of a check searches only the paths that differ."""
+        self._ids: dict[str, frozenset[tuple[str, str, str]]] = {}
+        self._kept: dict[str, bytes] | None = None
+        """Blobs read so far by id, once `keep_blobs` is called."""
+        self._kept_budget = 0
         self._empty_tree: str | None = None
         self._commits: set[str] = set()
 
@@ -267,15 +277,15 @@ class GitRepo:
         return list(self._listings[rev])
 
     def _tree_entries(self, rev: str) -> list[TreeEntry]:
-        out = self._git("ls-tree", "-r", "-z", "-l", "--full-tree", rev)
+        out = self._git("ls-tree", "-r", "-z", "--full-tree", rev)  # no `-l`: sizes only of the blobs read
         entries = []
         for record in out.decode("utf-8", "surrogateescape").split("\0"):
             if not record:
                 continue
             meta, path = record.split("\t", 1)
-            mode, kind, oid, size = meta.split()
-            if kind in ("blob", "commit"):  # a commit entry is a submodule (size "-"): the reader names it
-                entries.append(TreeEntry(path=path, mode=mode, oid=oid, size=int(size) if size.isdigit() else None))
+            mode, kind, oid = meta.split()
+            if kind in ("blob", "commit"):  # a commit entry is a submodule: the reader names it
+                entries.append(TreeEntry(path, mode, oid))
         return entries
 
     def _index_entries(self) -> list[TreeEntry]:
@@ -287,24 +297,42 @@ class GitRepo:
             meta, path = record.split("\t", 1)
             mode, oid, stage = meta.split()
             if stage == "0" or path not in by_path:
-                by_path[path] = TreeEntry(path=path, mode=mode, oid=oid, size=None)
+                by_path[path] = TreeEntry(path, mode, oid)
         return list(by_path.values())
 
     def blob_sizes(self, oids: Sequence[str]) -> dict[str, int]:
-        if not oids:
-            return {}
-        out = self._git("cat-file", "--batch-check", "--buffer", stdin="\n".join(oids).encode("ascii") + b"\n")
-        sizes: dict[str, int] = {}
+        kept = self._kept or {}
+        sizes: dict[str, int] = {o: len(kept[o]) for o in oids if o in kept}
+        todo = [o for o in oids if o not in sizes]
+        if not todo:
+            return sizes
+        out = self._git("cat-file", "--batch-check", "--buffer", stdin="\n".join(todo).encode("ascii") + b"\n")
         for line in out.decode("ascii", "replace").splitlines():
             parts = line.split()
             if len(parts) == 3:
                 sizes[parts[0]] = int(parts[2])
         return sizes
 
+    def keep_blobs(self, budget: int = KEPT_BLOB_BYTES) -> None:
+        """Keep blobs read from now on (up to `budget` bytes in all) for later reads of the same ids: the two refs
+        of a check mostly share their files, so the second ref reads only what the change made different."""
+        self._kept = {}
+        self._kept_budget = budget
+
     def blobs(self, oids: Sequence[str]) -> dict[str, bytes]:
         if not oids:
             return {}
-        return parse_batch(self._git("cat-file", "--batch", "--buffer", stdin="\n".join(oids).encode("ascii") + b"\n"))
+        kept = self._kept
+        todo = [o for o in oids if o not in kept] if kept is not None else list(oids)
+        stdin = "\n".join(todo).encode("ascii") + b"\n"
+        read = parse_batch(self._git("cat-file", "--batch", "--buffer", stdin=stdin)) if todo else {}
+        if kept is None:
+            return read
+        for oid, data in read.items():
+            if len(data) <= self._kept_budget:
+                kept[oid] = data
+                self._kept_budget -= len(data)
+        return {o: d for o in oids if (d := kept.get(o, read.get(o))) is not None}
 
     def stream_blob(self, oid: str, chunk: int) -> Iterator[bytes]:
         """`git cat-file blob` read through a pipe, `chunk` bytes at a time (an over-size file is never held)."""
@@ -325,12 +353,45 @@ class GitRepo:
             raise GitError(f"git cat-file failed in {self.root}: cannot read object {oid}")
 
     def grep(self, rev: str, needles: Sequence[str]) -> set[str]:
-        if rev == INDEX:
-            return self._grep(["--cached"], needles, [])
-        prefix = rev + ":"
-        return {p.removeprefix(prefix) for p in self._grep([rev], needles, [])}
+        """Paths at `rev` (or in the index) whose content holds a needle. Once one rev was searched for the same
+        needles, another rev is searched only where its listing differs from that one's (a different blob or
+        mode at a path, or a path only one of them has): a check's two refs cost one full search, not two."""
+        key = (rev, tuple(needles))
+        if key not in self._greps:
+            derived = self._derived_grep(rev, key[1])
+            self._greps[key] = frozenset(self._grep_rev(rev, key[1]) if derived is None else derived)
+        return set(self._greps[key])
 
-    def _grep(self, where: list[str], needles: Sequence[str], within: list[str]) -> set[str]:
+    def _grep_rev(self, rev: str, needles: Sequence[str], within: Sequence[str] = ()) -> set[str]:
+        if rev == INDEX:
+            return self._grep(["--cached"], needles, within)
+        prefix = rev + ":"
+        return {p.removeprefix(prefix) for p in self._grep([rev], needles, within)}
+
+    def _derived_grep(self, rev: str, needles: tuple[str, ...]) -> set[str] | None:
+        """`rev`'s hits from another listed rev's hits for the same needles: the paths that are the same blob
+        at both keep their answer, the others are searched at `rev`; None when no such rev is at hand or they
+        differ in too many paths to name them to git."""
+        if rev not in self._listings:
+            return None
+        for (other, searched), hits in self._greps.items():
+            if searched != needles or other not in self._listings:
+                continue
+            differ = {p for p, _, _ in self._blob_ids(rev) ^ self._blob_ids(other)}
+            if sum(len(p) + 1 for p in differ) > MAX_PATHSPEC_BYTES:
+                return None
+            present = {p for p, _, _ in self._blob_ids(rev)}
+            here = sorted(p for p in differ if is_candidate(p) and p in present)  # what PATHSPECS would search
+            return {p for p in hits if p not in differ} | (self._grep_rev(rev, needles, here) if here else set())
+        return None
+
+    def _blob_ids(self, rev: str) -> frozenset[tuple[str, str, str]]:
+        """(path, mode, blob id) of every entry of a listed rev."""
+        if rev not in self._ids:
+            self._ids[rev] = frozenset((e.path, e.mode, e.oid) for e in self._listings[rev])
+        return self._ids[rev]
+
+    def _grep(self, where: list[str], needles: Sequence[str], within: Sequence[str]) -> set[str]:
         """`git grep -l -F`; a subdirectory is searched whole (the reader keeps only manifest candidates).
 
         grep finds candidates that callers then parse, so it may find more than asked, never less. Needles go to
@@ -342,8 +403,9 @@ class GitRepo:
         if not needles:
             return set()
         patterns = "".join(n[:MAX_NEEDLE] + "\n" for n in needles).encode("utf-8", "surrogateescape")
-        specs = within or list(PATHSPECS)
-        out = self._git("grep", "-l", "-z", "-F", "-f", "-", *where, "--", *specs, stdin=patterns, ok=(0, 1))
+        specs = [f":(literal){p}" for p in within] if within else list(PATHSPECS)
+        threads = [] if "--untracked" in where else ["--threads", "1"]  # git objects: one thread is ~2x faster
+        out = self._git("grep", "-l", "-z", "-F", *threads, "-f", "-", *where, "--", *specs, stdin=patterns, ok=(0, 1))
         return {p for p in out.decode("utf-8", "surrogateescape").split("\0") if p}
 
 

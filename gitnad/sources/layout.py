@@ -23,6 +23,8 @@ from gitnad.sources.globs import GlobError, compile_glob
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 GITNAD_DIR = ".gitnad"
 HELM_CHART_FILE = "Chart.yaml"
+HELM_CHART_ROOT = ""
+"""`Layout.charts` entry of a chart at the repository's root."""
 MAX_LINK_HOPS = 40
 """Linux's limit (ELOOP) on symlinks followed while resolving one path."""
 LEAVES_REPO = "symlink leaves the repository"
@@ -117,7 +119,8 @@ class Layout:
 
     @classmethod
     def of(cls, files: Iterable[str], submodules: Iterable[str] = ()) -> Layout:
-        charts = {p.rsplit("/", 1)[0] if "/" in p else "" for p in files if p.rsplit("/", 1)[-1] == HELM_CHART_FILE}
+        named = (p.rpartition("/") for p in files if p.endswith(HELM_CHART_FILE))
+        charts = {directory for directory, _, name in named if name == HELM_CHART_FILE}
         return cls(frozenset(charts), frozenset(s.rstrip("/") for s in submodules))
 
     def without_charts(self) -> Layout:
@@ -139,6 +142,14 @@ class Layout:
         """Not a manifest to read: under `.gitnad/`, in a Helm chart or a submodule."""
         own = path == GITNAD_DIR or path.startswith(GITNAD_DIR + "/")
         return own or self.chart_of(path) is not None or self.submodule_of(path) is not None
+
+    def skipped_directory(self, directory: str) -> bool:
+        """Every file directly in `directory` ("" the root) is skipped: it is `.gitnad/` or below it, or inside a
+        Helm chart or a submodule (a file is skipped when this holds for its directory or the file is itself
+        `.gitnad` or a submodule)."""
+        if not directory:
+            return HELM_CHART_ROOT in self.charts
+        return self.skipped(directory) or directory in self.charts
 
     def notes(self, paths: Iterable[str]) -> list[Note]:
         """One note for Helm chart sources among `paths`, one per submodule among (or holding) them."""
@@ -168,8 +179,22 @@ def select(
     paths: Iterable[str], excluder: Excluder, layout: Layout = Layout(), accept: Callable[[str], bool] = is_candidate
 ) -> list[str]:
     """Manifest candidates (or what `accept` takes) among `paths`: excluded, gitnad's own and Helm/submodule files
-    removed; sorted."""
-    return sorted(p for p in paths if accept(p) and not excluder.excluded(p) and not layout.skipped(p))
+    removed; sorted. Whether a directory is left out is decided once per directory, not once per file."""
+    out: list[str] = []
+    left_out: dict[str, bool] = {}
+    excluded = excluder.excluded if excluder else None
+    for p in paths:
+        if not accept(p):
+            continue
+        directory = p.rpartition("/")[0]
+        skip = left_out.get(directory)
+        if skip is None:
+            skip = left_out[directory] = layout.skipped_directory(directory)
+        if skip or p == GITNAD_DIR or p in layout.submodules or (excluded is not None and excluded(p)):
+            continue
+        out.append(p)
+    out.sort()
+    return out
 
 
 # --- symlinks --------------------------------------------------------------------------------------------------

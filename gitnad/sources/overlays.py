@@ -51,7 +51,7 @@ class RenderedRoot:
 
 
 def has_kustomization(paths: Iterable[str]) -> bool:
-    return any(posixpath.basename(p) in KUSTOMIZATION_FILES for p in paths)
+    return any(p.endswith(KUSTOMIZATION_FILES) and posixpath.basename(p) in KUSTOMIZATION_FILES for p in paths)
 
 
 class Overlays:

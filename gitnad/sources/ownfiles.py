@@ -141,7 +141,7 @@ class RefFiles:
         entry = self._all().get(target)
         if entry is None:
             return FileProblem("is a directory" if self._is_dir(target) else "symlink target is missing")
-        size = entry.size if entry.size is not None else self._objects.blob_sizes([entry.oid]).get(entry.oid, 0)
+        size = self._objects.blob_sizes([entry.oid]).get(entry.oid, 0)
         if size > max_bytes:
             return too_large(size, max_bytes)
         data = self._objects.blobs([entry.oid]).get(entry.oid)

@@ -23,7 +23,7 @@ import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from gitnad.errors import UsageError
 from gitnad.sources.layout import (
@@ -123,15 +123,13 @@ def _target(path: str, real: str | LinkProblem, listed: frozenset[str], requeste
 # --- git trees -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TreeEntry:
-    """One entry of a git tree or of the index: a file, a symlink or a submodule (gitlink)."""
+class TreeEntry(NamedTuple):
+    """One entry of a git tree or of the index: a file, a symlink or a submodule (gitlink). A tuple: a listing
+    makes one per file of the tree, and a frozen dataclass costs several times more to build."""
 
     path: str
     mode: str
     oid: str
-    size: int | None
-    """Blob size when the listing gives it (`ls-tree -l`), else None."""
 
 
 class GitObjects(Protocol):
@@ -178,6 +176,7 @@ class GitTreeReader:
         self._links: dict[str, str] | None = None
         self._layout: Layout | None = None
         self._listed: frozenset[str] | None = None
+        self._sorted: tuple[str, ...] | None = None
         self._dirs: frozenset[str] | None = None
 
     def _all(self) -> dict[str, TreeEntry]:
@@ -209,9 +208,18 @@ class GitTreeReader:
         return self._dirs
 
     def paths(self) -> list[str]:
-        if self._listed is None:
-            self._listed = frozenset(select(self._all(), self._excluder, self._kept_out(), self._accept))
-        return sorted(self._listed)
+        return list(self._selected())
+
+    def _selected(self) -> tuple[str, ...]:
+        if self._sorted is None:
+            self._sorted = tuple(select(self._all(), self._excluder, self._kept_out(), self._accept))
+            self._listed = frozenset(self._sorted)
+        return self._sorted
+
+    def _listed_set(self) -> frozenset[str]:
+        self._selected()
+        assert self._listed is not None
+        return self._listed
 
     def links(self) -> dict[str, str]:
         """Every symlink of the tree (accepted or not) -> its target as written."""
@@ -231,7 +239,7 @@ class GitTreeReader:
         requested = frozenset(
             p for p in select(set(paths), self._excluder, self._kept_out(), self._accept) if p in entries
         )
-        listed = frozenset(self.paths())
+        listed = self._listed_set()
         links = self._link_targets()
         out: dict[str, TreeEntry | FileProblem] = {}
         for path in sorted(requested):
@@ -269,9 +277,9 @@ class GitTreeReader:
         return out
 
     def _sizes(self, files: Sequence[TreeEntry]) -> dict[str, int]:
-        known = {e.oid: e.size for e in files if e.size is not None}
-        unknown = sorted({e.oid for e in files if e.size is None})
-        return known | (self._objects.blob_sizes(unknown) if unknown else {})
+        """Blob sizes of the files about to be read (listings carry none: only read blobs are asked)."""
+        oids = sorted({e.oid for e in files})
+        return self._objects.blob_sizes(oids) if oids else {}
 
     def grep(self, needles: Sequence[str]) -> set[str]:
         if not needles:

@@ -402,3 +402,59 @@ def test_open_worktree_refuses_what_is_not_a_directory(tmp_path: Path, name: str
     with pytest.raises(UsageError, match=f"{name} is not a directory") as err:
         open_worktree(tmp_path / name)
     assert err.value.exit_code is ExitCode.USAGE
+
+
+BASE_FILES: dict[str, Content] = {
+    "nads/vlan-10.yaml": NAD.format(name="vlan-10"),
+    "nads/vlan-20.yaml": NAD.format(name="vlan-20"),
+    "vms/web.yaml": VM.format(name="web") + "# on vlan-10\n",
+    "vms/db.yaml": VM.format(name="db"),
+    "vms/cache.YAML": VM.format(name="cache") + "# vlan-20\n",
+    "docs/notes.txt": "vlan-10 NetworkAttachmentDefinition\n",
+    "old/gone.yaml": NAD.format(name="gone"),
+}
+CHANGES: dict[str, dict[str, Content]] = {
+    "modified-gains-needle": {"vms/db.yaml": VM.format(name="db") + "# now vlan-10\n"},
+    "modified-loses-needle": {"vms/web.yaml": VM.format(name="web")},
+    "added": {"vms/new.yml": VM.format(name="new") + "# vlan-20\n"},
+    "deleted": {"nads/vlan-10.yaml": None},
+    "case-of-suffix": {"vms/UPPER.JSON": '{"kind": "NetworkAttachmentDefinition"}\n'},
+    "not-a-candidate": {"docs/notes.txt": "vlan-20\n", "docs/more.txt": "vlan-10\n"},
+    "symlink": {"vms/link.yaml": Symlink("web.yaml"), "vms/db.yaml": Symlink("../nads/vlan-10.yaml")},
+    "special-characters": {"vms/[a]*?.yaml": "vlan-10\n", "vms/:(icase)x.yaml": "vlan-20\n"},
+    "many": {f"gen/vm-{i:03}.yaml": VM.format(name=f"vm-{i}") + ("# vlan-10\n" if i % 3 else "") for i in range(60)},
+}
+NEEDLES = [["vlan-10", "NetworkAttachmentDefinition"], ["vlan-20"], ["absent"]]
+
+
+@pytest.mark.parametrize("head", ["commit", "index"])
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_grep_of_the_second_ref_is_what_a_fresh_search_finds(tmp_path: Path, change: str, head: str) -> None:
+    """A check greps its first ref whole and the second only where the two listings differ: the second ref's
+    answer must be exactly what searching it whole finds, in either order, for every kind of difference."""
+    repo = make_repo(tmp_path / "repo")
+    base = commit(repo, BASE_FILES)
+    (commit if head == "commit" else stage)(repo, CHANGES[change])
+    head_rev = repo.head.commit.hexsha if head == "commit" else INDEX
+    for first, second in ((base, head_rev), (head_rev, base)):
+        for needles in NEEDLES:
+            shared = GitRepo(tmp_path / "repo")
+            shared.entries(first), shared.entries(second)  # both listed, as a check's two readers list them
+            shared.grep(first, needles)
+            alone = GitRepo(tmp_path / "repo")
+            assert shared.grep(second, needles) == alone.grep(second, needles), (first, second, needles)
+
+
+def test_kept_blobs_are_read_once_and_sizes_come_from_them(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    commit(repo, {"a.yaml": "a: 1\n", "b.yaml": "b: 22\n"})
+    git_repo = GitRepo(tmp_path / "repo")
+    oids = {e.path: e.oid for e in git_repo.entries(repo.head.commit.hexsha)}
+    git_repo.keep_blobs(budget=5)  # room for a.yaml (5 bytes), not for b.yaml (6)
+    assert git_repo.blobs([oids["a.yaml"], oids["b.yaml"]]) == {oids["a.yaml"]: b"a: 1\n", oids["b.yaml"]: b"b: 22\n"}
+    subprocess.run(["git", "-C", str(tmp_path / "repo"), "prune-packed"], check=True)
+    for obj in (tmp_path / "repo" / ".git" / "objects").glob("??/*"):
+        obj.chmod(0o644)
+        obj.unlink()  # every object gone from disk: only what was kept can still be read
+    assert git_repo.blobs([oids["a.yaml"], oids["b.yaml"]]) == {oids["a.yaml"]: b"a: 1\n"}
+    assert git_repo.blob_sizes([oids["a.yaml"]]) == {oids["a.yaml"]: 5}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gitnad.models.names import printable
 from gitnad.sources.layout import (
@@ -228,3 +230,24 @@ def test_the_stream_gives_the_whole_text_answer_whatever_the_chunking(codec: str
         for size in (1, 2, 3, 5, 13, 31, 64, 65, 129, 130, 131, 200, 261):
             chunks = (text[i : i + size] for i in range(0, len(text), size))
             assert stream_names_our_kind(chunks) is names_our_kind(text), (text, size)
+
+
+_PARTS = ["a", "b", ".gitnad", "chart", "sub", "Chart.yaml", "x.yaml", "y.JSON", "z.txt", ".gitnad"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    paths=st.lists(st.lists(st.sampled_from(_PARTS), min_size=1, max_size=4).map("/".join), max_size=30),
+    submodules=st.lists(st.lists(st.sampled_from(_PARTS), min_size=1, max_size=3).map("/".join), max_size=3),
+    patterns=st.lists(st.sampled_from(["b", "x.yaml", "a/*", "/chart", "**/y.*"]), max_size=2),
+)
+def test_select_decides_per_directory_what_skipped_decides_per_file(
+    paths: list[str], submodules: list[str], patterns: list[str]
+) -> None:
+    """`select` asks the layout once per directory; the answer is the per-file rule's, for charts at the root or
+    below, `.gitnad` as a directory or a file, submodules as a directory or a path, and exclude globs."""
+    layout = Layout.of(paths, submodules)
+    excluder = Excluder(patterns)
+    for accept in (is_candidate, lambda p: True):
+        expected = sorted(p for p in paths if accept(p) and not excluder.excluded(p) and not layout.skipped(p))
+        assert select(paths, excluder, layout, accept) == expected
