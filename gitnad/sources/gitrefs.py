@@ -132,7 +132,7 @@ class GitRepo:
         """Tree listings by rev: the manifest readers and the config files of one ref share one `ls-tree`."""
         self._greps: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
         """`grep` results by (rev, needles): the other ref of a check searches only the paths that differ."""
-        self._ids: dict[str, frozenset[tuple[str, str, str]]] = {}
+        self._ids: dict[str, frozenset[TreeEntry]] = {}
         self._kept: dict[str, bytes] | None = None
         """Blobs read so far by id, once `keep_blobs` is called."""
         self._kept_budget = 0
@@ -385,10 +385,10 @@ class GitRepo:
             return {p for p in hits if p not in differ} | (self._grep_rev(rev, needles, here) if here else set())
         return None
 
-    def _blob_ids(self, rev: str) -> frozenset[tuple[str, str, str]]:
-        """(path, mode, blob id) of every entry of a listed rev."""
+    def _blob_ids(self, rev: str) -> frozenset[TreeEntry]:
+        """Every entry (path, mode, blob id) of a listed rev."""
         if rev not in self._ids:
-            self._ids[rev] = frozenset((e.path, e.mode, e.oid) for e in self._listings[rev])
+            self._ids[rev] = frozenset(self._listings[rev])
         return self._ids[rev]
 
     def _grep(self, where: list[str], needles: Sequence[str], within: Sequence[str]) -> set[str]:

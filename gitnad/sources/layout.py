@@ -180,6 +180,11 @@ def select(
 ) -> list[str]:
     """Manifest candidates (or what `accept` takes) among `paths`: excluded, gitnad's own and Helm/submodule files
     removed; sorted. Whether a directory is left out is decided once per directory, not once per file."""
+    if not (layout.charts or layout.submodules or excluder):  # the common tree: only `.gitnad/` to leave out
+        own = GITNAD_DIR + "/"
+        if accept is is_candidate:
+            return sorted(p for p in paths if p.lower().endswith(MANIFEST_SUFFIXES) and not p.startswith(own))
+        return sorted(p for p in paths if accept(p) and p != GITNAD_DIR and not p.startswith(own))
     out: list[str] = []
     left_out: dict[str, bool] = {}
     excluded = excluder.excluded if excluder else None
