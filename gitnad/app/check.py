@@ -100,11 +100,20 @@ def build_context(
     config = applied.config
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
     parsed_files = parse_cache(repo, cache)
+    searched: dict[tuple[str, str, tuple[str, ...]], bool] = {}  # each unchanged file searched once for both refs
     base = Side(
-        repo.reader(refs.base, exclude=config.exclude), settings, overlays_at(repo, refs.base, config), parsed_files
+        repo.reader(refs.base, exclude=config.exclude),
+        settings,
+        overlays_at(repo, refs.base, config),
+        parsed_files,
+        searched=searched,
     )
     head = Side(
-        repo.reader(refs.head, exclude=config.exclude), settings, overlays_at(repo, refs.head, config), parsed_files
+        repo.reader(refs.head, exclude=config.exclude),
+        settings,
+        overlays_at(repo, refs.head, config),
+        parsed_files,
+        searched=searched,
     )
     parsed = parse_change(base, head, file_deltas, refs.base)
     facts = _load_cluster(cluster, _namespaces(parsed.deltas, parsed.nad_changes))

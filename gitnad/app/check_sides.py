@@ -21,7 +21,7 @@ message says it is the base version and names the commit), and an object seen on
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from gitnad.app import check_kustomize
@@ -36,7 +36,7 @@ from gitnad.sources.gitrefs import FileDelta
 from gitnad.sources.overlays import Overlays
 from gitnad.sources.parsecache import ParseCache
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
-from gitnad.sources.trees import Note, TreeReader
+from gitnad.sources.trees import FileProblem, GitTreeReader, Note, TreeEntry, TreeReader
 
 NAD_NEEDLE = "NetworkAttachmentDefinition"
 """Every file that can define a NAD names its kind (a manifest, a List of them)."""
@@ -71,6 +71,11 @@ class Side:
     """Files whose text names the NAD kind (or could not be read), once `find` or `nad_files` listed them."""
     _nad_names: set[str] = field(default_factory=set)
     """NAD names whose every definition on this side is parsed."""
+    _blob_ids: dict[str, str] = field(default_factory=dict)
+    """Blob id of each file in `_raw` read from git."""
+    searched: dict[tuple[str, str, tuple[str, ...]], bool] = field(default_factory=dict)
+    """Whether a blob holds any of some needles, by (test: `_holds` or `may_define`, blob id, needles): both sides of a
+    check share this dict, so a file the change did not touch is searched once, not once per ref."""
 
     def parse(self, paths: Iterable[str]) -> ManifestSet | None:
         """Parse the paths not parsed yet; the objects found in files new to this side (None: nothing to do)."""
@@ -115,13 +120,13 @@ class Side:
         todo = sorted(set(nad_names) - self._nad_names)
         if self._nad_files is None:
             hits = self._texts(self.reader.grep([*vm_needles, NAD_NEEDLE]))
-            self._nad_files = [p for p in hits if _holds(self._raw[p], [NAD_NEEDLE])]
-            self.parse(p for p in hits if _holds(self._raw[p], vm_needles))
+            self._nad_files = [p for p in hits if self._search(_holds, p, [NAD_NEEDLE])]
+            self.parse(p for p in hits if self._search(_holds, p, vm_needles))
         elif vm_needles:
             self.parse(self.reader.grep(vm_needles))
         if todo:
             self._nad_names.update(todo)
-            self.parse(p for p in self._nad_files if may_define(self._raw[p], todo))
+            self.parse(p for p in self._nad_files if self._search(may_define, p, todo))
 
     def every_nad(self) -> dict[str, list[NAD]]:
         """Every NAD definition of this side: parses every file that names the kind."""
@@ -164,17 +169,33 @@ class Side:
 
     def _text(self, path: str) -> bytes | None:
         if path not in self._raw:
-            data = self.reader.read([path], self.settings.max_file_bytes).get(path)
-            self._raw[path] = data if isinstance(data, bytes) else None
-        return self._raw[path]
+            self._texts([path])
+        return self._raw.get(path)
 
     def _texts(self, paths: Collection[str]) -> list[str]:
         """Read the files not read yet in one go; the paths they are reported at, sorted."""
         todo = sorted(set(paths) - self._raw.keys())
-        found = self.reader.read(todo, self.settings.max_file_bytes) if todo else {}
+        if not todo:
+            found: Mapping[str, bytes | FileProblem] = {}
+        elif isinstance(self.reader, GitTreeReader):
+            located = self.reader.locate(todo)
+            self._blob_ids.update((p, e.oid) for p, e in located.items() if isinstance(e, TreeEntry))
+            found = self.reader.fetch(located, self.settings.max_file_bytes)
+        else:
+            found = self.reader.read(todo, self.settings.max_file_bytes)
         for path, data in found.items():
             self._raw[path] = data if isinstance(data, bytes) else None
         return sorted(p for p in {*paths, *found} if p in self._raw)
+
+    def _search(self, test: Callable[[bytes | None, Sequence[str]], bool], path: str, needles: Sequence[str]) -> bool:
+        """`test` (`_holds`, `may_define`) on a file read by `_texts`, answered once per blob and needles."""
+        blob = self._blob_ids.get(path)
+        if blob is None or self._raw.get(path) is None:
+            return test(self._raw.get(path), needles)
+        key = (test.__name__, blob, tuple(needles))
+        if key not in self.searched:
+            self.searched[key] = test(self._raw[path], needles)
+        return self.searched[key]
 
 
 def _holds(text: bytes | None, needles: Sequence[str]) -> bool:
