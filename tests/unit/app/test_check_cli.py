@@ -191,8 +191,8 @@ def test_invalid_policy_is_exit_2_before_any_cluster_read(repo: TempRepo, tmp_pa
 
 def test_pre_commit_hook_imports_no_cluster_client_rich_or_jsonschema(repo: TempRepo) -> None:
     """`check --staged --offline` (the pre-commit hook) in a repo without policies, config or kustomizations
-    validates nothing, starts no worker pool, discovers no overlays and renders text only: what it does not need is
-    never imported (issue 12)."""
+    validates nothing, starts no worker pool, discovers no overlays, builds no cluster models and renders text only:
+    what it does not need is never imported (issue 12)."""
     repo.stage({"vms/db-1.yaml": vm("vlan-20")})
     unused_reports = ("github", "json", "junit", "markdown", "openmetrics", "sarif")
     unused_kustomize = ("graph", "kfile", "model", "render", "locate", "patches", "runner", "materialize")
@@ -200,6 +200,7 @@ def test_pre_commit_hook_imports_no_cluster_client_rich_or_jsonschema(repo: Temp
         *(f"gitnad.report.{r}" for r in unused_reports),
         *(f"gitnad.sources.kustomize.{k}" for k in unused_kustomize),
         "gitnad.sources.rendered",
+        "gitnad.models.cluster",
     )
     code = (
         "import sys\n"
