@@ -44,7 +44,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gitnad.sources.gitrefs import GitRepo  # noqa: E402
-from gitnad.sources.kustomize import RenderOptions, discover, input_reader, render  # noqa: E402
+from gitnad.sources.kustomize import input_reader  # noqa: E402
+from gitnad.sources.kustomize.graph import discover  # noqa: E402
+from gitnad.sources.kustomize.render import RenderOptions, render  # noqa: E402
 from gitnad.sources.kustomize.runner import find_kubectl  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "data" / "kustomize" / "gitops"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from gitnad.models.findings import Severity
+from gitnad.models.severity import Severity
 
 DEFAULT_MAX_FILE_BYTES = 4 * 1024 * 1024
 DEFAULT_NAMESPACE = "default"

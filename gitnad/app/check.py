@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gitnad import __version__
 from gitnad.app import overlay_roots
@@ -32,7 +33,6 @@ from gitnad.app.rules_catalogue import catalogue
 from gitnad.config import ClusterSettings, ConfigFrom, RepoConfig
 from gitnad.errors import ExitCode
 from gitnad.models.changes import Change
-from gitnad.models.cluster import ClusterFacts
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Severity
 from gitnad.models.results import CheckResult, Refs
@@ -40,6 +40,9 @@ from gitnad.rules.migration_plan import migration_plan
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
 from gitnad.sources.layout import Excluder, is_candidate, links_through
 from gitnad.sources.scanner import ScanSettings
+
+if TYPE_CHECKING:
+    from gitnad.models.cluster import ClusterFacts
 
 
 @dataclass(frozen=True)

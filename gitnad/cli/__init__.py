@@ -29,14 +29,6 @@ from gitnad.cli.options import (
 )
 from gitnad.config import DEFAULT_WAIT_TIMEOUT, ClusterSettings, ConfigFrom, OutputSettings
 from gitnad.errors import ExitCode, UsageError
-from gitnad.models.results import (
-    CheckResult,
-    DriftResult,
-    PolicyTestResult,
-    PolicyValidateResult,
-    ReconcileResult,
-    ScanResult,
-)
 
 __all__ = ["main"]
 
@@ -51,7 +43,7 @@ def main() -> None:
 @click.argument("path", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--ref", default=None, help="Scan this git ref instead of the working tree.")
 @repo_options
-@output_options(ScanResult)
+@output_options("scan")
 def scan(
     path: Path | None, ref: str | None, repo: Path, config_file: Path | None, no_cache: bool, out: OutputSettings
 ) -> int:
@@ -78,7 +70,7 @@ def scan(
 )
 @cluster_options(offline=True)
 @repo_options
-@output_options(CheckResult)
+@output_options("check")
 def check(
     base: str | None,
     head: str | None,
@@ -123,7 +115,7 @@ def check(
 )
 @cluster_options()
 @repo_options
-@output_options(DriftResult)
+@output_options("drift")
 def drift(
     ref: str,
     base: str | None,
@@ -163,7 +155,7 @@ def drift(
 @click.option("--max-actions", type=click.IntRange(min=0), help="At most this many actions.")
 @cluster_options()
 @repo_options
-@output_options(ReconcileResult)
+@output_options("reconcile")
 def reconcile(
     ref: str,
     base: str | None,
@@ -233,7 +225,7 @@ def policy() -> None:
 
 @policy.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@output_options(PolicyValidateResult)
+@output_options("policy validate")
 def policy_validate(paths: tuple[Path, ...], out: OutputSettings) -> int:
     """Validate policy (and exception) files against the schema."""
     import gitnad.app.policy as app_policy
@@ -244,7 +236,7 @@ def policy_validate(paths: tuple[Path, ...], out: OutputSettings) -> int:
 
 @policy.command("test")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@output_options(PolicyTestResult)
+@output_options("policy test")
 def policy_test(directory: Path, out: OutputSettings) -> int:
     """Run policy test cases (manifests or a base/head pair, optional snapshot, expected findings)."""
     import gitnad.app.policy as app_policy

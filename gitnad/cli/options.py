@@ -155,22 +155,24 @@ def cluster_settings(
     )
 
 
-def output_options(result_type: type[Any]) -> Callable[[F], F]:
+def output_options(command_name: str) -> Callable[[F], F]:
     """--format / --output (repeatable, paired by gitnad.app.outputs), --no-color, -q, -v, as one `out` argument.
 
     Every format is checked against what the command's result can be rendered in, and every file for being
-    writable, before the command runs: a typo costs a millisecond, not a cluster read.
+    writable, before the command runs: a typo costs a millisecond, not a cluster read. The result is named by its
+    command (its `command` field: `check`, `policy test`), not by its type, so that defining the commands loads
+    no result models: `gitnad --version` and `--help` run without pydantic (issue 12).
     """
 
     def wrap(f: F) -> F:
         @functools.wraps(f)
         def command(*args: Any, formats: tuple[str, ...], outputs: tuple[Path, ...], quiet: bool, **kw: Any) -> Any:
             from gitnad.app import outputs as app_outputs
-            from gitnad.report import ensure_format
+            from gitnad.report import RESULT_TYPE_OF, ensure_format
 
             targets = app_outputs.pair([OutputFormat(x) for x in formats], outputs)
             for t in targets:
-                ensure_format(t.format, result_type)
+                ensure_format(t.format, RESULT_TYPE_OF[command_name])
             app_outputs.check_targets(targets)
             settings = OutputSettings(targets=targets, color=colour(sys.stdout), quiet=quiet, width=text_width())
             return f(*args, out=settings, **kw)

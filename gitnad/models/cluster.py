@@ -15,30 +15,10 @@ from functools import cached_property
 
 from gitnad.models.base import Frozen
 from gitnad.models.manifest import NAD, Interface, Network
+from gitnad.models.resources import ResourceType as ResourceType  # re-exported: the facts' own vocabulary
 
 DEFAULT_PARALLEL_MIGRATIONS_PER_CLUSTER = 5
 DEFAULT_PARALLEL_OUTBOUND_MIGRATIONS_PER_NODE = 2
-
-
-class ResourceType(enum.StrEnum):
-    """The resource types gitnad reads, spelled `plural.group` as kubectl and RBAC messages spell them."""
-
-    KUBEVIRT = "kubevirts.kubevirt.io"
-    NADS = "network-attachment-definitions.k8s.cni.cncf.io"
-    VMS = "virtualmachines.kubevirt.io"
-    VMIS = "virtualmachineinstances.kubevirt.io"
-    MIGRATIONS = "virtualmachineinstancemigrations.kubevirt.io"
-    PODS = "pods"
-    DAEMONSETS = "daemonsets.apps"
-
-    @property
-    def plural(self) -> str:
-        return self.value.split(".", 1)[0]
-
-    @property
-    def group(self) -> str:
-        """The API group (`""` for the core group)."""
-        return self.value.split(".", 1)[1] if "." in self.value else ""
 
 
 class UnreadableCause(enum.StrEnum):

@@ -8,12 +8,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from gitnad.models.changes import Change, ChangeKind
-from gitnad.models.cluster import ClusterFacts
 from gitnad.models.configfiles import ConfigFileChange
 from gitnad.models.findings import Finding
 from gitnad.models.manifest import NAD, VM, Definition
+
+if TYPE_CHECKING:
+    from gitnad.models.cluster import ClusterFacts
 
 
 @dataclass(frozen=True)

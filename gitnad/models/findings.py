@@ -5,17 +5,7 @@ from __future__ import annotations
 import enum
 
 from gitnad.models.base import Frozen
-
-
-class Severity(enum.StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-    INFO = "info"
-
-    @property
-    def rank(self) -> int:
-        """Higher is more severe."""
-        return {"error": 3, "warning": 2, "info": 1}[self.value]
+from gitnad.models.severity import Severity as Severity  # re-exported: findings are where callers look for it
 
 
 class Scope(enum.StrEnum):

@@ -63,6 +63,10 @@ SUPPORTED: dict[type[Result], frozenset[OutputFormat]] = {
 """Formats per result type; a test keeps every (type, format) pair here rendered and golden."""
 
 
+RESULT_TYPE_OF: dict[str, type[Result]] = {t.model_fields["command"].default: t for t in SUPPORTED}
+"""Each result type by its command (`check`, `policy test`): how the CLI names the result of a command."""
+
+
 def formats_for(result_type: type[Result]) -> tuple[OutputFormat, ...]:
     """The formats a result type can be rendered in, in the enum's order."""
     return tuple(f for f in OutputFormat if f in SUPPORTED[result_type])
@@ -100,6 +104,7 @@ def step_summary(result: Result) -> str:
 __all__ = [
     "RENDERERS",
     "RESULT_TYPES",
+    "RESULT_TYPE_OF",
     "SUPPORTED",
     "Result",
     "ensure_format",

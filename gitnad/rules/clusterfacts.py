@@ -11,13 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gitnad.models.changes import Change
-from gitnad.models.cluster import ClusterFacts, KubeVirtFacts, LiveVM, LiveVMI, ResourceType
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, RuleMeta, Severity
 from gitnad.models.manifest import VMKind
+from gitnad.models.resources import ResourceType
 from gitnad.rules.base import describe_swaps, finding
+
+if TYPE_CHECKING:
+    from gitnad.models.cluster import ClusterFacts, KubeVirtFacts, LiveVM, LiveVMI
 
 LIVE_UPDATE_GATE = "LiveUpdateNADRef"
 POOL_LABEL = "kubevirt.io/vmpool"

@@ -18,11 +18,14 @@ Fix: add `LiveUpdateNADRef` to `featureGates` of the KubeVirt CR (and remove it 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from gitnad.models.cluster import KubeVirtFacts
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
 from gitnad.rules.clusterfacts import LIVE_UPDATE_GATE, kubevirt_known, kubevirt_version, live_affected, vm_finding
+
+if TYPE_CHECKING:
+    from gitnad.models.cluster import KubeVirtFacts
 
 META = RuleMeta(
     code="GN203",

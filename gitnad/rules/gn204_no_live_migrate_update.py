@@ -17,11 +17,14 @@ Fix: set `spec.workloadUpdateStrategy.workloadUpdateMethods: [LiveMigrate]` on t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from gitnad.models.cluster import KubeVirtFacts
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
 from gitnad.rules.clusterfacts import kubevirt_known, live_affected, vm_finding
+
+if TYPE_CHECKING:
+    from gitnad.models.cluster import KubeVirtFacts
 
 META = RuleMeta(
     code="GN204",

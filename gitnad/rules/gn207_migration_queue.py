@@ -20,11 +20,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from math import ceil
+from typing import TYPE_CHECKING
 
-from gitnad.models.cluster import ClusterFacts, KubeVirtFacts, LiveVMI
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
 from gitnad.rules.clusterfacts import Affected, observed_affected, running_vmis, vm_finding, will_migrate
+
+if TYPE_CHECKING:
+    from gitnad.models.cluster import ClusterFacts, KubeVirtFacts, LiveVMI
 
 META = RuleMeta(
     code="GN207",

@@ -15,11 +15,14 @@ Fix: merge after the KubeVirt rollout has finished (`kubectl get kv -A` shows `D
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from gitnad.models.cluster import KubeVirtFacts
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
 from gitnad.rules.clusterfacts import kubevirt_known, live_affected, quote, vm_finding
+
+if TYPE_CHECKING:
+    from gitnad.models.cluster import KubeVirtFacts
 
 META = RuleMeta(
     code="GN209",

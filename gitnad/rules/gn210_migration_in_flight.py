@@ -18,11 +18,14 @@ then merge.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from gitnad.models.cluster import ClusterFacts, LiveVMI
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
 from gitnad.rules.clusterfacts import observed_affected, quote, running_vmis, vm_finding
+
+if TYPE_CHECKING:
+    from gitnad.models.cluster import ClusterFacts, LiveVMI
 
 META = RuleMeta(
     code="GN210",

@@ -16,12 +16,15 @@ it back in sync, then re-run the check.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from gitnad.models.changes import Change
-from gitnad.models.cluster import LiveVM
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
 from gitnad.rules.clusterfacts import instances, observed_affected, vm_finding
+
+if TYPE_CHECKING:
+    from gitnad.models.cluster import LiveVM
 
 META = RuleMeta(
     code="GN211",

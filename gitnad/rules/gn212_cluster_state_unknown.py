@@ -20,13 +20,17 @@ Fix: grant the read-only role shipped in `deploy/` (get/list/watch), or take the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from gitnad.models.changes import NEW_REFERENCE_KINDS, ChangeKind
-from gitnad.models.cluster import ClusterFacts, ResourceType
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, RuleMeta, Scope, Severity
+from gitnad.models.resources import ResourceType
 from gitnad.rules.base import finding
 from gitnad.rules.clusterfacts import kubevirt_version, running_vmis, subject, vms_known
+
+if TYPE_CHECKING:
+    from gitnad.models.cluster import ClusterFacts
 
 META = RuleMeta(
     code="GN212",

@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gitnad.models.changes import Change, ChangeKind
-from gitnad.models.cluster import ClusterFacts, KubeVirtFacts, LiveVM, LiveVMI
 from gitnad.models.context import CheckContext, VMDelta
 from gitnad.models.findings import Finding, Severity
 from gitnad.models.results import MigrationPlan, NodeLoad, PlanEntry, PlanOutcome
@@ -35,6 +35,9 @@ from gitnad.rules import (
 from gitnad.rules.base import describe_swaps
 from gitnad.rules.clusterfacts import instances, quote, running_vmi, vms_known
 from gitnad.rules.gn207_migration_queue import UNKNOWN_NODE, waves
+
+if TYPE_CHECKING:
+    from gitnad.models.cluster import ClusterFacts, KubeVirtFacts, LiveVM, LiveVMI
 
 EVICT = "Evict"
 PLANNED_KINDS = (ChangeKind.NAD_SWAP, ChangeKind.DEFAULT_NETWORK_SWAP, ChangeKind.RESTART_REQUIRED)

@@ -7,8 +7,9 @@ the base manifests it lists) is a kustomize input: never read as a standalone ma
 the render; files listed as `resources` are still parsed for GN001 (a manifest is expected there).
 
 A tree without any kustomization file costs one look at the listing the manifest reader takes anyway: no
-discovery, no git call, no kubectl. Each root is rendered at most once per tree (`render` remembers), in one
-kubectl run, and its objects become models through `sources.rendered`.
+discovery, no git call, no kubectl, and not even an import of the discovery and rendering code (the pre-commit
+hook of a repository of plain manifests loads none of it: issue 12). Each root is rendered at most once per tree
+(`render` remembers), in one kubectl run, and its objects become models through `sources.rendered`.
 """
 
 from __future__ import annotations
@@ -16,22 +17,22 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gitnad.config import DEFAULT_NAMESPACE, KustomizeSettings
 from gitnad.models.findings import Finding
-from gitnad.sources.kustomize import InputReader, KustomizeGraph, RenderOptions, discover, render
-from gitnad.sources.kustomize.kfile import KUSTOMIZATION_FILES
-from gitnad.sources.kustomize.tree import inside
+from gitnad.sources.kustomize.tree import KUSTOMIZATION_FILES, InputReader, inside
 from gitnad.sources.layout import Excluder, Note
 from gitnad.sources.manifests import NAD_KIND
 from gitnad.sources.parsecache import ParseCache
-from gitnad.sources.rendered import problem_finding, rendered_models, root_label
 from gitnad.sources.scanner import FileScan, ManifestSet, ScanSettings, scan
 from gitnad.sources.trees import TreeReader
 
+if TYPE_CHECKING:
+    from gitnad.sources.kustomize.model import KustomizeGraph
+
 MAX_NAMED_ROOTS = 10
 """Roots named in the note of the roots left out; the rest are counted."""
-EMPTY = KustomizeGraph(kustomizations={}, roots=(), inputs={}, manifest_files=frozenset(), problems=())
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,16 @@ class Overlays:
         self._settings = settings
         self._namespace = default_namespace
         self._max_file_bytes = max_file_bytes
-        wanted = settings.enabled and has_kustomization(reader.paths())
-        found = discover(reader, allow_helm=settings.allow_helm, max_file_bytes=max_file_bytes) if wanted else None
-        self.graph = found or EMPTY
-        inside_scan = [r for r in self.graph.roots if inside(r, under)]
-        self.roots = tuple(r for r in inside_scan if _selected(r, self.graph, settings, Excluder(exclude)))
+        self.graph: KustomizeGraph | None = None
+        """None: no kustomization file (or rendering disabled)."""
+        if settings.enabled and has_kustomization(reader.paths()):
+            from gitnad.sources.kustomize.graph import discover
+
+            self.graph = discover(reader, allow_helm=settings.allow_helm, max_file_bytes=max_file_bytes)
+        graph = self.graph
+        inside_scan = [r for r in graph.roots if inside(r, under)] if graph is not None else []
+        selected = [r for r in inside_scan if graph is not None and _selected(r, graph, settings, Excluder(exclude))]
+        self.roots = tuple(selected)
         """The roots gitnad renders, sorted."""
         self.left_out = tuple(r for r in inside_scan if r not in self.roots)
         """Roots the configuration keeps from rendering."""
@@ -85,7 +91,7 @@ class Overlays:
 
     def __bool__(self) -> bool:
         """The tree holds kustomizations (and rendering is enabled)."""
-        return bool(self.graph.kustomizations)
+        return self.graph is not None and bool(self.graph.kustomizations)
 
     @property
     def inputs(self) -> frozenset[str]:
@@ -94,6 +100,8 @@ class Overlays:
         file in a kustomization's own directory, listed or not — Argo CD and Flux apply a directory holding a
         kustomization as its render, so a file it does not list is applied by nothing (a NAD dropped from
         `resources:` is gone from the cluster, not a plain manifest in the default namespace)."""
+        if self.graph is None:
+            return frozenset()
         if self._inputs is None:
             kustomizations = self.graph.kustomizations.values()
             unread = [k.directory for k in kustomizations if not k.parsed]
@@ -106,10 +114,12 @@ class Overlays:
     @property
     def resources(self) -> frozenset[str]:
         """Files some kustomization lists as resources: GN001 when they cannot be read."""
-        return self.graph.manifest_files
+        return frozenset() if self.graph is None else self.graph.manifest_files
 
     def roots_reading(self, paths: Iterable[str]) -> tuple[str, ...]:
         """The rendered roots whose render depends on any of `paths`."""
+        if self.graph is None:
+            return ()
         touched = set(paths)
         return tuple(r for r in self.roots if not touched.isdisjoint(self.graph.inputs[r]))
 
@@ -127,6 +137,7 @@ class Overlays:
 
     def _may_render_into(self, root: str, namespaces: set[str]) -> bool:
         """A root's own `namespace:` sets the namespace of everything it renders; without one, any namespace."""
+        assert self.graph is not None  # `root` is one of its roots
         own = self.graph.kustomizations[root].namespace
         return own is None or own[0] in namespaces
 
@@ -134,7 +145,10 @@ class Overlays:
         """The renders of `roots` (rendered roots only; others are ignored), in root order."""
         wanted = sorted(set(roots) & set(self.roots))
         todo = [r for r in wanted if r not in self._done]
-        if todo:
+        if todo and self.graph is not None:
+            from gitnad.sources.kustomize.render import RenderOptions, render
+            from gitnad.sources.rendered import rendered_models
+
             options = RenderOptions(
                 kubectl=self._settings.kubectl, timeout=self._settings.timeout_s, max_file_bytes=self._max_file_bytes
             )
@@ -150,6 +164,10 @@ class Overlays:
         """GN001 for problems in kustomizations no root reads (kustomizations consuming each other in a cycle),
         optionally only in `files`; problems a root reads come with its render, those of roots left out are not
         reported."""
+        if self.graph is None:
+            return []
+        from gitnad.sources.rendered import problem_finding
+
         read = {f for r in self.graph.roots for f in self.graph.inputs.get(r, ())}
         only = None if files is None else set(files)
         return [
@@ -161,10 +179,14 @@ class Overlays:
     def notes(self, reading: Iterable[str] | None = None) -> list[Note]:
         """The roots the configuration keeps from rendering (their VMs are not checked), those reading any of
         `reading` only when given (a check names the roots its change touches): one note."""
+        if self.graph is None:
+            return []
         touched = None if reading is None else set(reading)
         left = [r for r in self.left_out if touched is None or not touched.isdisjoint(self.graph.inputs[r])]
         if not left:
             return []
+        from gitnad.sources.rendered import root_label
+
         named = ", ".join(root_label(r) for r in left[:MAX_NAMED_ROOTS])
         more = f" and {len(left) - MAX_NAMED_ROOTS} more" if len(left) > MAX_NAMED_ROOTS else ""
         return [

@@ -18,8 +18,8 @@ from gitnad.models.findings import Finding
 from gitnad.models.manifest import NAD, VM, Interface, Network, NetworkSource
 from gitnad.models.names import printable
 from gitnad.sources import shapes
-from gitnad.sources.kustomize import FieldPath, Problem, RenderedObject, RenderResult, SourceLocation
 from gitnad.sources.kustomize.locate import template_prefix
+from gitnad.sources.kustomize.model import FieldPath, Problem, RenderedObject, RenderResult, SourceLocation
 from gitnad.sources.manifests import BINDINGS, ManifestError, identity, to_nad, to_vm, vm_kind
 from gitnad.sources.scanner import FileScan, gn001
 

@@ -1,7 +1,10 @@
 """Kustomize overlays, rendered by the real kustomize (`kubectl kustomize`), at any git ref, with the file and line
 that wrote every value gitnad reports on. `runner` is the only module of gitnad that runs kubectl.
 
-The API (for the scanner and the check):
+The API (for the scanner and the check): `input_reader` here, `discover` in `graph`, `render` and `RenderOptions` in
+`render`, the records in `model`. This package imports none of them itself: a tree without any kustomization file
+reads only its listing, and the check of such a repository (the pre-commit hook) loads no discovery, rendering or
+provenance code (issue 12).
 
     reader = input_reader(repo, rev)          # rev: a commit, INDEX, or None for the working tree
     graph = discover(reader)                  # KustomizeGraph, no process started
@@ -38,41 +41,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gitnad.sources.gitrefs import INDEX, GitRepo
-from gitnad.sources.kustomize.graph import discover
-from gitnad.sources.kustomize.model import (
-    FieldPath,
-    Kustomization,
-    KustomizeGraph,
-    Problem,
-    ProblemKind,
-    RenderedObject,
-    RenderResult,
-    SourceLocation,
-    Via,
-)
-from gitnad.sources.kustomize.render import RenderOptions, render
+from gitnad.sources.gitrefs import GitRepo
 from gitnad.sources.kustomize.tree import InputReader
 from gitnad.sources.trees import WorktreeReader, every_file
 
-__all__ = [
-    "INDEX",
-    "FieldPath",
-    "InputReader",
-    "Kustomization",
-    "KustomizeGraph",
-    "Problem",
-    "ProblemKind",
-    "RenderOptions",
-    "RenderResult",
-    "RenderedObject",
-    "SourceLocation",
-    "Via",
-    "directory_input_reader",
-    "discover",
-    "input_reader",
-    "render",
-]
+__all__ = ["InputReader", "directory_input_reader", "input_reader"]
 
 
 def input_reader(repo: GitRepo, rev: str | None) -> InputReader:

@@ -20,10 +20,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gitnad.config import DEFAULT_MAX_FILE_BYTES
-from gitnad.sources.kustomize.kfile import KUSTOMIZATION_FILES, KFile, Ref, read_kustomization, refused_remote
+from gitnad.sources.kustomize.kfile import KFile, Ref, read_kustomization, refused_remote
 from gitnad.sources.kustomize.model import Kustomization, KustomizeGraph, Problem, ProblemKind
 from gitnad.sources.kustomize.safety import check_plugin_doc
-from gitnad.sources.kustomize.tree import InputReader, Tree, inside, join, parent
+from gitnad.sources.kustomize.tree import KUSTOMIZATION_FILES, InputReader, Tree, inside, join, parent
 from gitnad.sources.layout import LEAVES_REPO, Excluder
 from gitnad.sources.trees import FileProblem
 from gitnad.sources.yamlio import load_documents

@@ -19,9 +19,6 @@ from gitnad.sources.kustomize.replacements import replacement_targets
 from gitnad.sources.kustomize.safety import check_plugin_doc, remote_reason
 from gitnad.sources.yamlio import LMap, LSeq, load_documents
 
-KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-"""konfig.RecognizedKustomizationFileNames, in kustomize's order."""
-
 FIELDS = (
     *("apiVersion", "kind", "metadata", "openapi", "namePrefix", "nameSuffix", "namespace", "commonLabels"),
     *("labels", "commonAnnotations", "patchesStrategicMerge", "patchesJson6902", "patches", "images"),

@@ -8,9 +8,11 @@ from __future__ import annotations
 import posixpath
 from typing import Protocol
 
-from gitnad.sources.kustomize.kfile import KUSTOMIZATION_FILES
 from gitnad.sources.layout import follow
 from gitnad.sources.trees import TreeReader
+
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+"""konfig.RecognizedKustomizationFileNames, in kustomize's order."""
 
 
 class InputReader(TreeReader, Protocol):

@@ -190,19 +190,27 @@ def test_invalid_policy_is_exit_2_before_any_cluster_read(repo: TempRepo, tmp_pa
 
 
 def test_pre_commit_hook_imports_no_cluster_client_rich_or_jsonschema(repo: TempRepo) -> None:
-    """`check --staged --offline` (the pre-commit hook) in a repo without policies or config validates nothing,
-    starts no worker pool and renders text only: what it does not need is never imported (issue 12)."""
+    """`check --staged --offline` (the pre-commit hook) in a repo without policies, config or kustomizations
+    validates nothing, starts no worker pool, discovers no overlays, builds no cluster models and renders text only:
+    what it does not need is never imported (issue 12)."""
     repo.stage({"vms/db-1.yaml": vm("vlan-20")})
     unused_reports = ("github", "json", "junit", "markdown", "openmetrics", "sarif")
+    unused_kustomize = ("graph", "kfile", "model", "render", "locate", "patches", "runner", "materialize")
+    unused = (
+        *(f"gitnad.report.{r}" for r in unused_reports),
+        *(f"gitnad.sources.kustomize.{k}" for k in unused_kustomize),
+        "gitnad.sources.rendered",
+        "gitnad.models.cluster",
+    )
     code = (
         "import sys\n"
         "from click.testing import CliRunner\n"
         "from gitnad.cli import main\n"
         f"r = CliRunner().invoke(main, ['check', '--repo', {str(repo.root)!r}, '--staged', '--offline'])\n"
         "heavy = ('kubernetes', 'rich', 'jsonschema', 'referencing', 'multiprocessing', 'concurrent', 'xml')\n"
-        f"reports = {tuple(f'gitnad.report.{r}' for r in unused_reports)!r}\n"
+        f"unused = {unused!r}\n"
         "print(r.exit_code, sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}),"
-        " sorted(m for m in sys.modules if m in reports))\n"
+        " sorted(m for m in sys.modules if m in unused))\n"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert res.stdout == "0 [] []\n", res.stderr

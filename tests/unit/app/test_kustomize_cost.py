@@ -4,7 +4,6 @@ ref, not one per overlay of the repository. Processes are counted by spies that 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,12 +13,12 @@ from click.testing import CliRunner
 
 from gitnad.cli import main
 from gitnad.sources import gitrefs
+from gitnad.sources.kustomize import render as render_module
 from tests.gitrepo import TempRepo
 from tests.unit.sources.kustomize_repo import gitops_files, replace
 from tests.vmfactory import Net, nad_yaml, vm_yaml
 
 POD = Net("default", kind="pod", binding="masquerade")
-render_module = importlib.import_module("gitnad.sources.kustomize.render")  # the package's `render` is the function
 
 
 class Calls:

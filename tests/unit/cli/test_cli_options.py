@@ -4,12 +4,17 @@ message naming it, checked before any work (no repo read, no cluster read)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
 from gitnad.cli import main
+from gitnad.report import RESULT_TYPE_OF
 from tests.gitutil import commit, make_repo
 
 
@@ -109,3 +114,35 @@ def test_default_text_may_go_to_one_file(repo: Path, tmp_path: Path) -> None:
     r = gitnad("scan", str(repo), "--output", str(tmp_path / "scan.txt"))
     assert (r.exit_code, r.stdout) == (0, "")
     assert (tmp_path / "scan.txt").read_text().startswith("gitnad scan")
+
+
+def _commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[str, click.Command]]:
+    for name, cmd in sorted(group.commands.items()):
+        if isinstance(cmd, click.Group):
+            yield from _commands(cmd, (*path, name))
+        else:
+            yield " ".join((*path, name)), cmd
+
+
+def test_every_command_with_reports_names_its_result_by_its_command_field() -> None:
+    """`output_options` takes the command's name, not its result type (defining the commands loads no models):
+    each such command's path is the `command` field of exactly one result type."""
+    with_reports = {path for path, cmd in _commands(main) if any(p.name == "outputs" for p in cmd.params)}
+    assert with_reports == set(RESULT_TYPE_OF)
+
+
+@pytest.mark.parametrize(
+    "args", [["--version"], ["--help"], ["check", "--help"]], ids=["version", "help", "check-help"]
+)
+def test_version_and_help_load_no_models_and_no_yaml(args: list[str]) -> None:
+    """Issue 12: what needs no repository reads none of it, and loads neither pydantic nor YAML."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from gitnad.cli import main\n"
+        f"r = CliRunner().invoke(main, {args!r})\n"
+        "heavy = ('pydantic', 'pydantic_core', 'yaml', 'ruamel', 'gitnad.models.base', 'gitnad.report', 'gitnad.app')\n"
+        "print(r.exit_code, sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert res.stdout == "0 []\n", res.stderr

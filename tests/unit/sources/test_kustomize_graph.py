@@ -8,16 +8,10 @@ from pathlib import Path
 import pytest
 
 from gitnad.sources.gitrefs import INDEX, GitRepo
-from gitnad.sources.kustomize import (
-    KustomizeGraph,
-    Problem,
-    ProblemKind,
-    SourceLocation,
-    Via,
-    discover,
-    input_reader,
-    render,
-)
+from gitnad.sources.kustomize import input_reader
+from gitnad.sources.kustomize.graph import discover
+from gitnad.sources.kustomize.model import KustomizeGraph, Problem, ProblemKind, SourceLocation, Via
+from gitnad.sources.kustomize.render import render
 from tests.gitrepo import TempRepo
 from tests.gitutil import Content, Symlink
 from tests.unit.sources.kustomize_repo import gitops_files

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from gitnad.sources.gitrefs import GitRepo
-from gitnad.sources.kustomize import Problem, ProblemKind, RenderOptions, discover, input_reader, render
+from gitnad.sources.kustomize import input_reader
+from gitnad.sources.kustomize.graph import discover
+from gitnad.sources.kustomize.model import Problem, ProblemKind
+from gitnad.sources.kustomize.render import RenderOptions, render
 from tests.gitrepo import TempRepo
 from tests.unit.sources.kustomize_repo import gitops_files, replace
 

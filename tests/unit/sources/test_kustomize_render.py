@@ -13,15 +13,10 @@ from typing import Any
 import pytest
 
 from gitnad.sources.gitrefs import INDEX, GitRepo
-from gitnad.sources.kustomize import (
-    RenderOptions,
-    RenderResult,
-    SourceLocation,
-    Via,
-    discover,
-    input_reader,
-    render,
-)
+from gitnad.sources.kustomize import input_reader
+from gitnad.sources.kustomize.graph import discover
+from gitnad.sources.kustomize.model import RenderResult, SourceLocation, Via
+from gitnad.sources.kustomize.render import RenderOptions, render
 from tests.gitrepo import TempRepo
 from tests.schemas import schema_errors
 from tests.unit.sources.kustomize_repo import gitops_files, replace
@@ -364,7 +359,9 @@ DUMP = """
 import sys
 from pathlib import Path
 from gitnad.sources.gitrefs import GitRepo
-from gitnad.sources.kustomize import discover, input_reader, render, RenderOptions
+from gitnad.sources.kustomize import input_reader
+from gitnad.sources.kustomize.graph import discover
+from gitnad.sources.kustomize.render import RenderOptions, render
 reader = input_reader(GitRepo(Path(sys.argv[1])), sys.argv[2])
 graph = discover(reader)
 print(repr((graph.roots, sorted((r, sorted(i)) for r, i in graph.inputs.items()), graph.problems)))

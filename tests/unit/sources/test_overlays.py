@@ -9,8 +9,8 @@ import pytest
 
 from gitnad.config import KustomizeSettings
 from gitnad.models.manifest import NAD, VM
-from gitnad.sources import overlays as overlays_module
 from gitnad.sources.gitrefs import GitRepo
+from gitnad.sources.kustomize import graph as graph_module
 from gitnad.sources.kustomize import input_reader
 from gitnad.sources.overlays import Overlays
 from tests.gitrepo import TempRepo
@@ -34,7 +34,7 @@ def test_a_tree_without_kustomizations_is_not_even_discovered(tmp_path: Path, mo
     def never(*_args: object, **_kw: object) -> None:
         raise AssertionError("discover ran")
 
-    monkeypatch.setattr(overlays_module, "discover", never)
+    monkeypatch.setattr(graph_module, "discover", never)  # Overlays imports it when there is something to discover
     found = overlays(tmp_path, {"vms/a.yaml": FILES["base/vm.yaml"], "notes/kustomize.md": "# not one\n"})
     assert not found
     assert (found.roots, found.inputs, found.render_all()) == ((), frozenset(), ())
