@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ from click.testing import CliRunner, Result
 
 from gitnad.cli import main
 from tests.gitrepo import TempRepo
+from tests.imports import among, modules_loaded
 from tests.vmfactory import Net, nad_yaml, vm_yaml
 
 POD = Net("default", kind="pod", binding="masquerade")
@@ -202,18 +201,9 @@ def test_pre_commit_hook_imports_no_cluster_client_rich_or_jsonschema(repo: Temp
         "gitnad.sources.rendered",
         "gitnad.models.cluster",
     )
-    code = (
-        "import sys\n"
-        "from click.testing import CliRunner\n"
-        "from gitnad.cli import main\n"
-        f"r = CliRunner().invoke(main, ['check', '--repo', {str(repo.root)!r}, '--staged', '--offline'])\n"
-        "heavy = ('kubernetes', 'rich', 'jsonschema', 'referencing', 'multiprocessing', 'concurrent', 'xml')\n"
-        f"unused = {unused!r}\n"
-        "print(r.exit_code, sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}),"
-        " sorted(m for m in sys.modules if m in unused))\n"
-    )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert res.stdout == "0 [] []\n", res.stderr
+    code, modules = modules_loaded(["check", "--repo", str(repo.root), "--staged", "--offline"])
+    heavy = ("kubernetes", "rich", "jsonschema", "referencing", "multiprocessing", "concurrent", "xml")
+    assert (code, among(modules, heavy), among(modules, unused)) == (0, [], [])
 
 
 def test_upper_case_extension_is_a_manifest_as_in_scan(tmp_path: Path) -> None:

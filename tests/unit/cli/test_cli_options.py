@@ -4,8 +4,6 @@ message naming it, checked before any work (no repo read, no cluster read)."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from click.testing import CliRunner, Result
 from gitnad.cli import main
 from gitnad.report import RESULT_TYPE_OF
 from tests.gitutil import commit, make_repo
+from tests.imports import among, modules_loaded
 
 
 def gitnad(*args: str) -> Result:
@@ -136,13 +135,6 @@ def test_every_command_with_reports_names_its_result_by_its_command_field() -> N
 )
 def test_version_and_help_load_no_models_and_no_yaml(args: list[str]) -> None:
     """Issue 12: what needs no repository reads none of it, and loads neither pydantic nor YAML."""
-    code = (
-        "import sys\n"
-        "from click.testing import CliRunner\n"
-        "from gitnad.cli import main\n"
-        f"r = CliRunner().invoke(main, {args!r})\n"
-        "heavy = ('pydantic', 'pydantic_core', 'yaml', 'ruamel', 'gitnad.models.base', 'gitnad.report', 'gitnad.app')\n"
-        "print(r.exit_code, sorted(m for m in sys.modules if m in heavy or m.split('.')[0] in heavy))\n"
-    )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
-    assert res.stdout == "0 []\n", res.stderr
+    code, modules = modules_loaded(args)
+    heavy = ("pydantic", "pydantic_core", "yaml", "ruamel", "gitnad.models.base", "gitnad.report", "gitnad.app")
+    assert (code, among(modules, heavy)) == (0, [])
