@@ -55,7 +55,6 @@ from gitnad.sources.yamlio import PARSER_ID, Document, YamlLimits, load_document
 
 GN001_CODE = "GN001"
 GN001_NAME = "manifest-unreadable"
-GC_THRESHOLD = 100_000
 PARALLEL_MIN_BYTES = 512 * 1024
 """Below this much YAML (~250 VM files) a worker pool costs about what it saves (bench/README.md)."""
 MAX_WORKERS = 8
@@ -269,15 +268,23 @@ def _scan_all(
 
 
 @contextmanager
-def _fewer_gc_passes() -> Iterator[None]:
-    """Parsing allocates millions of short-lived acyclic objects while the models pile up; the default
-    generation-0 threshold (700) then spends ~15% of a large scan re-walking live objects."""
-    old = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD, *old[1:])
+def _quiet_gc() -> Iterator[None]:
+    """No cyclic-GC passes while a scan builds its models, then none over them afterwards.
+
+    A scan allocates millions of short-lived objects while its results (acyclic: reference counting frees them)
+    pile up; each GC pass re-walks every young object alive, so a pass every 100,000 allocations still took a
+    third of a cached 10,000-file scan, and the passes grow with the results (bench/README.md, T5/T6). At the
+    end the objects alive are moved to the oldest generation without a walk (`freeze` + `unfreeze`): the passes
+    that the sorting and rendering after a scan trigger then skip them. A full collection still walks them."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*old)
+        gc.freeze()
+        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 def cache_key(path: str, blob_id: str, expected: bool, settings: ScanSettings) -> bytes:
@@ -370,7 +377,7 @@ def scan(
     must = frozenset(expected)
     skip = frozenset(inputs) - must
     wanted = [p for p in (reader.paths() if paths is None else sorted(set(paths))) if p not in skip]
-    with _fewer_gc_passes():
+    with _quiet_gc():
         if cache is None:
             scanned = _scan_blobs(reader.read(wanted, settings.max_file_bytes), settings, must)
         else:
