@@ -291,7 +291,10 @@ def cache_key(path: str, blob_id: str, expected: bool, settings: ScanSettings) -
     """What a file's scan depends on, hashed: its content (git blob id), the path its findings name, whether it
     must be a manifest, the parser and the settings."""
     shared = _shared_key(settings, PARSER_VERSION)
-    return hashlib.sha256(shared + json.dumps([path, expected, blob_id]).encode("ascii")).digest()
+    # Fixed-form fields first and the path last (utf-8, lone surrogates kept): one byte string per triple, built
+    # without an encoder call per file (json.dumps here was a tenth of a cached scan).
+    own = b"%s\0%d\0%s" % (blob_id.encode("ascii"), expected, path.encode("utf-8", "surrogatepass"))
+    return hashlib.sha256(shared + own).digest()
 
 
 @lru_cache(maxsize=16)
