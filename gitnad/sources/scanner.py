@@ -268,7 +268,7 @@ def _scan_all(
 
 
 @contextmanager
-def _quiet_gc() -> Iterator[None]:
+def quiet_gc() -> Iterator[None]:
     """No cyclic-GC passes while a scan builds its models, then none over them afterwards.
 
     A scan allocates millions of short-lived objects while its results (acyclic: reference counting frees them)
@@ -276,7 +276,9 @@ def _quiet_gc() -> Iterator[None]:
     cached 10,000-file scan and the passes it left to the rendering took ~0.3 s of its ~2 s, and the pool's parent
     spent 47 us per file at 10,000 files vs 22 at 1,000 collecting while it unpickled the results. At the end the
     objects alive are moved to the oldest generation without a walk (`freeze` + `unfreeze`): the passes that the
-    sorting and rendering after a scan trigger then skip them. A full collection still walks them."""
+    sorting and rendering after a scan trigger then skip them. A full collection still walks them, and one comes
+    as soon as a quarter of what the last full collection counted is promoted again: a command that builds more
+    from the scan's models (`app.scan`) runs that under `quiet_gc` too."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -381,7 +383,7 @@ def scan(
     must = frozenset(expected)
     skip = frozenset(inputs) - must
     wanted = [p for p in (reader.paths() if paths is None else sorted(set(paths))) if p not in skip]
-    with _quiet_gc():
+    with quiet_gc():
         if cache is None:
             scanned = _scan_blobs(reader.read(wanted, settings.max_file_bytes), settings, must)
         else:
