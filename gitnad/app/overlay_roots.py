@@ -17,6 +17,9 @@ from gitnad.models.manifest import VM, first_definitions
 
 def vm_roots(vms: Iterable[VM]) -> dict[str, str]:
     """`namespace/name` -> root, for the rendered VMs among `vms` (first definition of each)."""
+    vms = list(vms)
+    if all(vm.source_root is None for vm in vms):
+        return {}  # nothing rendered: no need to order every VM of the repository
     return {vm.key: vm.source_root for vm in first_definitions(vms) if vm.source_root is not None}
 
 

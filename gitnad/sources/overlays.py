@@ -107,7 +107,7 @@ class Overlays:
             unread = [k.directory for k in kustomizations if not k.parsed]
             below = {p for p in self._reader.paths() if any(inside(p, d) for d in unread)} if unread else set()
             own = {k.directory for k in kustomizations}
-            beside = {p for p in self._reader.paths() if posixpath.dirname(p) in own}
+            beside = {p for p in self._reader.paths() if posixpath.dirname(p) in own} if own else set()
             self._inputs = self.graph.named_files | below | beside
         return self._inputs
 

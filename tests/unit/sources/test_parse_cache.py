@@ -267,6 +267,14 @@ def test_everything_a_scan_depends_on_changes_the_key(what: str) -> None:
     assert cache_key(*KEY_CHANGES[what]) != cache_key(*BASE_KEY)
 
 
+def test_paths_git_can_hold_give_distinct_keys() -> None:
+    """Paths are keyed by their exact characters: non-UTF-8 names (read as lone surrogates), separators, digits
+    that could pass for the flag or the blob id."""
+    paths = ["vms/a.yaml", "vms/\udcff.yaml", "vms/\udcfe.yaml", "vms/\u00ff.yaml", "0", "1", "a" * 40, "vms/a b\n"]
+    keys = {cache_key(p, "a" * 40, e, ScanSettings()) for p in paths for e in (False, True)}
+    assert len(keys) == 2 * len(paths)
+
+
 def test_worker_count_does_not_change_the_key() -> None:
     assert cache_key(*BASE_KEY[:3], ScanSettings(workers=1)) == cache_key(*BASE_KEY)
 

@@ -3,6 +3,7 @@ rest of the repository is still scanned; recognised kinds, lines and namespaces 
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -614,3 +615,26 @@ def test_no_pool_while_other_threads_run(tmp_path: Path) -> None:
     finally:
         stop.set()
         t.join()
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["gc-on", "gc-off"])
+def test_a_scan_leaves_the_cyclic_gc_as_it_found_it(tmp_path: Path, enabled: bool) -> None:
+    reader = _put(make_repo(tmp_path), {"vm.yaml": GOOD_VM, "broken.yaml": "kind: VirtualMachine\na: ["}, "commit")
+    threshold = gc.get_threshold()
+    if not enabled:
+        gc.disable()
+    try:
+        result = scan(reader, ScanSettings(workers=1))
+        assert (gc.isenabled(), gc.get_threshold(), gc.get_freeze_count()) == (enabled, threshold, 0)
+    finally:
+        gc.enable()
+    assert len(result.vms) == 1 and len(result.problems) == 1
+
+
+def test_a_scans_models_are_left_in_the_oldest_generation(tmp_path: Path) -> None:
+    """Young-generation passes after a scan (sorting, rendering) do not walk its models again."""
+    reader = _put(make_repo(tmp_path), {"vm.yaml": GOOD_VM}, "commit")
+    (vm,) = scan(reader, ScanSettings(workers=1)).vms
+    young = gc.get_objects(generation=0) + gc.get_objects(generation=1)
+    assert not any(o is vm or o is vm.networks[0] for o in young)
+    assert any(o is vm for o in gc.get_objects(generation=2))
