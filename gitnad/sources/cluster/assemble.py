@@ -17,7 +17,7 @@ from gitnad.models.cluster import (
     UnreadableCause,
 )
 from gitnad.sources.cluster import consistency, duplicates, kinds
-from gitnad.sources.cluster.convert import CONVERTERS, ObjectError, identity, is_dnc, quiet_gc
+from gitnad.sources.cluster.convert import CONVERTERS, Memo, ObjectError, identity, is_dnc, quiet_gc
 from gitnad.sources.cluster.fields import FieldError, as_mapping, as_str
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource
 
@@ -45,18 +45,19 @@ def to_facts(capture: Capture, source: FactSource) -> ClusterFacts:
 
 def _to_facts(capture: Capture, source: FactSource) -> ClusterFacts:
     records: list[Unreadable] = []
+    memo = Memo()
     warnings: list[str] = list(capture.warnings)
     for r in kinds.RESOURCES:
         read = capture.read(r)
         if read.state is ReadState.UNREADABLE:
             records.append(Unreadable(resource=r.type, cause=UnreadableCause.NOT_READ, reason=read.reason or "?"))
     parts = consistency.Parts(
-        kubevirt=_convert(capture, kinds.KUBEVIRT, records),
-        nads=_convert(capture, kinds.NADS, records),
-        vms=_convert(capture, kinds.VMS, records),
-        vmis=_convert(capture, kinds.VMIS, records),
-        migrations=_convert(capture, kinds.MIGRATIONS, records),
-        pods=_convert(capture, kinds.PODS, records),
+        kubevirt=_convert(capture, kinds.KUBEVIRT, records, memo),
+        nads=_convert(capture, kinds.NADS, records, memo),
+        vms=_convert(capture, kinds.VMS, records, memo),
+        vmis=_convert(capture, kinds.VMIS, records, memo),
+        migrations=_convert(capture, kinds.MIGRATIONS, records, memo),
+        pods=_convert(capture, kinds.PODS, records, memo),
         seen={r.type: _seen(capture.read(r).items) for r in kinds.RESOURCES},
     )
     states = {r.type: capture.read(r).state for r in kinds.RESOURCES}
@@ -109,7 +110,7 @@ def _record_order(u: Unreadable) -> tuple[int, str, str]:
     return (kinds.RESOURCES.index(kinds.BY_TYPE[u.resource]), u.namespace or "", u.reason)
 
 
-def _convert(capture: Capture, resource: Resource, records: list[Unreadable]) -> tuple[Any, ...]:
+def _convert(capture: Capture, resource: Resource, records: list[Unreadable], memo: Memo) -> tuple[Any, ...]:
     """Every item of a resource converted, sorted by namespace/name so both readers agree on order. A malformed
     object becomes a record instead; duplicates (one name or one uid) are all set aside as records."""
     read = capture.read(resource)
@@ -118,7 +119,7 @@ def _convert(capture: Capture, resource: Resource, records: list[Unreadable]) ->
     for index, item in enumerate(read.items):
         line = read.item_lines[index] if read.item_lines else None
         try:
-            out.append((fn(item), line))
+            out.append((fn(item, memo), line))
         except FieldError as e:
             records.append(_malformed(resource, item, line, str(e)))
         except ObjectError as e:

@@ -10,9 +10,8 @@ and aware times are never compared.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class FieldError(ValueError):
@@ -53,9 +52,12 @@ def parse_time(value: str) -> datetime | None:
     return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
 
 
-@dataclass(frozen=True)
-class Node:
-    """A mapping inside a body and its path from the object's root (`status.migrationState`)."""
+class Node(NamedTuple):
+    """A mapping inside a body and its path from the object's root (`status.migrationState`).
+
+    A named tuple, not a frozen dataclass: a body's read makes a dozen, and a frozen dataclass's `__init__` (one
+    `object.__setattr__` per field) cost more than the reads. Each read first tries the exact type a JSON
+    decoder makes (`dict`, `list`, `str`, `bool`), before the general checks."""
 
     data: Mapping[str, Any]
     path: str = ""
@@ -77,27 +79,36 @@ class Node:
 
     def mapping(self, key: str) -> Node:
         """The mapping at `key`; an empty one when absent."""
-        value = self._get(key, Mapping, "a mapping")
+        value = self.data.get(key)
+        if type(value) is not dict:
+            value = self._get(key, Mapping, "a mapping")
         return Node(value if value is not None else {}, self._at(key))
 
     def items(self, key: str) -> list[Any]:
         """The list at `key` (any item types); empty when absent."""
+        value = self.data.get(key)
+        if type(value) is list:
+            return value[:]
         value = self._get(key, Sequence, "a list")
         return list(value) if value is not None else []
 
     def mappings(self, key: str) -> list[Node]:
         """The list of mappings at `key`; empty when absent."""
         out = []
+        at = self._at(key)
         for i, item in enumerate(self.items(key)):
-            where = f"{self._at(key)}[{i}]"
-            if not isinstance(item, Mapping):
+            where = f"{at}[{i}]"
+            if type(item) is not dict and not isinstance(item, Mapping):
                 raise FieldError(f"{where} is {describe(item)}, not a mapping")
             out.append(Node(item, where))
         return out
 
     def string(self, key: str) -> str | None:
-        value: str | None = self._get(key, str, "a string")
-        return value
+        value = self.data.get(key)
+        if type(value) is str:
+            return value
+        checked: str | None = self._get(key, str, "a string")
+        return checked
 
     def strings(self, key: str) -> tuple[str, ...]:
         """A list of strings; empty when absent."""
@@ -118,8 +129,11 @@ class Node:
         return out
 
     def boolean(self, key: str) -> bool | None:
-        value: bool | None = self._get(key, bool, "a boolean")
-        return value
+        value = self.data.get(key)
+        if type(value) is bool:
+            return value
+        checked: bool | None = self._get(key, bool, "a boolean")
+        return checked
 
     def integer(self, key: str) -> int | None:
         value: int | None = self._get(key, int, "an integer")

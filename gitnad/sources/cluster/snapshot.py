@@ -141,12 +141,15 @@ def read(
     max_bytes: int = DEFAULT_MAX_SNAPSHOT_BYTES,
 ) -> Capture:
     """Parse a snapshot file into a Capture. Raises SnapshotError naming the file and line."""
-    root, lines = _load(path, _read_bytes(path, max_bytes))
-    meta = _map(root.get("metadata"))
-    annotations = {str(k): str(v) for k, v in _map(meta.get("annotations")).items()}
-    captured_at = _captured_at(path, annotations)
-    namespaces = _csv(annotations[NAMESPACES]) if NAMESPACES in annotations else None
-    reads, ignored = _sort_items(path, root.get("items"), lines, annotations)
+    data = _read_bytes(path, max_bytes)
+    with convert.quiet_gc():  # parsing and cutting down build one big tree: no cyclic-GC pass re-walks it
+        root, lines = _load(path, data)
+        del data
+        meta = _map(root.get("metadata"))
+        annotations = {str(k): str(v) for k, v in _map(meta.get("annotations")).items()}
+        captured_at = _captured_at(path, annotations)
+        namespaces = _csv(annotations[NAMESPACES]) if NAMESPACES in annotations else None
+        reads, ignored = _sort_items(path, root.get("items"), lines, annotations)
     warnings = list(ignored)
     warnings.extend(_age_warning(path, captured_at, max_age, now or datetime.now(UTC)))
     return Capture(
@@ -188,8 +191,7 @@ def _load(path: Path, data: bytes) -> tuple[Mapping[str, Any], tuple[int, ...]]:
     stripped = data.lstrip()
     if stripped.startswith(b"{"):
         try:
-            with convert.quiet_gc():
-                root = jsonio.loads(data, reject_duplicates=True, max_depth=None, drop_keys=NEVER_READ)
+            root = jsonio.loads(data, reject_duplicates=True, max_depth=None, drop_keys=NEVER_READ)
         except jsonio.JsonTooDeep as e:
             raise SnapshotError(f"{path}:1: not a usable JSON List: {e}") from e
         except ValueError as e:

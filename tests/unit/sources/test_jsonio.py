@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+
 import pytest
 
 from gitnad.sources import jsonio
@@ -60,3 +63,35 @@ def test_drop_keys_at_any_depth_after_the_duplicate_check() -> None:
     assert jsonio.loads(text, drop_keys=frozenset({"drop"})) == {"keep": {"x": {}}}
     with pytest.raises(jsonio.JsonDuplicateKey, match="duplicate key 'drop'"):
         jsonio.loads('{"drop": 1, "drop": 2}', reject_duplicates=True, drop_keys=frozenset({"drop"}))
+
+
+ENCODABLE = [
+    'caf\u00e9 "quoted" \\ \n \x1b',
+    {"b": [1, 2.5, -0.0, 1e300, True, False, None], "a": {"z": "", "y": []}, "\u00e9": {}},
+    [float("nan"), float("inf"), float("-inf"), 10**40, (1, "x")],
+    {3: "int key", 2.5: "float key", None: "null key", True: "bool key"},
+]
+
+
+@pytest.mark.parametrize("sort_keys", [True, False], ids=["sorted", "unsorted"])
+@pytest.mark.parametrize("value", ENCODABLE, ids=["string", "nested", "numbers", "scalar-keys"])
+def test_compact_encoder_writes_what_json_encoder_writes(value: object, sort_keys: bool) -> None:
+    if sort_keys and isinstance(value, dict) and 3 in value:
+        value = {str(k): v for k, v in value.items()}  # keys of mixed types cannot be sorted: tested below
+    expected = json.JSONEncoder(sort_keys=sort_keys, separators=(",", ":"), default=str).encode(value)
+    assert jsonio.compact_encoder(sort_keys=sort_keys, default=str)(value) == expected
+
+
+def test_compact_encoder_refuses_what_json_does_not_have_and_stays_usable() -> None:
+    encode = jsonio.compact_encoder(sort_keys=True)
+    for bad in ({"a": datetime(2026, 1, 1)}, {1: "x", "a": "y"}, b"bytes"):
+        with pytest.raises(TypeError):
+            encode(bad)
+    cycle: list[object] = []
+    cycle.append(cycle)
+    with pytest.raises(RecursionError):
+        encode(cycle)
+    assert encode({"b": 1, "a": [cycle[:0]]}) == '{"a":[[]],"b":1}'
+    assert jsonio.compact_encoder(sort_keys=True, default=str)({"t": datetime(2026, 1, 1)}) == (
+        '{"t":"2026-01-01 00:00:00"}'
+    )
