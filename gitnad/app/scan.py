@@ -18,10 +18,11 @@ from gitnad.models.manifest import VM, path_order
 from gitnad.models.results import ScanResult
 from gitnad.rules import gn101_invalid_nad_reference as gn101
 from gitnad.rules import gn113_duplicate_object as gn113
+from gitnad.sources.gcwindow import quiet_gc
 from gitnad.sources.gitrefs import GitRepo
 from gitnad.sources.kustomize import InputReader, input_reader
 from gitnad.sources.overlays import Overlays, has_kustomization, scan_tree
-from gitnad.sources.scanner import ScanSettings, quiet_gc
+from gitnad.sources.scanner import ScanSettings
 from gitnad.sources.trees import TreeReader, directory_reader, every_file
 
 

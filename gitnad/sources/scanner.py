@@ -33,7 +33,6 @@ import json
 import os
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
@@ -46,6 +45,7 @@ from gitnad.models.findings import Finding, Severity
 from gitnad.models.manifest import NAD, VM
 from gitnad.models.names import printable
 from gitnad.sources import shapes
+from gitnad.sources.gcwindow import quiet_gc
 from gitnad.sources.layout import Note
 from gitnad.sources.manifests import ManifestError, identity, is_nad, item_line, to_nad, to_vm, vm_kind
 from gitnad.sources.ours import KIND_LIST, OUR_KINDS, is_lfs_pointer, names_our_kind
@@ -265,29 +265,6 @@ def _scan_all(
             return [fs for part in pool.map(_scan_chunk, chunks, [settings] * len(chunks)) for fs in part]
     finally:
         gc.unfreeze()
-
-
-@contextmanager
-def quiet_gc() -> Iterator[None]:
-    """No cyclic-GC passes while a scan builds its models, then none over them afterwards.
-
-    A scan allocates millions of short-lived objects while its results (acyclic: reference counting frees them)
-    pile up; each GC pass re-walks the young objects alive. With a pass every 100,000 allocations, decoding a
-    cached 10,000-file scan and the passes it left to the rendering took ~0.3 s of its ~2 s, and the pool's parent
-    spent 47 us per file at 10,000 files vs 22 at 1,000 collecting while it unpickled the results. At the end the
-    objects alive are moved to the oldest generation without a walk (`freeze` + `unfreeze`): the passes that the
-    sorting and rendering after a scan trigger then skip them. A full collection still walks them, and one comes
-    as soon as a quarter of what the last full collection counted is promoted again: a command that builds more
-    from the scan's models (`app.scan`) runs that under `quiet_gc` too."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def cache_key(path: str, blob_id: str, expected: bool, settings: ScanSettings) -> bytes:

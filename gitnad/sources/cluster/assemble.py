@@ -17,9 +17,10 @@ from gitnad.models.cluster import (
     UnreadableCause,
 )
 from gitnad.sources.cluster import consistency, duplicates, kinds
-from gitnad.sources.cluster.convert import CONVERTERS, Memo, ObjectError, identity, is_dnc, quiet_gc
+from gitnad.sources.cluster.convert import CONVERTERS, Memo, ObjectError, identity, is_dnc
 from gitnad.sources.cluster.fields import FieldError, as_mapping, as_str
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource
+from gitnad.sources.gcwindow import quiet_gc
 
 
 def _key(obj: Mapping[str, Any]) -> str:
@@ -39,7 +40,7 @@ def _pick_kubevirt(crs: list[KubeVirtFacts]) -> tuple[KubeVirtFacts | None, tupl
 def to_facts(capture: Capture, source: FactSource) -> ClusterFacts:
     """A capture -> ClusterFacts. Unread resources, malformed and duplicate objects and objects missing although
     others show they exist become `Unreadable` records; absent APIs and kinds assumed empty go to `warnings`."""
-    with quiet_gc():
+    with quiet_gc(freeze=True):  # the facts live to the end of the run
         return _to_facts(capture, source)
 
 

@@ -10,9 +10,7 @@ from (file and line, or resource and namespace) and refuses the whole read.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from gitnad.models.cluster import (
@@ -333,27 +331,6 @@ def is_dnc(obj: Mapping[str, Any]) -> bool:
     meta = as_mapping(obj.get("metadata"))
     name = as_str(meta.get("name")) or ""
     return DNC_NAME_PART in name or as_mapping(meta.get("labels")).get(DNC_LABEL[0]) == DNC_LABEL[1]
-
-
-@contextmanager
-def quiet_gc() -> Iterator[None]:
-    """No cyclic-GC passes while parsing bodies or building facts: both make only acyclic objects (reference
-    counting frees them), and each pass re-walks every live object. With a repo scan in memory they made
-    `json.loads` of a 5,000-VM snapshot 4x and `to_facts` 1.7x slower (bench/README.md).
-
-    On leaving the outermost window, what it built is frozen (`gc.freeze`) before collection resumes: those
-    objects live to the end of the run, and otherwise the first allocation after would start a young-generation
-    pass over all of them (millions for a 100,000-object List), then an older one, then a full one. Frozen
-    objects are still freed by reference counting. That pass was 16% of `drift` over such a List; freezing cut
-    its CPU time from 35 to 28 s."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.freeze()
-            gc.enable()
 
 
 def _alone(fn: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str, Any], Memo], Any]:

@@ -33,6 +33,7 @@ from gitnad.errors import SnapshotError
 from gitnad.sources import jsonio, yamlio
 from gitnad.sources.cluster import convert, kinds
 from gitnad.sources.cluster.kinds import Capture, ReadState, Resource, ResourceRead
+from gitnad.sources.gcwindow import quiet_gc
 
 CAPTURED_AT = "gitnad.dev/captured-at"
 CAPTURED = "gitnad.dev/captured"
@@ -142,7 +143,7 @@ def read(
 ) -> Capture:
     """Parse a snapshot file into a Capture. Raises SnapshotError naming the file and line."""
     data = _read_bytes(path, max_bytes)
-    with convert.quiet_gc():  # parsing and cutting down build one big tree: no cyclic-GC pass re-walks it
+    with quiet_gc(freeze=True):  # parsing and cutting down build one big tree: no cyclic-GC pass re-walks it
         root, lines = _load(path, data)
         del data
         meta = _map(root.get("metadata"))

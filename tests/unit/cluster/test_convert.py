@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
 import pytest
@@ -139,26 +138,3 @@ def test_migration_vmi_name_falls_back_to_the_label() -> None:
         {"metadata": {"name": "m", "namespace": "ns", "labels": {"kubevirt.io/vmi-name": "a"}}, "spec": {}}
     )
     assert (m.vmi_name, m.phase, m.unfinished) == ("a", None, True)
-
-
-def test_quiet_gc_pauses_collection_and_freezes_what_it_built() -> None:
-    """Nested windows: only the outermost resumes collection, after freezing what was built (so no pass walks
-    the facts again); a caller that had collection off keeps it off."""
-    was = gc.isenabled()
-    gc.enable()
-    try:
-        frozen = gc.get_freeze_count()
-        with convert.quiet_gc():
-            assert not gc.isenabled()
-            with convert.quiet_gc():
-                built = [[i] for i in range(1000)]
-            assert not gc.isenabled()
-        assert gc.isenabled()
-        assert gc.get_freeze_count() >= frozen + len(built)
-        gc.disable()
-        with convert.quiet_gc():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.unfreeze()
-        (gc.enable if was else gc.disable)()
