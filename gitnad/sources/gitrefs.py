@@ -43,7 +43,7 @@ PATHSPECS = (":(icase)*.yaml", ":(icase)*.yml", ":(icase)*.json")
 KEPT_BLOB_BYTES = 64 << 20
 """Most bytes of blobs `keep_blobs` keeps (a check's NAD-bearing files: ~2.5 MB in a 10,000-file repository)."""
 MAX_PATHSPEC_BYTES = 64 * 1024
-"""Most bytes of paths named to one `git grep` (the kernel caps a command line near 2 MiB)."""
+"""Most bytes of pathspecs named to one `git grep` (the kernel caps a command line near 2 MiB)."""
 _GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C", "LANGUAGE": "C"}
 _NOT_A_WORKING_COPY = ("not a git repository", "must be run in a work tree")
 """git's own words (LC_ALL=C) for "no working copy here", as opposed to a repository git refuses to read."""
@@ -377,15 +377,15 @@ class GitRepo:
         for (other, searched), hits in self._greps.items():
             if searched != needles or other not in self._listings:
                 continue
-            differ = {p for p, _, _ in self._blob_ids(rev) ^ self._blob_ids(other)}
-            if sum(len(p) + 1 for p in differ) > MAX_PATHSPEC_BYTES:
-                return None
-            present = {p for p, _, _ in self._blob_ids(rev)}
+            differ = {p for p, _, _ in self._entry_set(rev) ^ self._entry_set(other)}
+            present = {p for p, _, _ in self._entry_set(rev)}
             here = sorted(p for p in differ if is_candidate(p) and p in present)  # what PATHSPECS would search
+            if sum(len(p) + len(":(literal) ") for p in here) > MAX_PATHSPEC_BYTES:
+                return None
             return {p for p in hits if p not in differ} | (self._grep_rev(rev, needles, here) if here else set())
         return None
 
-    def _blob_ids(self, rev: str) -> frozenset[TreeEntry]:
+    def _entry_set(self, rev: str) -> frozenset[TreeEntry]:
         """Every entry (path, mode, blob id) of a listed rev."""
         if rev not in self._ids:
             self._ids[rev] = frozenset(self._listings[rev])
