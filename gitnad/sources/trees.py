@@ -287,6 +287,27 @@ class GitTreeReader:
         return set(select(self._objects.grep(self._rev, needles), self._excluder, self._kept_out(), self._accept))
 
 
+def _read_upto(path: str, size: int, limit: int) -> bytes:
+    """At most `limit` bytes of the regular file at `path`, which `lstat` said holds `size`. The first read asks
+    for one byte more than that (a buffer sized by the file, not by the limit, which would cost more than the
+    read); a file that grew since is read on, to the limit. A regular file reads short only at its end."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks: list[bytes] = []
+        got = 0
+        ask = min(size + 1, limit)
+        while got < limit:
+            chunk = os.read(fd, ask)
+            chunks.append(chunk)
+            got += len(chunk)
+            if len(chunk) < ask:
+                break
+            ask = limit - got
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 def _dirs_of(path: str) -> Iterator[str]:
     while "/" in path:
         path = path.rsplit("/", 1)[0]
@@ -338,6 +359,12 @@ class WorktreeReader:
         self._layout: Layout | None = None
         self._listed: frozenset[str] | None = None
         self._links: dict[str, str | None] = {}
+        self._scanned: set[str] = set()
+        """Directories `_scan_dirs` considered."""
+        self._plain: set[str] = set()
+        """Directories whose every entry is in `_links` (one `scandir` each: no `readlink` per file), none of them
+        a symlink or below one."""
+        self._base = os.fspath(self.root) + os.sep
 
     def _all(self) -> list[str]:
         if self._files is None:
@@ -397,8 +424,14 @@ class WorktreeReader:
     def read(self, paths: Sequence[str], max_bytes: int) -> dict[str, bytes | FileProblem]:
         requested = frozenset(select(set(paths), self._excluder, self._kept_out(), self._accept))
         listed = frozenset(self.paths())
+        self._scan_dirs({posixpath.dirname(p) for p in requested})
         out: dict[str, bytes | FileProblem] = {}
         for path in sorted(requested):
+            if self._is_plain(path):  # what `resolve_link` would say, without walking its parts
+                result = self._read_one(path, False, max_bytes)
+                if result is not None:
+                    out[path] = result
+                continue
             target = _target(path, resolve_link(path, self._readlink), listed, requested)
             if target.report is None:
                 continue
@@ -410,17 +443,59 @@ class WorktreeReader:
     def _readlink(self, rel: str) -> str | None:
         if rel not in self._links:
             try:
-                self._links[rel] = os.readlink(self.root / rel)
+                self._links[rel] = os.readlink(self._base + rel)
             except OSError:  # not a symlink (EINVAL), or not there
                 self._links[rel] = None
         return self._links[rel]
 
+    def _scan_dirs(self, directories: set[str]) -> None:
+        """Learn which entries of these directories (and of every directory above them) are symlinks, one
+        `scandir` per directory, so resolving a path asks `readlink` only of links. A directory is scanned only
+        when it and every directory above it is known not to be a symlink (it is then `_plain`); a name no scan
+        saw is asked of `readlink`, as before."""
+        wanted = set(directories)
+        for d in directories:
+            wanted.update(_dirs_of(d))
+        wanted.add("")
+        for directory in sorted(wanted, key=lambda d: (d.count("/"), d) if d else (-1, d)):
+            if directory in self._scanned:
+                continue
+            self._scanned.add(directory)
+            if directory and (
+                posixpath.dirname(directory) not in self._plain or self._links.get(directory, "") is not None
+            ):
+                continue  # a link, below one, or not seen: resolved on the way (`resolve_link`)
+            prefix = directory + "/" if directory else ""
+            try:
+                with os.scandir(self._base + directory) as it:
+                    for entry in it:
+                        rel = prefix + entry.name
+                        if rel in self._links:
+                            continue
+                        with contextlib.suppress(OSError):  # replaced since the scan: asked again when needed
+                            self._links[rel] = os.readlink(entry.path) if entry.is_symlink() else None
+            except OSError:
+                continue  # gone or unreadable: its names are asked of `readlink`, which answers as before
+            self._plain.add(directory)
+
+    def _is_plain(self, path: str) -> bool:
+        """`path` leads to itself: a normal path (no empty, `.`-led or `..` part) that no scanned directory lists
+        as a symlink, in a directory that is no link and below none."""
+        return (
+            "/." not in "/" + path
+            and "//" not in path
+            and not path.endswith("/")
+            and posixpath.dirname(path) in self._plain
+            and path in self._links
+            and self._links[path] is None
+        )
+
     def _read_one(self, real: str, via_link: bool, max_bytes: int) -> bytes | FileProblem | None:
-        full = self.root / real
+        full = self._base + real
         if via_link and self.layout().submodule_of(real) is not None:
             return FileProblem(missing_target(real, self.layout(), ()))  # what a git ref cannot read either
         try:
-            st = full.lstat()
+            st = os.lstat(full)
         except OSError:  # not there: a dangling link, or listed by git but deleted from the working tree
             return FileProblem(missing_target(real, self.layout(), ())) if via_link else None
         if via_link and stat.S_ISDIR(st.st_mode):
@@ -430,16 +505,15 @@ class WorktreeReader:
         if st.st_size > max_bytes:
             return too_large(st.st_size, max_bytes, self._stream_names_kind(full))
         try:
-            with full.open("rb") as f:
-                data = f.read(max_bytes + 1)
+            data = _read_upto(full, st.st_size, max_bytes + 1)
         except OSError as e:
             return FileProblem(f"cannot read: {e.strerror or e}")
         return too_large(len(data), max_bytes, self._stream_names_kind(full)) if len(data) > max_bytes else data
 
     @staticmethod
-    def _stream_names_kind(full: Path) -> bool:
+    def _stream_names_kind(full: str) -> bool:
         try:
-            with full.open("rb") as f:
+            with open(full, "rb") as f:
                 return stream_names_our_kind(iter(lambda: f.read(CHUNK), b""))
         except OSError:
             return True  # could not look: it could be ours
