@@ -145,3 +145,10 @@ def wrap(text: str, width: int, indent: str, first: str | None = None) -> list[s
         line, fresh = indent + word, False
     lines.append(line if not fresh else line.rstrip())
     return lines
+
+
+def nothing_planned(result: ReconcileResult) -> str:
+    """What an empty plan says: nothing to do, unless the drift could not be decided (then nothing is known)."""
+    if result.drift.decided:
+        return "nothing to do"
+    return "nothing planned: the drift could not be decided (exit 3), so what is left to do is not known"

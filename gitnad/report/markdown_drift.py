@@ -13,7 +13,7 @@ from gitnad.models.results import (
     PolicyValidateResult,
     ReconcileResult,
 )
-from gitnad.report.common import attention, drift_of, plural, short
+from gitnad.report.common import attention, drift_of, nothing_planned, plural, short
 from gitnad.report.mdtext import Document, code, table, text
 
 ITEM_HEADER = ["VM", "Network", "State", "Declared", "Live pod", "Detail"]
@@ -73,7 +73,7 @@ def _actions(doc: Document, result: ReconcileResult) -> None:
     mode = "applied" if result.applied else "dry run: nothing was changed; run with `--apply` to execute"
     slots = "unknown" if result.free_slots is None else str(result.free_slots)
     counts = Counter(a.outcome for a in result.actions)
-    tally = ", ".join(f"{counts[o]} {o.value}" for o in ActionOutcome if counts[o]) or "nothing to do"
+    tally = ", ".join(f"{counts[o]} {o.value}" for o in ActionOutcome if counts[o]) or nothing_planned(result)
     doc.add(f"### Plan ({mode})", "", f"free migration slots: {slots} · {tally}", "")
     rows = [
         [

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from gitnad.config import DEFAULT_WIDTH
 from gitnad.models.results import Action, ActionOutcome, DriftItem, DriftResult, DriftState, ReconcileResult
 from gitnad.report.ansi import BOLD, DIM, GREEN, MAGENTA, RED, YELLOW, paint
-from gitnad.report.common import MIN_ROOM, Options, wrap
+from gitnad.report.common import MIN_ROOM, Options, nothing_planned, wrap
 from gitnad.report.escape import clean_all
 
 HEADERS = ("VM", "NETWORK", "STATE", "DECLARED", "LIVE POD", "DETAIL")
@@ -95,9 +95,10 @@ def summary_lines(items: Sequence[DriftItem], color: bool, width: int, unreadabl
 
 
 def summary_line_verdict(items: Sequence[DriftItem], color: bool, unreadable: int = 0) -> str:
-    """UNDECIDED while `unreadable` manifests hide VMs; never CONVERGED (or "nothing to check") then."""
+    """UNDECIDED while `unreadable` manifests hide VMs or an item is Unknown (exit 3, as `DriftResult.decided`);
+    never CONVERGED (or "nothing to check") then."""
     converged = sum(1 for i in items if i.converged)
-    if unreadable:
+    if unreadable or any(i.state is DriftState.UNKNOWN for i in items):
         return paint("UNDECIDED", MAGENTA, color)
     if not items:
         return "nothing to check"
@@ -156,7 +157,7 @@ def render_reconcile(result: ReconcileResult, opts: Options) -> str:
     mode = "applied" if result.applied else "dry-run: nothing was changed; run with --apply to execute"
     slots = "unknown" if result.free_slots is None else str(result.free_slots)
     lines = [drift.rstrip("\n"), "", paint(f"Plan ({mode}); free migration slots: {slots}", BOLD, opts.color)]
-    lines += [line for a in result.actions for line in _action_lines(a, opts)] or ["  nothing to do"]
+    lines += [line for a in result.actions for line in _action_lines(a, opts)] or [f"  {nothing_planned(result)}"]
     counts = Counter(a.outcome for a in result.actions)
     if result.actions:
         lines.append("  " + ", ".join(f"{counts[o]} {o.value}" for o in ActionOutcome if counts[o]))

@@ -114,7 +114,9 @@ def test_reconcile_with_an_unreadable_file_is_undecided(tmp_path: Path, snapshot
     out = CliRunner().invoke(main, ["reconcile", "--repo", str(repo.root), "--snapshot", str(snapshot)])
     assert out.exit_code == 3
     assert "UNDECIDED: 1 of 1 network(s) converged (1 InSync); 1 manifest(s) could not be read" in out.output
-    assert out.output.rstrip().endswith("nothing to do")
+    assert out.output.rstrip().endswith(
+        "nothing planned: the drift could not be decided (exit 3), so what is left to do is not known"
+    )
 
 
 def test_unknowns_are_byte_identical_under_any_hash_seed_and_item_order(tmp_path: Path) -> None:
