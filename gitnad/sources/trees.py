@@ -287,11 +287,15 @@ class GitTreeReader:
         return set(select(self._objects.grep(self._rev, needles), self._excluder, self._kept_out(), self._accept))
 
 
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+"""Bytes as they are on disk (O_BINARY where the platform has text mode), never inherited by a child."""
+
+
 def _read_upto(path: str, size: int, limit: int) -> bytes:
     """At most `limit` bytes of the regular file at `path`, which `lstat` said holds `size`. The first read asks
     for one byte more than that (a buffer sized by the file, not by the limit, which would cost more than the
     read); a file that grew since is read on, to the limit. A regular file reads short only at its end."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    fd = os.open(path, _READ_FLAGS)
     try:
         chunks: list[bytes] = []
         got = 0
