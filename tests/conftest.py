@@ -74,14 +74,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     terminalreporter.write_line(f"table written to {path}")
 
 
-GROUPED = ("tests/e2e/", "tests/channels/", "tests/hostile/test_big.py")
-"""Modules whose fixtures are expensive (an API server's objects, pre-commit's environments, the 100 MB inputs):
-under pytest-xdist's `--dist loadgroup` (as `.ci/run` runs) each stays in one process, so they are built once;
-every other test is handed to whichever process is free, which keeps both busy to the end."""
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """On the xdist controller, for `--dist loadgroup` (as `.ci/run` runs): group by path (tests/xdist_groups.py).
+    `tryfirst`: pytest-xdist's own implementation answers every mode, and the first answer is taken."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from tests.xdist_groups import PathGroupScheduling
 
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        if path.startswith(GROUPED):
-            item.add_marker(pytest.mark.xdist_group(path))
+    return PathGroupScheduling(config, log)
