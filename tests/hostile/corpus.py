@@ -41,8 +41,13 @@ def vm_body(name: str = "vm1", nad: str = "nad-b") -> dict[str, Any]:
     return body
 
 
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+"""libyaml's emitter: the same bytes as PyYAML's pure-Python one for every file of this corpus, ~50x faster on the
+1 MiB names (the corpus is built when pytest collects, in every test process)."""
+
+
 def dump(body: Any) -> str:
-    return str(yaml.safe_dump(body, sort_keys=False))
+    return str(yaml.dump(body, Dumper=_DUMPER, sort_keys=False))
 
 
 def nads() -> str:

@@ -1,0 +1,77 @@
+"""The scheduler of `.ci/run`'s `--dist loadgroup`: pytest-xdist's LoadGroupScheduling, grouping by path.
+
+pytest-xdist's own loadgroup reads `xdist_group` marks on each worker and appends `@<group>` to the node ids it
+reports to the controller by assigning `item._nodeid`. pytest 9.2 computes `Item.nodeid` from `item._id`, so that
+assignment is lost: tests/conftest.py did mark the modules below, but nothing was grouped, and every one of them
+ran in both processes, building its expensive fixtures twice (an API server each, the seeded namespaces of the
+scale tests, pre-commit's hook environments). This scheduler decides the groups on the controller, from the node
+ids alone: a test under a `GROUPED` prefix is in that prefix's group (one process runs all of it, in collection
+order); any other test is a unit of its own, handed to whichever process is free. An `@<group>` suffix still
+groups, should pytest-xdist's marks work again.
+
+The order units are handed out in: the groups first, in the order of `GROUPED` (the long ones started early never
+leave one process running alone at the end), then every other test in collection order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdist.scheduler.loadgroup import LoadGroupScheduling
+
+GROUPED: Sequence[str] = (
+    "tests/e2e/",
+    "tests/channels/",
+    "tests/hostile/test_big.py",
+)
+"""Path prefixes whose tests share one process: expensive fixtures (an API server's objects, pre-commit's
+environments, the 100 MB inputs) are built once. A prefix ending in `/` groups each module under it (a module per
+group); a file path is one group."""
+
+
+def group_of(nodeid: str) -> str | None:
+    """The group of a test (its module, for a directory prefix), or None: a unit of its own."""
+    path = nodeid.split("::", 1)[0]
+    for i, prefix in enumerate(GROUPED):
+        if path.startswith(prefix):
+            return f"{i:02d}:{path}"
+    return None
+
+
+class PathGroupScheduling(LoadGroupScheduling):
+    """LoadGroupScheduling with `group_of` for scopes and the groups handed out first."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        if nodeid.rfind("@") > nodeid.rfind("]"):  # as LoadGroupScheduling: a parametrize id may hold '@'
+            return nodeid.split("@")[-1]
+        return group_of(nodeid) or nodeid
+
+    def schedule(self) -> None:
+        """LoadScopeScheduling.schedule with this module's order of work units."""
+        assert self.collection_is_completed
+        if self.collection is not None:
+            for node in self.nodes:
+                self._reschedule(node)
+            return
+        if not self._check_nodes_have_same_collection():
+            self.log("**Different tests collected, aborting run**")
+            return
+        self.collection = list(next(iter(self.registered_collections.values())))
+        if not self.collection:
+            return
+        units: dict[str, dict[str, bool]] = {}
+        for nodeid in self.collection:
+            units.setdefault(self._split_scope(nodeid), {})[nodeid] = False
+        grouped = sorted(scope for scope in units if group_of(next(iter(units[scope]))) is not None)
+        for scope in [*grouped, *(s for s in units if s not in grouped)]:
+            self.workqueue[scope] = units[scope]
+        for _ in range(len(self.nodes) - len(self.workqueue)):  # more processes than work
+            unused, _assigned = self.assigned_work.popitem()
+            unused.shutdown()
+        for node in self.nodes:
+            self._assign_work_unit(node)
+        for node in self.nodes:  # at least two units each, if there are (pytest-xdist #277)
+            self._reschedule(node)
+        if not self.workqueue:
+            for node in self.nodes:
+                node.shutdown()
