@@ -336,6 +336,7 @@ def repo_targets(report: Report, repeat: int, files: int) -> None:
     floor_fn, blobs = parse_floor(repo)
     report.info["corpus"] = json.loads((repo / ".git" / "bench-corpus.json").read_text())
     scan_args = ("scan", "--repo", str(repo), "--ref", "HEAD", "--format", "json")
+    worktree_args = ("scan", "--repo", str(repo), "--format", "json")
     check_args = ("check", "--repo", str(repo), "--offline", "--base", "HEAD~1", "--head", "HEAD", "--format", "json")
     measures = [
         Measure("parse floor (in process)", timed(floor_fn), "PyYAML CSafeLoader load_all over every blob"),
@@ -352,6 +353,12 @@ def repo_targets(report: Report, repeat: int, files: int) -> None:
             "first run: parses and writes .git/gitnad/",
         ),
         Measure("scan, warm cache", command(gitnad(*scan_args), repo), "second run of the same"),
+        Measure(
+            "scan (working tree), cold cache",
+            command(gitnad(*worktree_args), repo, prepare=lambda: clear_cache(repo)),
+            "gitnad scan of the checkout (no --ref: the default), first run",
+        ),
+        Measure("scan (working tree), warm cache", command(gitnad(*worktree_args), repo), "second run of the same"),
         Measure("check", command(gitnad(*check_args, "--no-cache"), repo), "check --offline HEAD~1..HEAD --no-cache"),
         Measure(
             "check, overlays present",
@@ -396,6 +403,13 @@ def repo_targets(report: Report, repeat: int, files: int) -> None:
         "T5",
         "second scan / first scan (parse cache)",
         m["scan, warm cache"].best / m["scan, cold cache"].best,
+        0.2,
+        "x",
+    )
+    report.judge(
+        "T5",
+        "second scan / first scan, working tree (the default scan)",
+        m["scan (working tree), warm cache"].best / m["scan (working tree), cold cache"].best,
         0.2,
         "x",
     )
