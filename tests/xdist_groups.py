@@ -15,7 +15,7 @@ leave one process running alone at the end), then every other test in collection
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from xdist.scheduler.loadgroup import LoadGroupScheduling
 
@@ -27,14 +27,19 @@ GROUPED: Sequence[str] = (
 """Path prefixes whose tests share one process: expensive fixtures (an API server's objects, pre-commit's
 environments, the 100 MB inputs) are built once. A prefix ending in `/` groups each module under it (a module per
 group); a file path is one group."""
+TOGETHER: Mapping[str, str] = {
+    "tests/e2e/test_cluster_scale.py": "tests/e2e/scale",
+    "tests/e2e/test_drift_scale.py": "tests/e2e/scale",
+}
+"""Modules that share a session fixture, so must share a process: the scale world (tests/e2e/scale_world.py)."""
 
 
 def group_of(nodeid: str) -> str | None:
-    """The group of a test (its module, for a directory prefix), or None: a unit of its own."""
+    """The group of a test (its module, or its TOGETHER group, for a directory prefix), or None: a unit of its own."""
     path = nodeid.split("::", 1)[0]
     for i, prefix in enumerate(GROUPED):
         if path.startswith(prefix):
-            return f"{i:02d}:{path}"
+            return f"{i:02d}:{TOGETHER.get(path, path)}"
     return None
 
 

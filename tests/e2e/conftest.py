@@ -210,3 +210,12 @@ def kube(envtest: Envtest) -> Iterator[Kube]:
     api = client.ApiClient(cfg)
     yield Kube(envtest, api)
     api.close()
+
+
+@pytest.fixture(scope="session")
+def scale_ns(kube: Kube) -> str:
+    """The scale tests' namespace of 707 VMs (tests/e2e/scale_world.py), seeded once per process (~20 s) for the
+    modules that only read it: test_drift_scale.py and test_cluster_scale.py (one xdist group)."""
+    from tests.e2e import scale_world
+
+    return scale_world.seed(kube)

@@ -504,9 +504,10 @@ class Seeder:
 
 
 def manifest(name: str, ns: str, nets: Sequence[Net], run_strategy: str = "Always") -> str:
-    """The VM as it is declared in git (YAML, no status)."""
+    """The VM as it is declared in git (YAML, no status; libyaml's emitter: the same bytes as PyYAML's, 4x faster
+    for the scale tests' 707)."""
     import yaml
 
     body = vm(name, ns, nets, run_strategy=run_strategy)
     del body["status"]
-    return str(yaml.safe_dump(body, sort_keys=False))
+    return str(yaml.dump(body, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False))

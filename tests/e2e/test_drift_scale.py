@@ -1,7 +1,7 @@
-"""A live `gitnad drift` over 700 VMs in 7 pages: the verdict for each VM (the cluster holds seven kinds of VM, by
-index, and every item must have exactly the state its kind calls for), and the cost: HTTP requests counted by a
-proxy in front of the real kube-apiserver (list calls per resource type with pagination, never one call per
-VM), and wall time."""
+"""A live `gitnad drift` over 707 VMs in 7 pages: the verdict for each VM (the cluster holds seven kinds of VM, by
+index, and every item must have exactly the state its kind calls for: tests/e2e/scale_world.py), and the cost: HTTP
+requests counted by a proxy in front of the real kube-apiserver (list calls per resource type with pagination,
+never one call per VM), and wall time."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,86 +20,32 @@ from gitnad.config import ClusterSettings, OutputFormat
 from gitnad.report import progress, render
 from tests import proxy
 from tests.e2e import kubevirt_actor as k
-from tests.e2e.conftest import Kube, client
-from tests.e2e.kubevirt_actor import KV_GROUP, KV_VERSION, NAD_GROUP, NAD_VERSION, Net
+from tests.e2e.conftest import Kube
+from tests.e2e.scale_world import DECLARED, VMS, WITH_VM, WITH_VMI, kind_of
 from tests.envtest import READER_TOKEN, Envtest
 from tests.gitutil import Content, commit, make_repo
 
 pytestmark = pytest.mark.slow
 
-VMS = 700  # seven pages: the 2,000-VM figure is bench/run's (T7); seeding 2,000 here cost ~85 s of the suite
 PAGE = 100
-DECLARED = [Net("default"), Net("bridge-net", "nad-b")]
-OLD = [Net("default"), Net("bridge-net", "nad-a")]
-KINDS = ("InSync", "OutOfSync", "Stopped", "Missing", "MigrationPending", "PodDrift", "NotMigratable")
-"""vm-<i> is of kind KINDS[i % 7], and drift must find exactly that state for it:
-InSync: VM, VMI and launcher pod on nad-b (declared); OutOfSync: the live VM (and its VMI and pod) still on
-nad-a; Stopped: runStrategy Halted, no VMI; Missing: not in the cluster; MigrationPending: VM and VMI on nad-b,
-the pod on nad-a, MigrationRequired=True; PodDrift: the same without MigrationRequired; NotMigratable: the
-same with LiveMigratable=False."""
-
-
-def kind_of(i: int) -> str:
-    return KINDS[i % len(KINDS)]
-
-
-def _seed_one(co: Any, core: Any, ns: str, i: int) -> None:
-    """vm-<i> as its kind calls for: VM, VMI and launcher pod with the status their verdict reads."""
-    kind, name = kind_of(i), f"vm-{i:05d}"
-    if kind == "Missing":
-        return
-    nets = OLD if kind == "OutOfSync" else DECLARED
-    vm = k.vm(name, ns, nets, run_strategy="Halted" if kind == "Stopped" else "Always")
-    status = vm.pop("status")
-    co.create_namespaced_custom_object(KV_GROUP, KV_VERSION, ns, "virtualmachines", vm)
-    if kind == "Stopped":  # the others' verdicts come from their VMI and pod: one call less each (seeding dominates)
-        co.patch_namespaced_custom_object_status(KV_GROUP, KV_VERSION, ns, "virtualmachines", name, {"status": status})
-        return
-    conditions = [k.cond("LiveMigratable", "False" if kind == "NotMigratable" else "True")]
-    if kind == "MigrationPending":
-        conditions.append(k.cond("MigrationRequired", "True", "AutoMigrationDueToLiveUpdate"))
-    body = k.vmi(name, ns, "x", nets, node="node01", pod_uid="x", conditions=conditions)
-    del body["metadata"]["uid"], body["metadata"]["ownerReferences"]
-    vmi = co.create_namespaced_custom_object(KV_GROUP, KV_VERSION, ns, "virtualmachineinstances", body)
-    uid = vmi["metadata"]["uid"]
-    on = f"{ns}/nad-a" if kind != "InSync" else f"{ns}/nad-b"
-    pod = k.launcher_pod(
-        name, ns, uid, f"virt-launcher-{name}-x", None, nets, node="node01", attached={"bridge-net": on}
-    )
-    del pod["status"]
-    created = core.create_namespaced_pod(ns, pod)
-    core.patch_namespaced_pod_status(created.metadata.name, ns, {"status": {"phase": "Running"}})
-    # The VMI CRD of the envtest CRDs has no status subresource (as Seeder does): status is replaced with the
-    # object, now that the launcher pod's uid is known.
-    vmi["status"] = k.vmi(name, ns, uid, nets, node="node01", pod_uid=created.metadata.uid, conditions=conditions)[
-        "status"
-    ]
-    co.replace_namespaced_custom_object(KV_GROUP, KV_VERSION, ns, "virtualmachineinstances", name, vmi)
 
 
 def _pages(n: int) -> int:
     return max(1, -(-n // PAGE))
 
 
-IN_CLUSTER = {kind: sum(1 for i in range(VMS) if kind_of(i) == kind) for kind in KINDS}
-WITH_VMI = VMS - IN_CLUSTER["Missing"] - IN_CLUSTER["Stopped"]
 # kubevirts, NADs, daemonsets, migrations: one list each; VMs, VMIs and launcher pods paginated.
-EXPECTED_LISTS = 4 + _pages(VMS - IN_CLUSTER["Missing"]) + 2 * _pages(WITH_VMI)
+EXPECTED_LISTS = 4 + _pages(WITH_VM) + 2 * _pages(WITH_VMI)
 
 
 @pytest.fixture(scope="module")
-def big(kube: Kube, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
-    ns = kube.namespace("drift-big")
-    co: Any = client.CustomObjectsApi(kube.api)
-    core: Any = client.CoreV1Api(kube.api)
-    for nad in ("nad-a", "nad-b"):
-        co.create_namespaced_custom_object(NAD_GROUP, NAD_VERSION, ns, "network-attachment-definitions", k.nad(nad, ns))
-    with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda i: _seed_one(co, core, ns, i), range(VMS)))
+def big(scale_ns: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """The scale namespace and a GitOps repository declaring its VMs on nad-b (100 per file, the last one 7)."""
+    ns = scale_ns
     repo = tmp_path_factory.mktemp("big") / "repo"
     files: dict[str, Content] = {}
-    for chunk in range(VMS // 100):  # 100 VMs per file, as a multi-document YAML
-        docs = [k.manifest(f"vm-{i:05d}", ns, DECLARED) for i in range(chunk * 100, chunk * 100 + 100)]
+    for chunk in range(-(-VMS // 100)):  # 100 VMs per file, as a multi-document YAML
+        docs = [k.manifest(f"vm-{i:05d}", ns, DECLARED) for i in range(chunk * 100, min(VMS, chunk * 100 + 100))]
         files[f"vms/batch-{chunk:02d}.yaml"] = "---\n".join(docs)
     commit(make_repo(repo), files)
     return ns, repo
@@ -164,5 +108,5 @@ def test_wait_setup_cost_over_many_vms(
     record_property(f"drift_wait_requests_{VMS}_vms", len(px.requests))
     # The feed lists VMs, VMIs, pods and migrations again (paginated) for the resourceVersion; 4 watches.
     assert len(watches) == 4
-    again = _pages(VMS - IN_CLUSTER["Missing"]) + 2 * _pages(WITH_VMI) + 1
+    again = _pages(WITH_VM) + 2 * _pages(WITH_VMI) + 1
     assert len(px.requests) == EXPECTED_LISTS + again + 4

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize("seed", ["0"])
-def test_golden_files_hold_under_another_hash_seed(seed: str) -> None:
+def test_golden_files_hold_under_another_hash_seed(seed: str, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONHASHSEED": seed}
     env.pop("GITNAD_UPDATE_GOLDEN", None)
     run = subprocess.run(
@@ -26,6 +26,10 @@ def test_golden_files_hold_under_another_hash_seed(seed: str) -> None:
             "-q",
             "-p",
             "no:cacheprovider",
+            # Its own base temp dir: a numbered one would make it delete the oldest of the earlier sessions'
+            # (keep 3), tens of thousands of files after a full run of this suite: 20-30 s of a worker.
+            "--basetemp",
+            str(tmp_path / "inner"),
             "-k",
             "check or drift or reconcile",
             "tests/unit/report/test_golden.py",
