@@ -10,7 +10,9 @@ order); any other test is a unit of its own, handed to whichever process is free
 groups, should pytest-xdist's marks work again.
 
 The order units are handed out in: the groups first, in the order of `GROUPED` (the long ones started early never
-leave one process running alone at the end), then every other test in collection order.
+leave one process running alone at the end), then every other test in collection order. tests/e2e/ comes first:
+a worker's first test from elsewhere is the sign that it has run its last e2e test, and tests/conftest.py stops its
+API server then.
 """
 
 from __future__ import annotations
