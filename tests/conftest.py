@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.envtest import STOP_WHEN_DONE
 from tests.hostile.harness import FIGURES, from_record, table, to_record
 
 settings.register_profile(
@@ -86,6 +87,27 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         f"max RSS {worst_rss.rss_mib:.0f} MiB ({worst_rss.case}, {worst_rss.command})"
     )
     terminalreporter.write_line(f"table written to {path}")
+
+
+E2E_FIRST = "gitnad_e2e_first"
+"""workerinput flag: this session's scheduler hands out every e2e test before any other (tests/xdist_groups.py)."""
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """On the xdist controller, for `--dist loadgroup`: tell each worker that the e2e tests come first."""
+    if node.config.getvalue("dist") == "loadgroup":
+        node.workerinput[E2E_FIRST] = True
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """In a worker whose e2e tests come first: the first other test means this process has run its last e2e test
+    (the e2e modules' fixtures were finalised in its teardown), so its API server is stopped now, not at the end of
+    the session (tests/envtest.py: STOP_WHEN_DONE)."""
+    workerinput = getattr(item.config, "workerinput", None)
+    if workerinput and workerinput.get(E2E_FIRST) and STOP_WHEN_DONE and not item.nodeid.startswith("tests/e2e/"):
+        while STOP_WHEN_DONE:
+            STOP_WHEN_DONE.pop().stop()
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)

@@ -69,6 +69,12 @@ def _wait_ok(url: str, proc: subprocess.Popen[bytes], log: str, timeout: float, 
     raise TimeoutError(f"{url} not ready after {timeout}s; see {log}")
 
 
+STOP_WHEN_DONE: list[Envtest] = []
+"""Servers of a test process's session fixture (tests/e2e/conftest.py) that tests/conftest.py stops as soon as the
+process has run its last e2e test, rather than at the end of the session: an idle kube-apiserver with KubeVirt's
+CRDs still burns ~0.04 CPU-s a second, and under `.ci/run` the e2e tests are done in the first third."""
+
+
 class Envtest:
     """etcd + kube-apiserver in a private temp dir; kubeconfigs for the admin and the token users."""
 

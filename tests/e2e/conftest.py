@@ -20,7 +20,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.envtest import ADMIN_TOKEN, NS_READER_TOKEN, READER_TOKEN, RECONCILER_TOKEN, USER_TOKEN, Envtest
+from tests.envtest import (
+    ADMIN_TOKEN,
+    NS_READER_TOKEN,
+    READER_TOKEN,
+    RECONCILER_TOKEN,
+    STOP_WHEN_DONE,
+    USER_TOKEN,
+    Envtest,
+)
 from tests.pki import Authority
 
 client = pytest.importorskip("kubernetes.client")
@@ -197,6 +205,7 @@ def envtest(client_ca: Authority) -> Iterator[Envtest]:
         _install_rbac(api)
         _install_cluster_state(Kube(env, api))
         api.close()
+        STOP_WHEN_DONE.append(env)
         yield env
     finally:
         env.stop()
