@@ -203,6 +203,10 @@ class FaultProxy:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # TCP_NODELAY on each client connection, as Go's net/http (kube-apiserver) has it. Without it, the body
+            # written after the headers waited for the client's delayed ACK: ~45 ms added to every request through
+            # the proxy (56 ms a LIST instead of 12; the real server answers in 4).
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass

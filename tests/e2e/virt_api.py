@@ -187,6 +187,7 @@ class VirtApi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # as tests/proxy.py: no delayed-ACK wait between headers and body
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 pass
