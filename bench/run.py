@@ -5,7 +5,12 @@ measure in a row would each see a different load).
     bench/run                  # full: 10k-file corpus, 5,000-VM drift, scaling 1k/10k/50k, live 10/2,000 VMs
     bench/run --quick          # 1k smoke for CI: every measure runs once and must not crash; no time verdicts
     bench/run --peers          # also checkov (dev extra) and ruamel.yaml on the same corpus
-    bench/run --only check,staged --repeat 5
+    bench/run --only repo --repeat 5
+    bench/run --only repo --profile   # also where a check, a staged check and a warm scan spend their time
+
+Beside each target that a run's fixed costs can decide (T1, T2, T5) it measures those costs in the same rounds:
+the interpreter and the modules the command imports, doing nothing else (`import floor`; the third-party share
+apart), and the wall time the command waits on git. What is left is gitnad's own work.
 
 Targets (T1-T7, README "Benchmarks"):
   T1 check --offline of the 20-file change: <= 3% of a full scan, < 1 s; files parsed constant in repo size
@@ -280,9 +285,13 @@ def check_request(repo: Path, staged: bool = False) -> Any:
 
 
 def check_in_process(repo: Path) -> object:
+    return app_check_run(check_request(repo))
+
+
+def app_check_run(request: Any) -> object:
     from gitnad.app import check as app_check
 
-    return app_check.run(check_request(repo))
+    return app_check.run(request)
 
 
 def files_parsed_by_check(repo: Path, staged: bool = False) -> int:
@@ -307,6 +316,136 @@ def files_parsed_by_check(repo: Path, staged: bool = False) -> int:
     return count
 
 
+def modules_imported_by(args: list[str], cwd: Path) -> list[str]:
+    """Every module a `gitnad` run imports, in import order (`sys.modules` once it has run)."""
+    code = (
+        "import sys\nfrom gitnad.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        "print('\\nMODULES:', *sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
+    (line,) = [x for x in out.stdout.splitlines() if x.startswith("MODULES:")]
+    return [m for m in line.split()[1:] if m != "__main__"]
+
+
+def import_floor(modules: list[str]) -> list[str]:
+    """A process that imports `modules` and does nothing else: what a run pays before its first step of work."""
+    code = f"import importlib\nfor m in {modules!r}:\n    importlib.import_module(m)\n"
+    return [sys.executable, "-c", code]
+
+
+def third_party(modules: list[str]) -> list[str]:
+    """The modules not gitnad's own: what importing gitnad costs beyond its own code and model classes."""
+    return [m for m in modules if m.split(".")[0] != "gitnad" and not m.startswith("__editable__")]
+
+
+def git_seconds(fn: Callable[[], object]) -> float:
+    """Wall time `fn` spends waiting on git processes (every git call of a check goes through subprocess.run)."""
+    real = subprocess.run
+    spent = 0.0
+
+    def run(argv: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal spent
+        t0 = time.perf_counter()
+        try:
+            return real(argv, *args, **kwargs)
+        finally:
+            if isinstance(argv, list | tuple) and argv and argv[0] == "git":
+                spent += time.perf_counter() - t0
+
+    subprocess.run = run  # type: ignore[assignment]
+    try:
+        fn()
+    finally:
+        subprocess.run = real
+    return spent
+
+
+def cached_payloads(repo: Path) -> list[bytes]:
+    """Every entry of the repository's parse cache (filled by a scan first): what a warm scan decodes."""
+    import sqlite3
+
+    from gitnad.sources.parsecache import FILE_NAME
+
+    subprocess.run(
+        gitnad("scan", "--repo", str(repo), "--ref", "HEAD", "--format", "json"),
+        cwd=repo,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
+    db = sqlite3.connect(repo / ".git" / "gitnad" / FILE_NAME)
+    try:
+        return [bytes(row[0]) for row in db.execute("SELECT payload FROM entries ORDER BY key")]
+    finally:
+        db.close()
+
+
+def decode_all(payloads: list[bytes]) -> int:
+    from gitnad.sources.scanner import _decode
+
+    return sum(_decode(p) is not None for p in payloads)
+
+
+def profile(fn: Callable[[], object], out: Path, title: str) -> None:
+    """cProfile of `fn` (after one warm-up run), the top of it by cumulative and by own time, written to `out`."""
+    import cProfile
+    import io
+    import pstats
+
+    fn()
+    prof = cProfile.Profile()
+    prof.runcall(fn)
+    text = io.StringIO()
+    stats = pstats.Stats(prof, stream=text).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(45)
+    stats.sort_stats("tottime").print_stats(25)
+    out.write_text(f"# {title}\n{text.getvalue()}")
+
+
+def write_profiles(repo: Path, staged: Path, prefix: Path) -> list[str]:
+    """cProfile of a check, a staged check and a warm working-tree scan (in process), and the import times of a
+    check (`python -X importtime`, the 40 largest by cumulative time); the names of the files written."""
+    from gitnad.app.scan import scan_repo
+
+    outs = {
+        "check": (lambda: check_in_process(repo), "app.check.run, check --offline HEAD~1..HEAD, cache off"),
+        "staged": (lambda: app_check_run(check_request(staged, staged=True)), "app.check.run, --staged, cache off"),
+        "warm-scan": (lambda: scan_repo(repo, None, None, cache=True), "app.scan.scan_repo of the working tree, warm"),
+    }
+    written = []
+    for name, (fn, title) in outs.items():
+        out = prefix.with_name(f"{prefix.name}-{name}.txt")
+        profile(fn, out, title)
+        written.append(out.name)
+    args = ["check", "--repo", str(repo), "--offline", "--base", "HEAD~1", "--head", "HEAD", "--no-cache"]
+    code = f"from gitnad.cli import main\ntry:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(PROJECT)},
+    )
+    rows = []
+    for line in proc.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) == 3 and parts[0].strip().isdigit():
+            rows.append((int(parts[1]), int(parts[0]), parts[2].rstrip()))
+    rows.sort(reverse=True)
+    table = [f"{'cumulative us':>14}{'self us':>10}  module", *(f"{c:>14}{o:>10}  {n}" for c, o, n in rows[:40])]
+    out = prefix.with_name(f"{prefix.name}-imports.txt")
+    out.write_text("# python -X importtime: gitnad check --offline HEAD~1..HEAD --no-cache\n" + "\n".join(table) + "\n")
+    written.append(out.name)
+    return written
+
+
 def heavy_modules_on_staged(repo: Path) -> list[str]:
     code = (
         "import sys\nfrom gitnad.cli import main\n"
@@ -328,8 +467,9 @@ def heavy_modules_on_staged(repo: Path) -> list[str]:
     return line.split()[1:]
 
 
-def repo_targets(report: Report, repeat: int, files: int) -> None:
-    """T1, T2, T3, T5 on one corpus, all in the same interleaved rounds."""
+def repo_targets(report: Report, repeat: int, files: int, profiles: Path | None = None) -> None:
+    """T1, T2, T3, T5 on one corpus, all in the same interleaved rounds; `profiles`: also write where the time of
+    a check, a staged check and a warm scan goes (cProfile, import times) to files named `<profiles>-*.txt`."""
     repo = repo_corpus(files)
     overlaid = repo_corpus(files, overlays=OVERLAYS)
     staged = staged_clone(repo)
@@ -338,6 +478,9 @@ def repo_targets(report: Report, repeat: int, files: int) -> None:
     scan_args = ("scan", "--repo", str(repo), "--ref", "HEAD", "--format", "json")
     worktree_args = ("scan", "--repo", str(repo), "--format", "json")
     check_args = ("check", "--repo", str(repo), "--offline", "--base", "HEAD~1", "--head", "HEAD", "--format", "json")
+    check_modules = modules_imported_by([*check_args, "--no-cache"], repo)
+    staged_modules = modules_imported_by(["check", "--staged", "--offline", "--no-cache"], staged)
+    payloads = cached_payloads(repo)
     measures = [
         Measure("parse floor (in process)", timed(floor_fn), "PyYAML CSafeLoader load_all over every blob"),
         Measure(
@@ -374,9 +517,43 @@ def repo_targets(report: Report, repeat: int, files: int) -> None:
         Measure("staged", command(gitnad("check", "--staged", "--offline"), staged), "check --staged --offline"),
         Measure("scan in process", timed(lambda: scan_in_process(repo)), "app.scan.scan_repo, cache off"),
         Measure("check in process", timed(lambda: check_in_process(repo)), "app.check.run, cache off"),
+        # What bounds T1, T2 and T5: the part of a run no change to gitnad's own work can remove.
+        Measure(
+            "check import floor",
+            command(import_floor(check_modules), repo),
+            f"interpreter + the {len(check_modules)} modules `check` imports, no work",
+        ),
+        Measure(
+            "check import floor, third-party",
+            command(import_floor(third_party(check_modules)), repo),
+            f"the {len(third_party(check_modules))} of them not gitnad's own (pydantic, PyYAML, click, stdlib)",
+        ),
+        Measure(
+            "staged import floor",
+            command(import_floor(staged_modules), staged),
+            f"interpreter + the {len(staged_modules)} modules `check --staged` imports, no work",
+        ),
+        Measure(
+            "git inside check",
+            lambda: Sample(git_seconds(lambda: check_in_process(repo))),
+            "wall time app.check.run waits on git processes",
+        ),
+        Measure(
+            "git inside staged check",
+            lambda: Sample(git_seconds(lambda: app_check_run(check_request(staged, staged=True)))),
+            "the same for check --staged",
+        ),
+        Measure(
+            "decode cached entries",
+            timed(lambda: decode_all(payloads)),
+            f"validate_json of the {len(payloads):,} entries a warm scan reads (in process)",
+        ),
+        Measure("json.loads cached entries", timed(lambda: [json.loads(p) for p in payloads]), "the same bytes"),
     ]
     rounds(measures, repeat)
     report.keep(*measures)
+    if profiles is not None:
+        report.info["profiles"] = write_profiles(repo, staged, profiles)
     m = {x.name: x for x in measures}
     report.info["files"] = len(blobs)
     report.info["files_parsed_by_check"] = files_parsed_by_check(repo)
@@ -390,7 +567,18 @@ def repo_targets(report: Report, repeat: int, files: int) -> None:
     report.note("T1", "files check parses, overlays present", str(report.info["files_parsed_by_check_with_overlays"]))
     in_process = m["check in process"].best / m["scan in process"].best
     report.note("T1", "check / scan, both in process (no interpreter start)", f"{in_process:.3f}x", in_process <= 0.03)
+    check_floor = m["check import floor"].best + m["git inside check"].best
+    report.note("T1", "  bound: check import floor (interpreter + imports)", f"{m['check import floor'].best:.3f}s")
+    third = m["check import floor, third-party"].best
+    report.note("T1", "  of which third-party imports (pydantic, PyYAML, click)", f"{third:.3f}s")
+    report.note("T1", "  bound: git processes inside the check", f"{m['git inside check'].best:.3f}s")
+    lowest_t1 = check_floor / scan_s
+    report.note("T1", "  bound: (import floor + git) / scan", f"{lowest_t1:.3f}x", lowest_t1 <= 0.03)
     report.judge("T2", "check --staged --offline wall", m["staged"].best, 0.5, "s")
+    staged_floor = m["staged import floor"].best + m["git inside staged check"].best
+    report.note("T2", "  bound: staged import floor", f"{m['staged import floor'].best:.3f}s")
+    report.note("T2", "  bound: git processes inside the staged check", f"{m['git inside staged check'].best:.3f}s")
+    report.note("T2", "  bound: import floor + git", f"{staged_floor:.3f}s", staged_floor <= 0.5)
     ratio = m["staged"].best / m["import floor"].best
     report.judge("T2", 'check --staged / python -c "import click, yaml"', ratio, 8.0, "x")
     heavy = heavy_modules_on_staged(staged)
@@ -420,6 +608,11 @@ def repo_targets(report: Report, repeat: int, files: int) -> None:
         0.2,
         "x",
     )
+    lowest = check_floor / m["check, cold cache"].best
+    report.note("T5", "  bound: (check import floor + git) / first check", f"{lowest:.3f}x", lowest <= 0.2)
+    decode = m["decode cached entries"].best
+    report.note("T5", "  decode of the cached entries / second scan", f"{decode / m['scan, warm cache'].best:.3f}x")
+    report.note("T5", "  decode / json.loads of the same bytes", f"{decode / m['json.loads cached entries'].best:.3f}x")
 
 
 def peer_targets(report: Report, files: int) -> None:
@@ -604,14 +797,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--only", default="repo,drift,scaling,live", help="comma-separated: repo, peers, drift, scaling, live"
     )
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="also write where a check, a staged check and a warm scan spend their time (cProfile, import times)",
+    )
     args = ap.parse_args(argv)
+    now = datetime.now(UTC)
+    stem = f"run-{now.strftime('%Y%m%dT%H%M%SZ')}{'-quick' if args.quick else ''}"
+    RESULTS.mkdir(exist_ok=True)
     repeat = args.repeat or (1 if args.quick else 3)
     only = set(args.only.split(","))
     report = Report(quick=args.quick)
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(PROJECT / "gitnad")], check=True)  # as pip does
     started = time.perf_counter()
     if "repo" in only:
-        repo_targets(report, repeat, 1_000 if args.quick else 10_000)
+        repo_targets(report, repeat, 1_000 if args.quick else 10_000, RESULTS / stem if args.profile else None)
     if args.peers or "peers" in only:
         peer_targets(report, 1_000 if args.quick else 10_000)
     if "drift" in only:
@@ -623,9 +824,7 @@ def main(argv: list[str] | None = None) -> int:
     if "live" in only:
         live_targets(report, [10, 50] if args.quick else [10, 2_000], repeat)
     print(report.table())
-    RESULTS.mkdir(exist_ok=True)
-    now = datetime.now(UTC)
-    out = RESULTS / f"run-{now.strftime('%Y%m%dT%H%M%SZ')}{'-quick' if args.quick else ''}.json"
+    out = RESULTS / f"{stem}.json"
     doc = {
         "when": now.isoformat(timespec="seconds"),
         "argv": sys.argv[1:] if argv is None else argv,
