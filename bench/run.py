@@ -55,7 +55,7 @@ from gitnad.sources.gitrefs import GitRepo  # noqa: E402
 
 RESULTS = HERE / "results"
 WORK = HERE / ".corpus"
-ENTRY = "from gitnad.cli import main; main()"
+ENTRY = "from gitnad.cli import run; run()"  # what the `gitnad` script runs
 HEAVY = ("kubernetes", "rich", "jsonschema", "referencing", "multiprocessing", "concurrent", "xml")
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from gitnad import __version__
-from gitnad.cli.boundary import Gitnad, colour, echo
+from gitnad.cli.boundary import Gitnad, colour, echo, leave
 from gitnad.cli.options import (
     Duration,
     cluster_options,
@@ -30,13 +31,23 @@ from gitnad.cli.options import (
 from gitnad.config import DEFAULT_WAIT_TIMEOUT, ClusterSettings, ConfigFrom, OutputSettings
 from gitnad.errors import ExitCode, UsageError
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 
 @click.group(cls=Gitnad, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="gitnad")
 def main() -> None:
     """gitnad keeps KubeVirt VM network (NAD) moves safe in GitOps."""
+
+
+def run() -> NoReturn:
+    """The `gitnad` program (and `python -m gitnad.cli`): `main` on the process's arguments, then the process ends
+    without tearing down what the run built (`boundary.leave`). In process (tests, CliRunner), call `main`."""
+    try:
+        main()
+    except SystemExit as e:
+        leave(e.code)
+    leave(0)
 
 
 @main.command()

@@ -1,5 +1,5 @@
 """`python -m gitnad.cli`: the same command line as the `gitnad` script."""
 
-from gitnad.cli import main
+from gitnad.cli import run
 
-main()
+run()

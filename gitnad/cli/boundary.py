@@ -10,15 +10,17 @@ per-run state that option callbacks fill (`-v`, `--no-color`) and the two termin
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import os
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 import click
 
@@ -74,6 +76,32 @@ class Gitnad(click.Group):
         finally:
             gc.set_threshold(*threshold)  # a caller in the same process (a test's CliRunner) keeps its own
         sys.exit(code)
+
+
+def leave(code: str | int | None) -> NoReturn:
+    """End the process with `code` after a run, as `sys.exit(code)` would, without the interpreter's teardown.
+
+    A normal exit frees every object one at a time and runs a last full garbage collection: after a scan of
+    10,000 files that is ~0.2 s, a tenth of a cached scan, spent on memory the system takes back anyway. What
+    such an exit does that anyone could see is done first, in its order: the atexit handlers run (the Kubernetes
+    client's temporary certificate files, logging), then stdout and stderr are flushed. Whenever skipping the
+    rest is not plainly the same (another thread still runs and a normal exit would wait for it, a flush fails,
+    the code is not a number), the interpreter's own exit runs instead.
+    """
+    if not isinstance(code, int) or threading.active_count() > 1:
+        sys.exit(code)
+    try:
+        atexit._run_exitfuncs()  # in the interpreter's order: threads joined (none left), atexit, then the streams
+        _flush()
+    except BaseException:  # a stream that cannot take its bytes: the normal exit reports it as it always has
+        sys.exit(code)
+    os._exit(code)
+
+
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
 
 
 def _exit_code(e: BaseException, state: RunState) -> int:
