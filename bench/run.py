@@ -295,24 +295,24 @@ def app_check_run(request: Any) -> object:
 
 
 def files_parsed_by_check(repo: Path, staged: bool = False) -> int:
-    """Files `check` parses (both refs), counted in process with the cache off."""
+    """Files `check` parses (both refs), counted in process with the cache off: what reaches the YAML parser (a
+    blob both refs hold at the same path is parsed once and read back the second time)."""
     from gitnad.app import check as app_check
-    from gitnad.app import check_sides
+    from gitnad.sources import scanner
 
-    real = check_sides.scan
+    real = scanner._scan_all
     count = 0
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
+    def counting(blobs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
         nonlocal count
-        result = real(*args, **kwargs)
-        count += len(result.files)
-        return result
+        count += len(blobs)
+        return real(blobs, *args, **kwargs)
 
-    check_sides.scan = counting  # type: ignore[assignment]
+    scanner._scan_all = counting  # type: ignore[assignment]
     try:
         app_check.run(check_request(repo, staged))
     finally:
-        check_sides.scan = real  # type: ignore[assignment]
+        scanner._scan_all = real  # type: ignore[assignment]
     return count
 
 

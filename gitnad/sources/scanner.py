@@ -18,10 +18,11 @@ through the overlays (`sources.overlays`); those listed as resources are still r
 Bad input never stops a scan: documents parsed before a YAML error are kept and every other file is scanned.
 Output is deterministic: files sorted by path, objects in document order, whatever the worker count.
 
-With a `ParseCache`, each file's result is stored under `cache_key` (its git blob id, the path it is reported at,
-`PARSER_VERSION`, the YAML library, gitnad's version and the settings) and read back instead of parsing: a git
-tree's blobs are looked up by the ids its listing gives (a hit reads no blob), a working tree's files by the blob
-id of their bytes. What the cache gives back is decoded into the same models or ignored (the file is parsed).
+With a cache (`parsecache.PayloadStore`: on disk, or this run's memory in front of it), each file's result is
+stored under `cache_key` (its git blob id, the path it is reported at, `PARSER_VERSION`, the YAML library, gitnad's
+version and the settings) and read back instead of parsing: a git tree's blobs are looked up by the ids its
+listing gives (a hit reads no blob), a working tree's files by the blob id of their bytes. What the cache gives
+back is decoded into the same models or ignored (the file is parsed).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from gitnad.sources.gcwindow import quiet_gc
 from gitnad.sources.layout import Note
 from gitnad.sources.manifests import ManifestError, identity, is_nad, item_line, to_nad, to_vm, vm_kind
 from gitnad.sources.ours import KIND_LIST, OUR_KINDS, is_lfs_pointer, names_our_kind
-from gitnad.sources.parsecache import ParseCache
+from gitnad.sources.parsecache import PayloadStore
 from gitnad.sources.trees import FileProblem, GitTreeReader, TreeEntry, TreeReader
 from gitnad.sources.yamlio import PARSER_ID, Document, YamlLimits, load_documents
 
@@ -315,7 +316,7 @@ def _scan_blobs(
 
 
 def _scan_cached(
-    reader: TreeReader, wanted: Sequence[str], settings: ScanSettings, expected: Collection[str], cache: ParseCache
+    reader: TreeReader, wanted: Sequence[str], settings: ScanSettings, expected: Collection[str], cache: PayloadStore
 ) -> dict[str, FileScan]:
     """Scan `wanted`, reading what the cache holds instead of parsing it, and storing what was parsed."""
     tree = reader if isinstance(reader, GitTreeReader) else None
@@ -348,7 +349,7 @@ def scan(
     paths: Sequence[str] | None = None,
     expected: Collection[str] = (),
     inputs: Collection[str] = (),
-    cache: ParseCache | None = None,
+    cache: PayloadStore | None = None,
 ) -> ManifestSet:
     """Scan `paths` of the reader (None: every manifest candidate it lists).
 

@@ -7,6 +7,7 @@ the NAD kind) and asserts the exact files parsed at each ref, with the verdict o
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from gitnad.app.check import CheckRequest, check
 from gitnad.app.check_sides import NadIndex, Side, may_define, parse_change
 from gitnad.config import ClusterSettings
+from gitnad.sources import scanner
 from gitnad.sources.gitrefs import GitRepo
 from gitnad.sources.scanner import ScanSettings
 from tests.gitrepo import TempRepo
@@ -173,3 +175,22 @@ MAY_DEFINE = [
 def test_a_file_may_define_a_nad_unless_it_only_references_the_name(text: bytes | None, expected: bool) -> None:
     """Which NAD-bearing files are parsed for a wanted NAD name: never one that may define it is skipped."""
     assert may_define(text, ["vlan-10"]) is expected
+
+
+@pytest.mark.parametrize("cache", [False, True], ids=["no-cache", "cold-cache"])
+def test_a_blob_both_refs_hold_is_parsed_once(repo: TempRepo, cache: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The NAD files the change names are untouched: both refs read them, the parser sees each once (the
+    second side decodes it from the run's memory, with or without the on-disk cache). The touched VM file is
+    two blobs, one per ref: parsed twice. The verdict is unchanged."""
+    repo.commit(SWAP, "move")
+    parsed: list[str] = []
+    real = scanner._scan_all
+
+    def counting(blobs: dict[str, object], *args: object, **kwargs: object) -> object:
+        parsed.extend(blobs)
+        return real(blobs, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scanner, "_scan_all", counting)
+    result, _ = check(dataclasses.replace(_request(repo.root), cache=cache))
+    assert [f.code for f in result.findings] == []
+    assert sorted(parsed) == ["nads/vlan-10.yaml", "nads/vlan-20.yaml", "vms/db-1.yaml", "vms/db-1.yaml"]

@@ -27,7 +27,7 @@ from gitnad.report import Result, formats_for, render
 from gitnad.sources import scanner
 from gitnad.sources.fixture_repo import build
 from gitnad.sources.gitrefs import GitRepo
-from gitnad.sources.parsecache import FILE_NAME, ParseCache
+from gitnad.sources.parsecache import FILE_NAME, ParseCache, RunMemory
 from gitnad.sources.scanner import ScanSettings, blob_id, cache_key, scan
 from gitnad.sources.yamlio import YamlLimits
 from tests.gitrepo import TempRepo
@@ -339,3 +339,20 @@ def test_settings_are_a_frozen_dataclass() -> None:
         "workers",
     ]
     assert [f.name for f in dataclasses.fields(YamlLimits)] == ["max_depth", "max_nodes"]
+
+
+def test_run_memory_holds_what_it_saw_and_passes_it_through(tmp_path: Path) -> None:
+    """`RunMemory` in front of the on-disk cache: a put reaches the disk, a get reads what is not held from the
+    disk and holds it; with no cache below (`--no-cache`) or one that cannot be used, it still holds this run's."""
+    disk = ParseCache(tmp_path / "c")
+    disk.put_many({b"k" * 32: b"on disk"})
+    memory = RunMemory(disk)
+    assert memory.get_many([b"k" * 32, b"x" * 32]) == {b"k" * 32: b"on disk"}
+    memory.put_many({b"n" * 32: b"new"})
+    memory.close()
+    assert ParseCache(tmp_path / "c").get_many([b"n" * 32]) == {b"n" * 32: b"new"}
+    (tmp_path / "c" / FILE_NAME).unlink()
+    assert memory.get_many([b"k" * 32, b"n" * 32]) == {b"k" * 32: b"on disk", b"n" * 32: b"new"}
+    alone = RunMemory(None)
+    alone.put_many({b"a" * 32: b"this run"})
+    assert alone.get_many([b"a" * 32, b"b" * 32]) == {b"a" * 32: b"this run"}
