@@ -8,6 +8,7 @@ interpreter tears its modules down), an atexit handler that prints without flush
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.gitutil import commit, make_repo
+from tests.pki import Authority
 
 TEARDOWN = (
     "import sys\n"
@@ -114,3 +116,49 @@ def test_a_big_report_reaches_a_pipe_and_a_file_whole(tmp_path: Path) -> None:
     assert len(fast.stdout) > 4 * 65_536, len(fast.stdout)  # four times a pipe's buffer
     assert fast.stdout == normal.stdout
     assert (tmp_path / "fast.json").read_bytes() == (tmp_path / "n.json").read_bytes() == normal.stdout
+
+
+KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {{server: "https://127.0.0.1:1", certificate-authority-data: {ca}}}
+users:
+- name: u
+  user: {{client-certificate-data: {cert}, client-key-data: {key}}}
+contexts:
+- name: x
+  context: {{cluster: c, user: u}}
+current-context: x
+"""
+RECORD_TEMP_FILES = (
+    "import tempfile\n"
+    "made = tempfile.mkstemp\n"
+    "def mkstemp(*a, **k):\n"
+    "    fd, name = made(*a, **k)\n"
+    "    with open(MARK, 'a') as log:\n"
+    "        log.write(name + '\\n')\n"
+    "    return fd, name\n"
+    "tempfile.mkstemp = mkstemp\n"
+)
+
+
+def test_the_client_key_files_of_a_live_read_are_removed_at_the_end(tmp_path: Path) -> None:
+    """The Kubernetes client writes a kubeconfig's embedded CA, certificate and private key to temporary files
+    and removes them in an atexit handler: the program runs it before it ends (here the server refuses the
+    connection, so the run ends with an error, after the files were written)."""
+    cert = Authority(tmp_path / "ca").issue("someone")
+    ca = base64.b64encode(Path(tmp_path / "ca" / "gitnad-test-client-ca.crt").read_bytes()).decode()
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(KUBECONFIG.format(ca=ca, cert=cert.cert_data, key=cert.key_data))
+    log = tmp_path / "made"
+    env = {**BUFFERED, "TMPDIR": str(tmp_path)}
+    config = tmp_path / ".gitnad.yaml"
+    config.write_text("cluster:\n  maxRetries: 0\n")  # one attempt: the refusal ends the run at once
+    args = ["snapshot", "--kubeconfig", str(kubeconfig), "--config", str(config), "--out", str(tmp_path / "s.json")]
+    proc = subprocess.run([*program(RECORD_TEMP_FILES, log), *args], capture_output=True, text=True, env=env)
+    assert proc.returncode != 0, proc.stderr
+    assert "teardown" not in proc.stderr
+    made = log.read_text().split()
+    assert len(made) == 3, made  # the CA, the certificate, the key
+    assert [m for m in made if Path(m).exists()] == []
