@@ -73,6 +73,10 @@ class VMKind(enum.StrEnum):
     VIRTUAL_MACHINE_POOL = "VirtualMachinePool"
 
 
+WAIVER_ANNOTATION_PREFIX = "waive.gitnad.dev/"
+"""The annotations that waive findings on their VM (`gitnad.policy.waivers`)."""
+
+
 class VM(Frozen):
     """A VirtualMachine, or a VirtualMachinePool (its VM template), declared in a manifest."""
 
@@ -86,6 +90,9 @@ class VM(Frozen):
     doc_index: int = 0
     labels: dict[str, str] = {}
     annotations: dict[str, str] = {}
+    waiver_lines: dict[str, int] = {}
+    """Line of each waiver annotation's key (`WAIVER_ANNOTATION_PREFIX`) in `file`; one not here (a VM rendered
+    from an overlay, read from a cluster) is reported at `line`."""
     template_labels: dict[str, str] = {}
     run_strategy: str | None = None
     running: bool | None = None

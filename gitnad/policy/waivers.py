@@ -16,11 +16,10 @@ from datetime import date, datetime
 
 from gitnad.models.context import CheckContext
 from gitnad.models.findings import Finding, RuleMeta, Severity, WaiverSource
-from gitnad.models.manifest import VM
+from gitnad.models.manifest import VM, WAIVER_ANNOTATION_PREFIX
 from gitnad.policy import codes
 from gitnad.policy.model import PolicyException, PolicySet
 
-ANNOTATION_PREFIX = "waive.gitnad.dev/"
 EXPIRES = "expires"
 NEEDS_REASON = "a waiver needs a reason before the optional '; expires=YYYY-MM-DD'"
 
@@ -111,9 +110,9 @@ def _vm_waivers(vm: VM, report_unused: bool) -> tuple[list[Waiver], list[Malform
     waivers: list[Waiver] = []
     bad: list[Malformed] = []
     for key, value in sorted(vm.annotations.items()):
-        if not key.startswith(ANNOTATION_PREFIX):
+        if not key.startswith(WAIVER_ANNOTATION_PREFIX):
             continue
-        ref = key[len(ANNOTATION_PREFIX) :]
+        ref = key[len(WAIVER_ANNOTATION_PREFIX) :]
         reason, expires, problem = parse_annotation(value)
         if problem is not None or not ref:
             bad.append(Malformed(vm, key, problem or "the annotation names no rule"))
@@ -128,7 +127,7 @@ def _vm_waivers(vm: VM, report_unused: bool) -> tuple[list[Waiver], list[Malform
                 expires=expires,
                 vm=vm.key,
                 file=vm.file,
-                line=vm.line,
+                line=vm.waiver_lines.get(key, vm.line),
                 report_unused=report_unused,
             )
         )
@@ -248,7 +247,7 @@ def _reports(waivers: list[Waiver], bad: list[Malformed], today: date, not_run: 
             out.append(_meta(codes.UNUSED_WAIVER, message, w.vm, w.file, w.line))
     for b in bad:
         message = f"annotation {b.key} on {b.vm.key} is invalid and waives nothing: {b.problem}"
-        invalid = _meta(codes.UNUSED_WAIVER, message, b.vm.key, b.vm.file, b.vm.line)
+        invalid = _meta(codes.UNUSED_WAIVER, message, b.vm.key, b.vm.file, b.vm.waiver_lines.get(b.key, b.vm.line))
         out.append(invalid.model_copy(update={"severity": Severity.ERROR}))  # looks meant for gitnad: an error
     return out
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitnad.models.manifest import NAD, VM, Interface, Network, NetworkSource, VMKind
+from gitnad.models.manifest import NAD, VM, WAIVER_ANNOTATION_PREFIX, Interface, Network, NetworkSource, VMKind
 from gitnad.models.names import normalize_nad
 from gitnad.sources import jsonio
 from gitnad.sources.yamlio import LMap, LSeq
@@ -252,6 +252,8 @@ def to_vm(obj: Mapping[str, Any], ident: Identity, kind: VMKind, namespace: str,
     tmeta = template.get("metadata") if isinstance(template, Mapping) else None
     running = vspec.get("running")
     run_strategy = vspec.get("runStrategy")
+    on = meta.get("annotations") if isinstance(meta, Mapping) else None
+    annotations = _str_map(on)
     return VM(
         kind=kind,
         api_version=ident.api_version,
@@ -261,7 +263,8 @@ def to_vm(obj: Mapping[str, Any], ident: Identity, kind: VMKind, namespace: str,
         line=ident.name_line,
         doc_index=doc_index,
         labels=_str_map(meta.get("labels")) if isinstance(meta, Mapping) else {},
-        annotations=_str_map(meta.get("annotations")) if isinstance(meta, Mapping) else {},
+        annotations=annotations,
+        waiver_lines={k: n for k in annotations if k.startswith(WAIVER_ANNOTATION_PREFIX) and (n := key_line(on, k))},
         template_labels=_str_map(tmeta.get("labels")) if isinstance(tmeta, Mapping) else {},
         run_strategy=run_strategy if isinstance(run_strategy, str) else None,
         running=running if isinstance(running, bool) else None,

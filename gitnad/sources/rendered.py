@@ -111,6 +111,7 @@ def _locate_vm(vm: VM, obj: RenderedObject) -> VM:
         update={
             "file": file,
             "line": named.line,
+            "waiver_lines": {},  # an annotation may come from a patch or commonAnnotations: reported at `line`
             "source_root": obj.root,
             "networks": tuple(_network(n, obj, (*prefix, "networks", nets[n.name]), file) for n in vm.networks),
             "interfaces": tuple(

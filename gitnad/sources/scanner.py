@@ -60,7 +60,7 @@ PARALLEL_MIN_BYTES = 512 * 1024
 """Below this much YAML (~250 VM files) a worker pool costs about what it saves (bench/README.md)."""
 MAX_WORKERS = 8
 LFS_MESSAGE = "a Git LFS pointer, not the file's content (it may be a manifest): run git lfs pull or exclude it"
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 """Bump whenever `scan_file` reads the same bytes differently (a new check, a changed message): results cached by
 an older parser are then never read back."""
 

@@ -125,11 +125,11 @@ def test_unused_annotation_waiver_warns_and_cluster_waivers_are_quiet_offline(re
 @pytest.mark.parametrize(
     ("override", "expires", "expected"),
     [
-        ("unused-waiver: info", "2099-01-01", [("GN902", "info", 4, False, None)]),
+        ("unused-waiver: info", "2099-01-01", [("GN902", "info", 7, False, None)]),
         (
             "GN901: warning",
             "2020-01-01",
-            [("GN306", "error", 26, False, "prod-vlans"), ("GN901", "warning", 4, False, None)],
+            [("GN306", "error", 26, False, "prod-vlans"), ("GN901", "warning", 7, False, None)],
         ),
     ],
     ids=["gn902-by-name", "gn901-by-code"],
@@ -177,7 +177,7 @@ def test_annotation_without_a_reason_waives_nothing_and_fails_the_check(repo: Te
     head = repo.commit({"vms/db-1.yaml": vm("vlan-25", {"waive.gitnad.dev/allowed-vlans": value})}, "move")
     r, doc = gitnad(repo, base, head)
     assert r.exit_code == 1
-    assert brief(doc) == [("GN902", "error", 4, False, None), ("GN306", "error", 26, False, "prod-vlans")]
+    assert brief(doc) == [("GN902", "error", 7, False, None), ("GN306", "error", 26, False, "prod-vlans")]
     assert doc["findings"][0]["message"] == (
         "annotation waive.gitnad.dev/allowed-vlans on prod/db-1 is invalid and waives nothing: a waiver needs a "
         "reason before the optional '; expires=YYYY-MM-DD'"

@@ -14,6 +14,7 @@ from gitnad.policy.model import PolicySet
 from gitnad.policy.waivers import parse_annotation
 from gitnad.rules import run_rules
 from tests.unit.rules.rule_builders import NOW, context, nad, swap, vm
+from tests.vmfactory import parse_vm
 
 NADS = [nad("vlan-10", vlan=10), nad("vlan-20", vlan=20)]
 W = "waive.gitnad.dev/"
@@ -84,7 +85,7 @@ def test_annotation_only_waives_its_own_vm() -> None:
     out = waive([other], {W + "GN205": "r"})
     assert [(f.code, f.waived) for f in out] == [("GN205", False), ("GN902", False)]
     assert out[1].message == f"annotation {W}GN205 on prod/db-1 for GN205 matched no finding; remove it"
-    assert (out[1].vm, out[1].file, out[1].line, out[1].severity) == ("prod/db-1", "vms/db-1.yaml", 4, Severity.WARNING)
+    assert (out[1].vm, out[1].file, out[1].line, out[1].severity) == ("prod/db-1", "vms/db-1.yaml", 7, Severity.WARNING)
 
 
 def test_expired_annotation_waives_nothing_and_is_an_error() -> None:
@@ -123,7 +124,7 @@ def test_invalid_annotation_waives_nothing_and_is_an_error(value: str, problem: 
         ("GN902", Severity.ERROR, False),
     ]
     assert out[1].message == f"annotation {W}GN205 on prod/db-1 is invalid and waives nothing: {problem}"
-    assert (out[1].vm, out[1].file, out[1].line) == ("prod/db-1", "vms/db-1.yaml", 4)
+    assert (out[1].vm, out[1].file, out[1].line) == ("prod/db-1", "vms/db-1.yaml", 7)
 
 
 def test_annotation_naming_no_rule_is_invalid() -> None:
@@ -210,3 +211,37 @@ def test_repo_rule_waived_by_annotation_end_to_end() -> None:
     found, _ = run_rules(ctx)
     out = apply_waivers(found, ctx, PolicySet(), NOW)
     assert [(f.code, f.waived) for f in out] == [("GN105", True)]
+
+
+def _vm_text(annotations: str) -> str:
+    return (
+        "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata:\n  name: db-1\n  namespace: prod\n"
+        f"{annotations}spec:\n  runStrategy: Always\n  template:\n    spec:\n      domain:\n        devices: {{}}\n"
+    )
+
+
+WAIVER_LINES = [
+    ("block", "  annotations:\n    waive.gitnad.dev/GN205: r\n", 7),
+    ("after-another", "  annotations:\n    owner: ops\n    note: x\n    waive.gitnad.dev/GN205: r\n", 9),
+    ("flow-mapping", "  annotations: {owner: ops, waive.gitnad.dev/GN205: r}\n", 6),
+    ("quoted-key-value-on-next-line", '  annotations:\n    "waive.gitnad.dev/GN205":\n      r\n', 7),
+]
+
+
+@pytest.mark.parametrize(("annotations", "line"), [c[1:] for c in WAIVER_LINES], ids=[c[0] for c in WAIVER_LINES])
+def test_an_unused_waiver_is_reported_at_its_annotation(annotations: str, line: int) -> None:
+    """GN902 names the file and line of the annotation itself (read by the scanner's parser), not the VM's name."""
+    head = parse_vm(_vm_text(annotations), file="vms/db-1.yaml")
+    assert head.waiver_lines == {W + "GN205": line}
+    ctx = context([(vm("db-1"), head)], base_nads=NADS, head_nads=NADS, now=NOW)
+    out = apply_waivers([finding(vm_key="prod/db-2")], ctx, PolicySet(), NOW)
+    assert [(f.code, f.file, f.line) for f in out] == [("GN205", None, None), ("GN902", "vms/db-1.yaml", line)]
+
+
+def test_a_vm_read_without_lines_is_reported_at_its_name() -> None:
+    """A VM with no annotation lines (rendered from an overlay, read from a cluster): GN902 at the VM's line."""
+    base, head = swap(annotations={W + "GN205": "r"})
+    assert (head.line, head.waiver_lines) == (4, {W + "GN205": 7})
+    ctx = context([(base, head.model_copy(update={"waiver_lines": {}}))], base_nads=NADS, head_nads=NADS, now=NOW)
+    out = apply_waivers([finding(vm_key="prod/db-2")], ctx, PolicySet(), NOW)
+    assert [(f.code, f.line) for f in out] == [("GN205", None), ("GN902", 4)]
