@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from xdist.scheduler.loadgroup import LoadGroupScheduling
+from xdist.workermanage import WorkerController
 
 GROUPED: Sequence[str] = (
     "tests/e2e/",
@@ -62,6 +63,18 @@ class PathGroupScheduling(LoadGroupScheduling):
         if nodeid.rfind("@") > nodeid.rfind("]"):  # as LoadGroupScheduling: a parametrize id may hold '@'
             return nodeid.split("@")[-1]
         return group_of(nodeid) or nodeid
+
+    def mark_test_complete(self, node: WorkerController, item_index: int, duration: float = 0) -> None:
+        """LoadScopeScheduling's, but a unit whose tests are all done is dropped from the node's work: the
+        `_pending_of` of every completion sums over the node's units, and every ungrouped test is a unit of its own,
+        so it grew with the tests run (~2,000 units a process by the end of `.ci/run`), quadratic in all."""
+        nodeid = self.registered_collections[node][item_index]
+        scope = self._split_scope(nodeid)
+        work = self.assigned_work[node]
+        work[scope][nodeid] = True
+        if all(work[scope].values()):
+            del work[scope]
+        self._reschedule(node)
 
     def schedule(self) -> None:
         """LoadScopeScheduling.schedule with this module's order of work units."""
