@@ -1,7 +1,8 @@
 """TEST HELPER: the big namespace of the scale tests, seeded once per test process and only read by them:
 test_drift_scale.py (every VM's drift verdict and the list calls it costs) and test_cluster_scale.py (request count
-flat in the VM count, a snapshot of many VMs). tests/xdist_groups.py keeps both modules in one process, and the
-session fixture `scale_ns` (tests/e2e/conftest.py) seeds it when the first of them needs it.
+flat in the VM count, a snapshot of many VMs). tests/xdist_groups.py keeps both modules in one process (the one of
+every e2e module, where they run last), and the session fixture `scale_ns` (tests/e2e/conftest.py) seeds it when the
+first of them needs it.
 
 vm-<i> is of kind KINDS[i % 7], and drift must find exactly that state for it:
 InSync: VM, VMI and launcher pod on nad-b (declared); OutOfSync: the live VM (and its VMI and pod) still on

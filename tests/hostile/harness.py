@@ -18,11 +18,14 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 CLI = (sys.executable, "-m", "gitnad.cli")
 MEASURE = Path(__file__).with_name("measure.py")
+MEASURE_PY = (sys.executable, "-I", "-S")
+"""The interpreter for `measure.py` (standard library only): isolated and without `site`, whose .pth files (the
+editable install's finder) cost ~20 ms of each of the hostile suite's ~200 runs."""
 HARD_LIMIT_FACTOR = 3.0
 """A run still going after this many times its wall-clock bound is killed (and fails it)."""
 
@@ -59,8 +62,10 @@ each worker holds its own runs and hands them to the controller when it ends (se
 
 
 def to_record(run: Run) -> dict[str, object]:
-    """`run` as plain data (what pytest-xdist can carry from a worker to the controller)."""
-    record = asdict(run)
+    """`run` as plain data (what pytest-xdist can carry from a worker to the controller), without its output, which
+    the table does not show: execnet's serializer took ~13 s over the hostile runs' reports (1 MiB names included)
+    at the end of a `.ci/run` worker, holding back its last test's report while the other process sat idle."""
+    record = asdict(replace(run, stdout="", stderr=""))
     record["bounds"] = [run.bounds.wall_s, run.bounds.rss_mib]
     return record
 
@@ -94,7 +99,7 @@ def gitnad(
         out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
         with out.open("wb") as o, err.open("wb") as e:
             subprocess.run(
-                [sys.executable, str(MEASURE), str(figures), str(bounds.wall_s * HARD_LIMIT_FACTOR), "--", *CLI, *args],
+                [*MEASURE_PY, str(MEASURE), str(figures), str(bounds.wall_s * HARD_LIMIT_FACTOR), "--", *CLI, *args],
                 cwd=cwd,
                 stdout=o,
                 stderr=e,
