@@ -369,11 +369,12 @@ def git_seconds(fn: Callable[[], object]) -> float:
 
 
 def cached_payloads(repo: Path) -> list[bytes]:
-    """Every entry of the repository's parse cache (filled by a scan first): what a warm scan decodes."""
+    """Every entry of the repository's parse cache, emptied and then filled by one scan: what a warm scan decodes."""
     import sqlite3
 
     from gitnad.sources.parsecache import FILE_NAME
 
+    clear_cache(repo)
     subprocess.run(
         gitnad("scan", "--repo", str(repo), "--ref", "HEAD", "--format", "json"),
         cwd=repo,
