@@ -341,6 +341,23 @@ def import_floor(modules: list[str]) -> list[str]:
     return [sys.executable, "-c", code]
 
 
+def import_floors(name: str, what: str, modules: list[str], cwd: Path) -> list[Measure]:
+    """`<name> import floor` (`modules`, doing nothing else) and its third-party share, as measures."""
+    outside = third_party(modules)
+    return [
+        Measure(
+            f"{name} import floor",
+            command(import_floor(modules), cwd),
+            f"interpreter + the {len(modules)} modules `{what}` imports, no work",
+        ),
+        Measure(
+            f"{name} import floor, third-party",
+            command(import_floor(outside), cwd),
+            f"the {len(outside)} of them not gitnad's own (pydantic, PyYAML, click, stdlib)",
+        ),
+    ]
+
+
 def third_party(modules: list[str]) -> list[str]:
     """The modules not gitnad's own: what importing gitnad costs beyond its own code and model classes."""
     return [m for m in modules if m.split(".")[0] != "gitnad" and not m.startswith("__editable__")]
@@ -448,24 +465,11 @@ def write_profiles(repo: Path, staged: Path, prefix: Path) -> list[str]:
 
 
 def heavy_modules_on_staged(repo: Path) -> list[str]:
-    code = (
-        "import sys\nfrom gitnad.cli import main\n"
-        "try:\n    main(['check', '--staged', '--offline'])\nexcept SystemExit:\n    pass\n"
-        f"heavy = {HEAVY!r}\n"
-        "print('HEAVY:', *sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}"
-        " | {m for m in sys.modules if m.startswith('gitnad.report.') and m.split('.')[-1] in"
-        " ('github', 'json', 'junit', 'markdown', 'openmetrics', 'sarif')}))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-    )
-    (line,) = [x for x in out.stdout.splitlines() if x.startswith("HEAVY:")]
-    return line.split()[1:]
+    """The heavy libraries (`HEAVY`) and the renderers it does not use that `check --staged` imports."""
+    modules = modules_imported_by(["check", "--staged", "--offline"], repo)
+    renderers = ("github", "json", "junit", "markdown", "openmetrics", "sarif")
+    heavy = {m.split(".")[0] for m in modules if m.split(".")[0] in HEAVY}
+    return sorted(heavy | {m for m in modules if m.startswith("gitnad.report.") and m.split(".")[-1] in renderers})
 
 
 def repo_targets(report: Report, repeat: int, files: int, profiles: Path | None = None) -> None:
@@ -519,26 +523,8 @@ def repo_targets(report: Report, repeat: int, files: int, profiles: Path | None 
         Measure("scan in process", timed(lambda: scan_in_process(repo)), "app.scan.scan_repo, cache off"),
         Measure("check in process", timed(lambda: check_in_process(repo)), "app.check.run, cache off"),
         # What bounds T1, T2 and T5: the part of a run no change to gitnad's own work can remove.
-        Measure(
-            "check import floor",
-            command(import_floor(check_modules), repo),
-            f"interpreter + the {len(check_modules)} modules `check` imports, no work",
-        ),
-        Measure(
-            "check import floor, third-party",
-            command(import_floor(third_party(check_modules)), repo),
-            f"the {len(third_party(check_modules))} of them not gitnad's own (pydantic, PyYAML, click, stdlib)",
-        ),
-        Measure(
-            "staged import floor",
-            command(import_floor(staged_modules), staged),
-            f"interpreter + the {len(staged_modules)} modules `check --staged` imports, no work",
-        ),
-        Measure(
-            "staged import floor, third-party",
-            command(import_floor(third_party(staged_modules)), staged),
-            f"the {len(third_party(staged_modules))} of them not gitnad's own",
-        ),
+        *import_floors("check", "check", check_modules, repo),
+        *import_floors("staged", "check --staged", staged_modules, staged),
         Measure(
             "git inside check",
             lambda: Sample(git_seconds(lambda: check_in_process(repo))),
